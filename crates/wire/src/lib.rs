@@ -1,0 +1,188 @@
+//! Decode stage: zero-copy views of every header Shrike decodes, turned into a
+//! [`Decoded`] packet (link layer facts plus one IP [`Frame`] per encapsulation
+//! level) that the flows stage consumes.
+//!
+//! The decoder never panics and never allocates per packet on the common path;
+//! malformed input becomes a [`Weird`] and decoding stops at the layer that
+//! could not be understood.
+
+pub mod decode;
+pub mod frag;
+pub mod linktype;
+
+pub use decode::{DecodeConfig, Decoder};
+
+use std::net::IpAddr;
+
+/// Packet time in nanoseconds since the Unix epoch (network time).
+pub type Nanos = i64;
+
+/// Maximum number of encapsulation levels a [`Decoded`] holds. Deeper nesting
+/// is a weird (`exceeded_tunnel_max_depth`) and the packet is cut there.
+pub const MAX_FRAMES: usize = 8;
+
+/// What the link layer told us about a packet (outermost frame only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkInfo {
+    pub src_mac: Option<[u8; 6]>,
+    pub dst_mac: Option<[u8; 6]>,
+    /// Outer 802.1Q tag, as Zeek's `vlan`.
+    pub vlan: Option<u16>,
+    /// Inner 802.1Q tag (Q-in-Q), as Zeek's `inner_vlan`.
+    pub inner_vlan: Option<u16>,
+}
+
+/// The kind of tunnel that carries a frame, with Zeek's `Tunnel::Type` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TunnelKind {
+    IpInIp,
+    Teredo,
+    Ayiya,
+    Gre,
+    Vxlan,
+    Geneve,
+    Gtpv1,
+}
+
+impl TunnelKind {
+    /// Zeek's enum name as logged in tunnel.log (`Tunnel::VXLAN`).
+    pub fn zeek_name(self) -> &'static str {
+        match self {
+            TunnelKind::IpInIp => "Tunnel::IP",
+            TunnelKind::Teredo => "Tunnel::TEREDO",
+            TunnelKind::Ayiya => "Tunnel::AYIYA",
+            TunnelKind::Gre => "Tunnel::GRE",
+            TunnelKind::Vxlan => "Tunnel::VXLAN",
+            TunnelKind::Geneve => "Tunnel::GENEVE",
+            TunnelKind::Gtpv1 => "Tunnel::GTPv1",
+        }
+    }
+}
+
+/// Transport-layer view of a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport<'a> {
+    Tcp(TcpInfo<'a>),
+    Udp(UdpInfo<'a>),
+    Icmp(IcmpInfo<'a>),
+    /// Any other IP protocol (or a non-first fragment we could not reassemble).
+    Other { payload: &'a [u8] },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpInfo<'a> {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    /// Raw flag byte (FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10 URG=0x20 ...).
+    pub flags: u8,
+    pub window: u16,
+    /// Window scale option of a SYN, if present.
+    pub window_scale: Option<u8>,
+    /// Payload bytes as captured (may be shorter than `payload_len` when the
+    /// capture was truncated by the snap length).
+    pub payload: &'a [u8],
+    /// Payload length according to the IP header.
+    pub payload_len: u32,
+    /// `false` when the checksum was verified and wrong.
+    pub checksum_ok: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UdpInfo<'a> {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub payload: &'a [u8],
+    pub payload_len: u32,
+    pub checksum_ok: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcmpInfo<'a> {
+    /// ICMPv6 when true (types differ).
+    pub v6: bool,
+    pub icmp_type: u8,
+    pub code: u8,
+    /// Bytes after the 4-byte type/code/checksum header.
+    pub body: &'a [u8],
+    /// Length of the ICMP message according to the IP header.
+    pub len: u32,
+    pub checksum_ok: bool,
+}
+
+/// One IP packet at one encapsulation level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frame<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// The transport protocol number (after IPv6 extension headers).
+    pub proto: u8,
+    /// Total IP length from the header (Zeek's `ip_bytes` contribution).
+    pub ip_len: u32,
+    pub ttl: u8,
+    /// `false` when the IPv4 header checksum was verified and wrong.
+    pub ip_checksum_ok: bool,
+    /// Whether this frame was rebuilt from fragments.
+    pub reassembled: bool,
+    /// How this frame is carried inside the previous frame; `None` for the
+    /// outermost frame.
+    pub tunnel: Option<TunnelKind>,
+    pub transport: Transport<'a>,
+}
+
+/// A protocol anomaly found while decoding, logged to weird.log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Weird {
+    /// Zeek's weird name (`truncated_IP`, `invalid_inner_IP_version`, ...).
+    pub name: &'static str,
+    /// Extra detail for the `addl` column.
+    pub addl: Option<String>,
+    /// The analyzer that raised it, for the `source` column (`IP`, `VXLAN`, ...).
+    pub source: &'static str,
+    /// Addresses of the frame it concerns, when known (Zeek's flow weirds).
+    pub addrs: Option<(IpAddr, IpAddr)>,
+}
+
+/// A decoded packet: link facts, the frames from outermost to innermost, and
+/// the weirds seen on the way.
+#[derive(Debug, Default)]
+pub struct Decoded<'a> {
+    pub link: LinkInfo,
+    pub frames: FrameStack<'a>,
+    pub weirds: Vec<Weird>,
+}
+
+/// Fixed-capacity stack of frames (no allocation per packet).
+#[derive(Debug, Default)]
+pub struct FrameStack<'a> {
+    len: usize,
+    items: [Option<Frame<'a>>; MAX_FRAMES],
+}
+
+impl<'a> FrameStack<'a> {
+    pub fn push(&mut self, frame: Frame<'a>) -> bool {
+        if self.len == MAX_FRAMES {
+            return false;
+        }
+        self.items[self.len] = Some(frame);
+        self.len += 1;
+        true
+    }
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Frame<'a>> {
+        self.items[..self.len].iter().flatten()
+    }
+    pub fn get(&self, i: usize) -> Option<&Frame<'a>> {
+        self.items.get(i).and_then(|f| f.as_ref())
+    }
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.items = Default::default();
+    }
+}

@@ -1,0 +1,1 @@
+//! Link-layer type numbers (LINKTYPE_* of pcap/pcapng).
