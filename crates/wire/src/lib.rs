@@ -6,11 +6,15 @@
 //! malformed input becomes a [`Weird`] and decoding stops at the layer that
 //! could not be understood.
 
+pub mod checksum;
 pub mod decode;
 pub mod frag;
+pub mod link;
 pub mod linktype;
+pub mod tunnel;
 
-pub use decode::{DecodeConfig, Decoder};
+pub use decode::{DecodeConfig, DecodeStats, Decoder};
+pub use frag::FragConfig;
 
 use std::net::IpAddr;
 
@@ -65,8 +69,12 @@ pub enum Transport<'a> {
     Tcp(TcpInfo<'a>),
     Udp(UdpInfo<'a>),
     Icmp(IcmpInfo<'a>),
-    /// Any other IP protocol (or a non-first fragment we could not reassemble).
-    Other { payload: &'a [u8] },
+    /// Any other IP protocol, including ESP (50), IPv6 mobility (135) and
+    /// no-next-header (59), which Zeek does not turn into connections.
+    /// Fragments not yet reassembled produce no frame at all.
+    Other {
+        payload: &'a [u8],
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,15 +95,23 @@ pub struct TcpInfo<'a> {
     pub payload_len: u32,
     /// `false` when the checksum was verified and wrong.
     pub checksum_ok: bool,
+    /// TCP header length in bytes (data offset × 4).
+    pub hdr_len: u8,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UdpInfo<'a> {
     pub src_port: u16,
     pub dst_port: u16,
+    /// Payload as captured, clipped to the IP length.
     pub payload: &'a [u8],
+    /// IP payload length minus the 8-byte UDP header.
     pub payload_len: u32,
     pub checksum_ok: bool,
+    /// The UDP header's own length field (Zeek counts conn bytes from it,
+    /// and weirds `UDP_datagram_length_mismatch` when it differs from the
+    /// IP payload length).
+    pub ulen: u16,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,4 +201,53 @@ impl<'a> FrameStack<'a> {
         self.len = 0;
         self.items = Default::default();
     }
+}
+
+/// Cheap symmetric hash of a packet's outermost IP address pair (and outer
+/// VLAN id), used to pick a worker: both directions of a conversation, all
+/// its fragments and everything tunnelled inside it hash alike. Packets
+/// without IP hash to 0.
+pub fn dispatch_hash(linktype: u32, data: &[u8]) -> u64 {
+    let mut st = link::LinkState::new(25);
+    let Some(ip) = link::link(linktype, data, &mut st) else {
+        return 0;
+    };
+    let (a, b) = match ip.first().map(|v| v >> 4) {
+        Some(4) => match (ip.get(12..16), ip.get(16..20)) {
+            (Some(s), Some(d)) => (
+                u32::from_be_bytes([s[0], s[1], s[2], s[3]]) as u64,
+                u32::from_be_bytes([d[0], d[1], d[2], d[3]]) as u64,
+            ),
+            _ => return 0,
+        },
+        Some(6) => match (ip.get(8..24), ip.get(24..40)) {
+            (Some(s), Some(d)) => (fold128(s), fold128(d)),
+            _ => return 0,
+        },
+        _ => return 0,
+    };
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let vlan = st.vlan.map(|v| v as u64 + 1).unwrap_or(0);
+    let h = mix(lo ^ mix(hi ^ (vlan << 48)));
+    // Never 0 for IP packets, so 0 keeps meaning "not IP".
+    if h == 0 {
+        1
+    } else {
+        h
+    }
+}
+
+fn fold128(b: &[u8]) -> u64 {
+    let mut x = [0u8; 8];
+    let mut y = [0u8; 8];
+    x.copy_from_slice(b.get(0..8).unwrap_or(&[0; 8]));
+    y.copy_from_slice(b.get(8..16).unwrap_or(&[0; 8]));
+    u64::from_be_bytes(x) ^ u64::from_be_bytes(y).rotate_left(29)
+}
+
+/// splitmix64 finalizer.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
