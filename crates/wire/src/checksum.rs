@@ -1,4 +1,6 @@
-//! Internet checksum (RFC 1071), eight bytes per step.
+//! Internet checksum (RFC 1071), eight bytes per step. The sum is
+//! byte-order independent (RFC 1071 §2(B)), so words are added in little
+//! endian (no byte swaps in the loop) and the folded result is swapped once.
 use std::net::IpAddr;
 
 /// Adds `data` to a ones'-complement accumulator (not yet folded).
@@ -6,20 +8,20 @@ use std::net::IpAddr;
 pub fn add(mut acc: u64, data: &[u8]) -> u64 {
     let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {
-        let v = u64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
         acc = acc.wrapping_add(v >> 32).wrapping_add(v & 0xffff_ffff);
     }
     let mut rest = chunks.remainder();
     if rest.len() >= 4 {
-        acc += u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
+        acc += u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
         rest = &rest[4..];
     }
     if rest.len() >= 2 {
-        acc += u16::from_be_bytes([rest[0], rest[1]]) as u64;
+        acc += u16::from_le_bytes([rest[0], rest[1]]) as u64;
         rest = &rest[2..];
     }
     if let Some(&b) = rest.first() {
-        acc += (b as u64) << 8;
+        acc += b as u64;
     }
     acc
 }
@@ -30,7 +32,7 @@ pub fn fold(mut acc: u64) -> u16 {
     while acc >> 16 != 0 {
         acc = (acc & 0xffff) + (acc >> 16);
     }
-    acc as u16
+    (acc as u16).swap_bytes()
 }
 
 /// Ones'-complement sum of a block; a valid header sums to 0xffff.
@@ -61,7 +63,10 @@ pub fn pseudo(src: IpAddr, dst: IpAddr, proto: u8, len: u32) -> u64 {
             acc = add(acc, &d);
         }
     }
-    acc + proto as u64 + (len >> 16) as u64 + (len & 0xffff) as u64
+    // Words given as numbers enter byte-swapped (little-endian accumulator).
+    acc + ((proto as u64) << 8)
+        + ((len >> 16) as u16).swap_bytes() as u64
+        + ((len & 0xffff) as u16).swap_bytes() as u64
 }
 
 #[cfg(test)]

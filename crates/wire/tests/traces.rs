@@ -75,7 +75,12 @@ pub fn read_capture(bytes: &[u8]) -> Option<Vec<(u32, u32, i64, Vec<u8>)>> {
                         let orig = rd(off + 24)?;
                         let data = bytes.get(off + 28..off + 28 + incl)?;
                         let lt = *ifaces.get(ifc).unwrap_or(&1);
-                        out.push((lt, orig, ((hi << 32) | lo).wrapping_mul(1000), data.to_vec()));
+                        out.push((
+                            lt,
+                            orig,
+                            ((hi << 32) | lo).wrapping_mul(1000),
+                            data.to_vec(),
+                        ));
                     }
                     3 => {
                         let orig = rd(off + 8)?;
