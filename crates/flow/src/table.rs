@@ -1,0 +1,819 @@
+//! The connection table: finds or creates the connection of each decoded
+//! frame, applies the transport semantics, runs Zeek's timers on network
+//! time, and turns removed connections into conn.log rows.
+
+use crate::conn::{Conn, Transport, TunnelRef};
+use crate::history::History;
+use crate::key::{icmp_counterpart, ConnKey};
+use crate::record::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
+use crate::tcp::{self, PartialClose, State, TcpEvents, TcpSession};
+use crate::uid::UidGen;
+use crate::FlowConfig;
+use hashbrown::HashMap;
+use records::{Enum, Interval, Port, Set, Time};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::net::IpAddr;
+use wire::{Decoded, Frame, LinkInfo, Nanos, TunnelKind, Weird};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum TimerKind {
+    Inactivity,
+    TcpExpire,
+    TcpAttempt,
+    TcpPartialClose,
+    TcpReset,
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Timer {
+    at: Nanos,
+    seq: u64,
+    slot: u32,
+    gen: u32,
+    epoch: u32,
+    kind: TimerKind,
+}
+
+/// Counters the run summary and the stats report use.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FlowStats {
+    pub packets: u64,
+    pub connections: u64,
+    pub evicted: u64,
+    pub weirds: u64,
+}
+
+/// One IP-in-IP or GRE tunnel, identified by its outer addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct IpTunnelKey {
+    lo: IpAddr,
+    hi: IpAddr,
+    kind: TunnelKind,
+}
+
+pub struct FlowTable {
+    cfg: FlowConfig,
+    index: HashMap<ConnKey, u32, foldhash::fast::RandomState>,
+    slots: Vec<Option<Conn>>,
+    gens: Vec<u32>,
+    free: Vec<u32>,
+    /// Insertion order, for evicting the oldest connection when full.
+    order: VecDeque<(u32, u32)>,
+    timers: BinaryHeap<Reverse<Timer>>,
+    timer_seq: u64,
+    now: Nanos,
+    uids: UidGen,
+    ip_tunnels: HashMap<IpTunnelKey, TunnelRef, foldhash::fast::RandomState>,
+    /// Tunnels announced in tunnel.log and not yet closed, by outer conn id.
+    active_tunnels: HashMap<(IpAddr, u16, IpAddr, u16), TunnelRef, foldhash::fast::RandomState>,
+    /// Packet-level weirds already logged (name, addresses).
+    net_weirds_logged:
+        hashbrown::HashSet<(&'static str, Option<(IpAddr, IpAddr)>), foldhash::fast::RandomState>,
+    encap_buf: Vec<TunnelRef>,
+    pub stats: FlowStats,
+}
+
+impl FlowTable {
+    pub fn new(cfg: FlowConfig) -> Self {
+        let uids = UidGen::new(cfg.uid_seed);
+        FlowTable {
+            cfg,
+            index: HashMap::default(),
+            slots: Vec::new(),
+            gens: Vec::new(),
+            free: Vec::new(),
+            order: VecDeque::new(),
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            now: 0,
+            uids,
+            ip_tunnels: HashMap::default(),
+            active_tunnels: HashMap::default(),
+            net_weirds_logged: Default::default(),
+            encap_buf: Vec::new(),
+            stats: FlowStats::default(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Process one decoded packet captured at `ts`.
+    pub fn process(&mut self, ts: Nanos, pkt: &Decoded<'_>, sink: &mut dyn FlowSink) {
+        self.advance(ts, sink);
+        self.stats.packets += 1;
+        for w in &pkt.weirds {
+            self.net_weird(w, sink);
+        }
+        let mut encap = std::mem::take(&mut self.encap_buf);
+        encap.clear();
+        let n = pkt.frames.len();
+        for i in 0..n {
+            let Some(frame) = pkt.frames.get(i) else {
+                break;
+            };
+            let next_tunnel = pkt.frames.get(i + 1).and_then(|f| f.tunnel);
+            if let Some(kind @ (TunnelKind::IpInIp | TunnelKind::Gre)) = next_tunnel {
+                let t = self.ip_tunnel(frame, kind);
+                encap.push(t);
+                continue;
+            }
+            let link = if i == 0 {
+                pkt.link
+            } else {
+                LinkInfo::default()
+            };
+            let slot = self.process_frame(frame, &link, &encap, sink);
+            if let (Some(kind), Some(slot)) = (next_tunnel, slot) {
+                if let Some(c) = self.slots[slot as usize].as_ref() {
+                    encap.push(TunnelRef {
+                        uid: c.uid.clone(),
+                        orig_h: c.orig_h(),
+                        orig_p: c.orig_p(),
+                        resp_h: c.resp_h(),
+                        resp_p: c.resp_p(),
+                        proto: c.proto,
+                        kind,
+                    });
+                }
+            }
+        }
+        self.encap_buf = encap;
+    }
+
+    /// Move network time forward to `ts`, firing due timers.
+    pub fn advance(&mut self, ts: Nanos, sink: &mut dyn FlowSink) {
+        if ts > self.now {
+            self.now = ts;
+        }
+        while let Some(Reverse(t)) = self.timers.peek().copied() {
+            if t.at > self.now {
+                break;
+            }
+            self.timers.pop();
+            self.fire(t, sink);
+        }
+    }
+
+    /// End of input: every remaining connection is logged.
+    pub fn flush(&mut self, sink: &mut dyn FlowSink) {
+        let mut live: Vec<u32> = self.index.values().copied().collect();
+        live.sort_unstable();
+        for slot in live {
+            self.remove(slot, sink);
+        }
+        self.timers.clear();
+    }
+
+    fn ip_tunnel(&mut self, outer: &Frame<'_>, kind: TunnelKind) -> TunnelRef {
+        let (lo, hi) = if outer.src <= outer.dst {
+            (outer.src, outer.dst)
+        } else {
+            (outer.dst, outer.src)
+        };
+        let key = IpTunnelKey { lo, hi, kind };
+        if let Some(t) = self.ip_tunnels.get(&key) {
+            return t.clone();
+        }
+        let t = TunnelRef {
+            uid: self
+                .uids
+                .next(outer.src, outer.dst, 0, 0, outer.proto, self.now),
+            orig_h: outer.src,
+            orig_p: 0,
+            resp_h: outer.dst,
+            resp_p: 0,
+            proto: outer.proto,
+            kind,
+        };
+        // Bounded like the connection table.
+        if self.ip_tunnels.len() >= self.cfg.max_connections {
+            self.ip_tunnels.clear();
+        }
+        self.ip_tunnels.insert(key, t.clone());
+        t
+    }
+
+    fn process_frame(
+        &mut self,
+        f: &Frame<'_>,
+        link: &LinkInfo,
+        encap: &[TunnelRef],
+        sink: &mut dyn FlowSink,
+    ) -> Option<u32> {
+        let (sport, dport, one_way, proto) = match &f.transport {
+            wire::Transport::Tcp(t) => (t.src_port, t.dst_port, false, 6),
+            wire::Transport::Udp(u) => (u.src_port, u.dst_port, false, 17),
+            wire::Transport::Icmp(i) => match icmp_counterpart(i.v6, i.icmp_type) {
+                Some(c) => (
+                    i.icmp_type as u16,
+                    c as u16,
+                    false,
+                    if i.v6 { 58 } else { 1 },
+                ),
+                None => (
+                    i.icmp_type as u16,
+                    i.code as u16,
+                    true,
+                    if i.v6 { 58 } else { 1 },
+                ),
+            },
+            wire::Transport::Other { .. } => (0, 0, false, f.proto),
+        };
+        let vlans = if self.cfg.vlan_in_key {
+            (link.vlan.unwrap_or(0), link.inner_vlan.unwrap_or(0))
+        } else {
+            (0, 0)
+        };
+        let key = ConnKey::new(f.src, sport, f.dst, dport, proto, one_way, vlans);
+        let mut slot = match self.index.get(&key) {
+            Some(&s) => Some(s),
+            None => None,
+        };
+        if let (Some(s), wire::Transport::Tcp(t)) = (slot, &f.transport) {
+            if let Some(c) = self.slots[s as usize].as_ref() {
+                if let Transport::Tcp(sess) = &c.transport {
+                    let since_last = self.now - c.last;
+                    if let Some(weird) = sess.is_reuse(
+                        t.flags,
+                        t.seq,
+                        since_last,
+                        self.cfg.timeouts.tcp_connection_linger,
+                    ) {
+                        if let Some(w) = weird {
+                            self.conn_weird(s, w, sink);
+                        }
+                        self.remove(s, sink);
+                        slot = None;
+                    }
+                }
+            }
+        }
+        let s = match slot {
+            Some(s) => s,
+            None => self.create(key, f, link, sport, dport, proto, sink),
+        };
+        let e = {
+            let c = self.slots[s as usize].as_ref()?;
+            if c.addrs[0] == f.src && c.ports[0] == sport {
+                0
+            } else {
+                1
+            }
+        };
+        self.check_encap(s, encap, sink);
+        if let Some(c) = self.slots[s as usize].as_mut() {
+            if c.macs[e].is_none() {
+                c.macs[e] = link.src_mac;
+            }
+        }
+        self.deliver(s, e, f, sink);
+        Some(s)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn create(
+        &mut self,
+        key: ConnKey,
+        f: &Frame<'_>,
+        link: &LinkInfo,
+        sport: u16,
+        dport: u16,
+        proto: u8,
+        sink: &mut dyn FlowSink,
+    ) -> u32 {
+        if self.index.len() >= self.cfg.max_connections {
+            self.evict_oldest(sink);
+        }
+        let t = &self.cfg.timeouts;
+        let (transport, inactivity) = match &f.transport {
+            wire::Transport::Tcp(_) => (
+                Transport::Tcp(Box::new(TcpSession::new())),
+                t.udp_inactivity,
+            ),
+            wire::Transport::Udp(_) => (Transport::Udp([None, None]), t.udp_inactivity),
+            wire::Transport::Icmp(_) => (Transport::Icmp([None, None]), t.icmp_inactivity),
+            wire::Transport::Other { .. } => (Transport::Other, t.unknown_inactivity),
+        };
+        let flip = self.want_flip(&f.transport, sport, dport) && !is_broadcast(f.dst);
+        let uid = self.uids.next(f.src, f.dst, sport, dport, proto, self.now);
+        let mut conn = Conn {
+            key,
+            uid,
+            addrs: [f.src, f.dst],
+            ports: [sport, dport],
+            macs: [None, link.dst_mac],
+            orig: 0,
+            proto,
+            ip_proto: f.proto,
+            start: self.now,
+            last: self.now,
+            hist: History::default(),
+            pkts: [0; 2],
+            ip_bytes: [0; 2],
+            missed_bytes: 0,
+            transport,
+            vlan: link.vlan,
+            inner_vlan: link.inner_vlan,
+            tunnel_parents: Vec::new(),
+            encap: Vec::new(),
+            inactivity_timeout: inactivity,
+            inactivity_epoch: 0,
+            tcp_timer_epoch: 0,
+            weirds_logged: Vec::new(),
+            checksum_errors: Default::default(),
+        };
+        if flip {
+            conn.flip();
+            if let Transport::Tcp(s) = &mut conn.transport {
+                s.flip();
+            }
+        }
+        let is_tcp = matches!(conn.transport, Transport::Tcp(_));
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Some(conn);
+                s
+            }
+            None => {
+                self.slots.push(Some(conn));
+                self.gens.push(0);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.index.insert(key, slot);
+        self.order.push_back((slot, self.gens[slot as usize]));
+        self.stats.connections += 1;
+        self.schedule(slot, TimerKind::Inactivity, self.now + inactivity);
+        if is_tcp {
+            self.schedule(
+                slot,
+                TimerKind::TcpExpire,
+                self.now + self.cfg.timeouts.tcp_syn_timeout,
+            );
+        }
+        slot
+    }
+
+    /// Zeek's responder guess for a connection that starts mid-stream (or
+    /// UDP from a well-known port): flip when the source looks like a server.
+    fn want_flip(&self, t: &wire::Transport<'_>, sport: u16, dport: u16) -> bool {
+        match t {
+            wire::Transport::Tcp(tcp) => {
+                let flags = tcp.flags;
+                if flags & tcp::SYN != 0 && flags & tcp::ACK == 0 {
+                    return false;
+                }
+                if !self.cfg.is_server_port(sport, 6) {
+                    return false;
+                }
+                if self.cfg.is_server_port(dport, 6) {
+                    flags & tcp::SYN == 0 && sport < dport
+                } else {
+                    true
+                }
+            }
+            wire::Transport::Udp(_) => {
+                self.cfg.is_server_port(sport, 17) && !self.cfg.is_server_port(dport, 17)
+            }
+            _ => false,
+        }
+    }
+
+    fn evict_oldest(&mut self, sink: &mut dyn FlowSink) {
+        while let Some((slot, gen)) = self.order.pop_front() {
+            if self.gens[slot as usize] == gen && self.slots[slot as usize].is_some() {
+                if self.stats.evicted == 0 {
+                    sink.weird(self.weird_row("conn_table_full_evicting", None, None));
+                    self.stats.weirds += 1;
+                }
+                self.stats.evicted += 1;
+                self.remove(slot, sink);
+                return;
+            }
+        }
+    }
+
+    /// Record a change of encapsulation (tunnel_parents, tunnel.log).
+    fn check_encap(&mut self, slot: u32, encap: &[TunnelRef], sink: &mut dyn FlowSink) {
+        let Some(c) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        if c.encap.as_slice() == encap {
+            return;
+        }
+        c.encap = encap.to_vec();
+        if let Some(last) = encap.last() {
+            if !c.tunnel_parents.contains(&last.uid) {
+                c.tunnel_parents.push(last.uid.clone());
+            }
+        }
+        for t in encap {
+            let id = (t.orig_h, t.orig_p, t.resp_h, t.resp_p);
+            if !self.active_tunnels.contains_key(&id) {
+                self.active_tunnels.insert(id, t.clone());
+                sink.tunnel(tunnel_row(self.now, t, "Tunnel::DISCOVER"));
+            }
+        }
+    }
+
+    fn deliver(&mut self, slot: u32, e: usize, f: &Frame<'_>, sink: &mut dyn FlowSink) {
+        let now = self.now;
+        let checksums_apply =
+            !self.cfg.ignore_checksums && !self.cfg.ignore_checksums_nets.contains(f.src);
+        let Some(c) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        let is_orig = c.is_orig(e);
+        match &f.transport {
+            wire::Transport::Tcp(t) => {
+                if checksums_apply && !t.checksum_ok {
+                    if let Transport::Tcp(s) = &mut c.transport {
+                        s.checksum_error(e, &mut c.hist);
+                    }
+                    self.conn_weird(slot, "bad_TCP_checksum", sink);
+                    return;
+                }
+                let mut ev = TcpEvents::default();
+                let Transport::Tcp(s) = &mut c.transport else {
+                    return;
+                };
+                let was_orig = s.orig;
+                if s.process(e, t, &mut c.hist, &mut ev) {
+                    c.last = now;
+                }
+                if s.orig != was_orig {
+                    c.orig = s.orig;
+                    c.hist.flipped();
+                }
+                c.missed_bytes += ev.missed_bytes;
+                c.pkts[e] += 1;
+                c.ip_bytes[e] += f.ip_len as u64;
+                self.tcp_events(slot, ev, sink);
+            }
+            wire::Transport::Udp(u) => {
+                c.pkts[e] += 1;
+                c.ip_bytes[e] += f.ip_len as u64;
+                if checksums_apply && !u.checksum_ok {
+                    c.checksum_errors[e].hit(&mut c.hist, is_orig, 'C');
+                    self.conn_weird(slot, "bad_UDP_checksum", sink);
+                    return;
+                }
+                let datagram_len = u.payload_len as u64 + 8;
+                c.last = now;
+                c.hist.once(is_orig, 'D');
+                if let Transport::Udp(b) = &mut c.transport {
+                    *b[e].get_or_insert(0) += (u.ulen as u64).saturating_sub(8);
+                }
+                if u.ulen as u64 != datagram_len {
+                    let addl = format!("{} != {}", u.ulen, datagram_len);
+                    self.conn_weird_addl(slot, "UDP_datagram_length_mismatch", Some(addl), sink);
+                }
+            }
+            wire::Transport::Icmp(i) => {
+                if checksums_apply && !i.checksum_ok {
+                    self.conn_weird(slot, "bad_ICMP_checksum", sink);
+                    return;
+                }
+                c.last = now;
+                let len = i.len.saturating_sub(8) as u64;
+                if let Transport::Icmp(b) = &mut c.transport {
+                    *b[e].get_or_insert(0) += len;
+                }
+                if i.body.len() as u64 + 4 >= i.len as u64 {
+                    c.pkts[e] += 1;
+                    c.ip_bytes[e] += f.ip_len as u64;
+                }
+            }
+            wire::Transport::Other { .. } => {
+                c.last = now;
+                c.pkts[e] += 1;
+                c.ip_bytes[e] += f.ip_len as u64;
+            }
+        }
+        let _ = is_orig;
+    }
+
+    fn tcp_events(&mut self, slot: u32, ev: TcpEvents, sink: &mut dyn FlowSink) {
+        for w in &ev.weirds {
+            self.conn_weird(slot, w, sink);
+        }
+        let t = self.cfg.timeouts;
+        let Some(c) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        let last = c.last;
+        if ev.handshake_done && c.inactivity_timeout != t.tcp_inactivity {
+            c.inactivity_timeout = t.tcp_inactivity;
+            c.inactivity_epoch += 1;
+            self.schedule(slot, TimerKind::Inactivity, last + t.tcp_inactivity);
+        }
+        if ev.attempt_timer {
+            self.schedule(slot, TimerKind::TcpAttempt, self.now + t.tcp_attempt_delay);
+        }
+        if ev.close_complete {
+            if let Some(c) = self.slots[slot as usize].as_mut() {
+                c.tcp_timer_epoch += 1;
+            }
+            self.schedule(slot, TimerKind::Delete, last + t.tcp_close_delay);
+        }
+        match ev.partial_close {
+            Some(PartialClose::FirstSeen) => self.schedule(
+                slot,
+                TimerKind::TcpPartialClose,
+                last + t.tcp_partial_close_delay,
+            ),
+            Some(PartialClose::AwaitPeer) => {
+                self.schedule(slot, TimerKind::TcpExpire, last + t.tcp_session_timer)
+            }
+            None => {}
+        }
+        if ev.reset_timer {
+            self.schedule(slot, TimerKind::TcpReset, self.now + t.tcp_reset_delay);
+        }
+    }
+
+    fn schedule(&mut self, slot: u32, kind: TimerKind, at: Nanos) {
+        let Some(c) = self.slots[slot as usize].as_ref() else {
+            return;
+        };
+        let epoch = if kind == TimerKind::Inactivity {
+            c.inactivity_epoch
+        } else {
+            c.tcp_timer_epoch
+        };
+        self.timer_seq += 1;
+        self.timers.push(Reverse(Timer {
+            at,
+            seq: self.timer_seq,
+            slot,
+            gen: self.gens[slot as usize],
+            epoch,
+            kind,
+        }));
+    }
+
+    fn fire(&mut self, t: Timer, sink: &mut dyn FlowSink) {
+        if self.gens[t.slot as usize] != t.gen {
+            return;
+        }
+        let tm = self.cfg.timeouts;
+        let Some(c) = self.slots[t.slot as usize].as_ref() else {
+            return;
+        };
+        let epoch = if t.kind == TimerKind::Inactivity {
+            c.inactivity_epoch
+        } else {
+            c.tcp_timer_epoch
+        };
+        if epoch != t.epoch && t.kind != TimerKind::Delete {
+            return;
+        }
+        match t.kind {
+            TimerKind::Inactivity => {
+                if c.last + c.inactivity_timeout <= t.at {
+                    self.remove(t.slot, sink);
+                } else {
+                    let at = c.last + c.inactivity_timeout;
+                    self.schedule(t.slot, TimerKind::Inactivity, at);
+                }
+            }
+            TimerKind::Delete => self.remove(t.slot, sink),
+            _ => {
+                let Transport::Tcp(s) = &c.transport else {
+                    return;
+                };
+                if let Some(remove) = tcp_timer(t.kind, s, c.last, t.at, &tm) {
+                    if remove {
+                        self.remove(t.slot, sink);
+                    } else {
+                        self.schedule(t.slot, TimerKind::TcpExpire, t.at + tm.tcp_session_timer);
+                    }
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, slot: u32, sink: &mut dyn FlowSink) {
+        let Some(c) = self.slots[slot as usize].take() else {
+            return;
+        };
+        self.index.remove(&c.key);
+        self.gens[slot as usize] = self.gens[slot as usize].wrapping_add(1);
+        self.free.push(slot);
+        let id = (c.orig_h(), c.orig_p(), c.resp_h(), c.resp_p());
+        if let Some(t) = self.active_tunnels.remove(&id) {
+            sink.tunnel(tunnel_row(self.now, &t, "Tunnel::CLOSE"));
+        }
+        sink.conn(self.conn_row(&c));
+        if self.order.len() > 2 * self.index.len() + 1024 {
+            let gens = &self.gens;
+            self.order.retain(|&(s, g)| gens[s as usize] == g);
+        }
+    }
+
+    fn conn_row(&self, c: &Conn) -> ConnRecord {
+        let duration = c.last - c.start;
+        let (ob, rb) = c.sizes();
+        let has_duration = duration > 0;
+        let (o, r) = (c.orig, c.orig ^ 1);
+        let local = |ip: IpAddr| self.cfg.local_nets.as_ref().map(|n| n.contains(ip));
+        ConnRecord {
+            ts: Time(c.start),
+            uid: c.uid.clone(),
+            orig_h: c.orig_h(),
+            orig_p: Port(c.orig_p()),
+            resp_h: c.resp_h(),
+            resp_p: Port(c.resp_p()),
+            proto: Enum(proto_name(c.proto)),
+            service: None,
+            duration: has_duration.then_some(Interval(duration)),
+            orig_bytes: has_duration.then_some(ob),
+            resp_bytes: has_duration.then_some(rb),
+            conn_state: Some(c.conn_state()),
+            local_orig: local(c.orig_h()),
+            local_resp: local(c.resp_h()),
+            missed_bytes: c.missed_bytes,
+            history: (!c.hist.as_str().is_empty()).then(|| c.hist.as_str().to_string()),
+            orig_pkts: Some(c.pkts[o]),
+            orig_ip_bytes: Some(c.ip_bytes[o]),
+            resp_pkts: Some(c.pkts[r]),
+            resp_ip_bytes: Some(c.ip_bytes[r]),
+            tunnel_parents: (!c.tunnel_parents.is_empty()).then(|| Set(c.tunnel_parents.clone())),
+            ip_proto: Some(c.ip_proto as u64),
+            orig_l2_addr: c.macs[o].map(fmt_mac),
+            resp_l2_addr: c.macs[r].map(fmt_mac),
+            vlan: c.vlan.map(|v| v as i64),
+            inner_vlan: c.inner_vlan.map(|v| v as i64),
+            community_id: None,
+        }
+    }
+
+    fn conn_weird(&mut self, slot: u32, name: &'static str, sink: &mut dyn FlowSink) {
+        self.conn_weird_addl(slot, name, None, sink);
+    }
+
+    fn conn_weird_addl(
+        &mut self,
+        slot: u32,
+        name: &'static str,
+        addl: Option<String>,
+        sink: &mut dyn FlowSink,
+    ) {
+        let Some(c) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        if c.weirds_logged.contains(&name) {
+            return;
+        }
+        c.weirds_logged.push(name);
+        let row = WeirdRecord {
+            ts: Time(self.now),
+            uid: Some(c.uid.clone()),
+            orig_h: Some(c.orig_h()),
+            orig_p: Some(Port(c.orig_p())),
+            resp_h: Some(c.resp_h()),
+            resp_p: Some(Port(c.resp_p())),
+            name: name.to_string(),
+            addl,
+            notice: false,
+            peer: Some("zeek"),
+            source: None,
+        };
+        self.stats.weirds += 1;
+        sink.weird(row);
+    }
+
+    fn net_weird(&mut self, w: &Weird, sink: &mut dyn FlowSink) {
+        if !self.net_weirds_logged.insert((w.name, w.addrs)) {
+            return;
+        }
+        if self.net_weirds_logged.len() > 100_000 {
+            self.net_weirds_logged.clear();
+        }
+        let mut row = self.weird_row(w.name, w.addl.clone(), Some(w.source));
+        if let Some((src, dst)) = w.addrs {
+            row.orig_h = Some(src);
+            row.orig_p = Some(Port(0));
+            row.resp_h = Some(dst);
+            row.resp_p = Some(Port(0));
+        }
+        self.stats.weirds += 1;
+        sink.weird(row);
+    }
+
+    fn weird_row(
+        &self,
+        name: &str,
+        addl: Option<String>,
+        source: Option<&'static str>,
+    ) -> WeirdRecord {
+        WeirdRecord {
+            ts: Time(self.now),
+            uid: None,
+            orig_h: None,
+            orig_p: None,
+            resp_h: None,
+            resp_p: None,
+            name: name.to_string(),
+            addl,
+            notice: false,
+            peer: Some("zeek"),
+            source,
+        }
+    }
+}
+
+/// Decide a TCP timer: `Some(true)` remove, `Some(false)` reschedule the
+/// expire timer, `None` nothing.
+fn tcp_timer(
+    kind: TimerKind,
+    s: &TcpSession,
+    last: Nanos,
+    at: Nanos,
+    tm: &crate::Timeouts,
+) -> Option<bool> {
+    let o = s.orig_ep();
+    let r = s.resp_ep();
+    match kind {
+        TimerKind::TcpAttempt => {
+            let attempt = s.is_active
+                && matches!(o.state, State::SynSent | State::SynAckSent)
+                && r.state == State::Inactive;
+            attempt.then_some(true)
+        }
+        TimerKind::TcpPartialClose => {
+            let half = s.is_active
+                && o.state != State::Inactive
+                && r.state != State::Inactive
+                && (!o.did_close || !r.did_close)
+                && o.state != State::Reset
+                && r.state != State::Reset;
+            half.then_some(true)
+        }
+        TimerKind::TcpReset => s.is_active.then_some(true),
+        TimerKind::TcpExpire => {
+            if !s.is_active {
+                return None;
+            }
+            if last + tm.tcp_connection_linger < at {
+                if (o.did_close || r.did_close)
+                    && ((o.did_close && r.did_close)
+                        || o.state == State::Reset
+                        || r.state == State::Reset
+                        || o.state == State::Inactive
+                        || r.state == State::Inactive)
+                {
+                    return Some(true);
+                }
+                if r.state == State::Inactive && o.state == State::Inactive {
+                    return Some(true);
+                }
+            }
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+fn tunnel_row(now: Nanos, t: &TunnelRef, action: &'static str) -> TunnelRecord {
+    TunnelRecord {
+        ts: Time(now),
+        uid: Some(t.uid.clone()),
+        orig_h: t.orig_h,
+        orig_p: Port(t.orig_p),
+        resp_h: t.resp_h,
+        resp_p: Port(t.resp_p),
+        tunnel_type: Enum(t.kind.zeek_name()),
+        action: Enum(action),
+    }
+}
+
+fn proto_name(p: u8) -> &'static str {
+    match p {
+        6 => "tcp",
+        17 => "udp",
+        1 | 58 => "icmp",
+        _ => "unknown_transport",
+    }
+}
+
+fn is_broadcast(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_broadcast(),
+        IpAddr::V6(_) => false,
+    }
+}
+
+fn fmt_mac(m: [u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
