@@ -1,1 +1,318 @@
-//! pipeline
+//! The pipeline that connects the stages: capture → decode → flows →
+//! records → log writers, on one thread or spread over worker threads.
+//!
+//! With N workers, a reader thread hashes each packet's outermost address
+//! pair symmetrically (`wire::dispatch_hash`) so both directions, every
+//! fragment and everything tunnelled inside a conversation reach the same
+//! worker, which owns its decoder and connection table outright. Workers
+//! format their own rows; one writer thread owns the files. All channels
+//! are bounded.
+
+mod progress;
+mod sink;
+pub mod zeek_scripts;
+
+pub use sink::{Chunk, Formats, LogId, LogSet, RowSink};
+
+use capture::{Filter, PacketSource};
+use flow::{FlowConfig, FlowSink, FlowStats, FlowTable};
+use logs::Format;
+use records::Time;
+use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::time::Instant;
+use wire::{DecodeConfig, Decoder};
+
+/// Everything one run needs.
+#[derive(Clone)]
+pub struct RunConfig {
+    pub input: PathBuf,
+    pub logdir: PathBuf,
+    pub format: Format,
+    /// Optional log columns switched on (e.g. "mac-logging").
+    pub options: Vec<String>,
+    pub workers: usize,
+    pub filter: Option<String>,
+    pub decode: DecodeConfig,
+    pub flow: FlowConfig,
+    /// Show a progress line (only honoured when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// What a run did, for the summary line.
+#[derive(Debug, Default, Clone)]
+pub struct RunSummary {
+    pub packets: u64,
+    pub bytes: u64,
+    pub filtered_out: u64,
+    pub flows: FlowStats,
+    pub conn_rows: u64,
+    pub weird_rows: u64,
+    pub elapsed: std::time::Duration,
+    pub warnings: Vec<String>,
+}
+
+impl RunSummary {
+    /// The one-line summary printed at the end of a run.
+    pub fn line(&self) -> String {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        format!(
+            "shrike: {} packets, {:.1} MB, {} connections, {} weirds in {:.2}s ({:.0} MB/s, {:.2} Mpkt/s{}){}",
+            self.packets,
+            self.bytes as f64 / 1e6,
+            self.conn_rows,
+            self.weird_rows,
+            secs,
+            self.bytes as f64 / 1e6 / secs,
+            self.packets as f64 / 1e6 / secs,
+            peak_rss_mb().map(|mb| format!(", peak RSS {mb} MB")).unwrap_or_default(),
+            if self.flows.evicted > 0 { format!(", {} connections evicted", self.flows.evicted) } else { String::new() }
+        )
+    }
+}
+
+/// Peak resident memory of this process (Linux), in MB.
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
+/// Why a run failed (one line each).
+#[derive(Debug)]
+pub enum RunError {
+    Capture(capture::CaptureError),
+    Filter(String),
+    Io(String, std::io::Error),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Capture(e) => write!(f, "{e}"),
+            RunError::Filter(e) => write!(f, "{e}"),
+            RunError::Io(what, e) => write!(f, "{what}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+fn wall_clock() -> Time {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Time(d.as_nanos() as i64)
+}
+
+/// Run the pipeline over one capture.
+pub fn run(cfg: &RunConfig) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let mut source = PacketSource::open(&cfg.input).map_err(RunError::Capture)?;
+    let filter = match &cfg.filter {
+        Some(f) => Some(Filter::compile(f).map_err(|e| RunError::Filter(e.to_string()))?),
+        None => None,
+    };
+    std::fs::create_dir_all(&cfg.logdir).map_err(|e| {
+        RunError::Io(
+            format!("cannot create log directory {}", cfg.logdir.display()),
+            e,
+        )
+    })?;
+    let options: Vec<&str> = cfg.options.iter().map(String::as_str).collect();
+    let formats = Formats::new(cfg.format, &options);
+    let mut logs = LogSet::new(&cfg.logdir, cfg.format, formats.clone(), wall_clock());
+    let mut summary = if cfg.workers <= 1 {
+        run_inline(cfg, &mut source, filter.as_ref(), formats, &mut logs)?
+    } else {
+        run_parallel(cfg, &mut source, filter.as_ref(), formats, &mut logs)?
+    };
+    summary.conn_rows = logs.rows[LogId::Conn as usize];
+    summary.weird_rows = logs.rows[LogId::Weird as usize];
+    summary.warnings = source.take_warnings();
+    logs.close(wall_clock())
+        .map_err(|e| RunError::Io("cannot finish logs".into(), e))?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn io_err(e: std::io::Error) -> RunError {
+    RunError::Io("cannot write logs".into(), e)
+}
+
+/// One thread does everything: no copies, no channels.
+fn run_inline(
+    cfg: &RunConfig,
+    source: &mut PacketSource,
+    filter: Option<&Filter>,
+    formats: Formats,
+    logs: &mut LogSet,
+) -> Result<RunSummary, RunError> {
+    let mut decoder = Decoder::new(cfg.decode.clone());
+    let mut table = FlowTable::new(cfg.flow.clone());
+    let mut write_err = None;
+    let mut summary = RunSummary::default();
+    let mut progress = progress::Progress::new(cfg.progress, source.file_size());
+    {
+        let mut sink = RowSink::new(formats, |chunk| {
+            if write_err.is_none() {
+                if let Err(e) = logs.write(chunk) {
+                    write_err = Some(e);
+                }
+            }
+        });
+        while let Some(pkt) = source.next_packet().map_err(RunError::Capture)? {
+            summary.packets += 1;
+            summary.bytes += pkt.data.len() as u64;
+            if let Some(f) = filter {
+                if !f.matches(pkt.linktype, pkt.data) {
+                    summary.filtered_out += 1;
+                    continue;
+                }
+            }
+            let decoded = decoder.decode(pkt.ts, pkt.linktype, pkt.data);
+            table.process(pkt.ts, &decoded, &mut sink);
+            if summary.packets % 65536 == 0 {
+                progress.update(summary.packets, summary.bytes, source.bytes_consumed());
+            }
+        }
+        table.flush(&mut sink);
+        sink.flush();
+    }
+    progress.finish();
+    if let Some(e) = write_err {
+        return Err(io_err(e));
+    }
+    summary.flows = table.stats;
+    Ok(summary)
+}
+
+/// Packets copied into one contiguous buffer per batch, sent to a worker.
+struct Batch {
+    data: Vec<u8>,
+    /// (timestamp, link type, start, end) per packet.
+    packets: Vec<(i64, u32, u32, u32)>,
+}
+
+const BATCH_PACKETS: usize = 512;
+const BATCH_BYTES: usize = 512 * 1024;
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            data: Vec::with_capacity(BATCH_BYTES + 65536),
+            packets: Vec::with_capacity(BATCH_PACKETS),
+        }
+    }
+    fn full(&self) -> bool {
+        self.packets.len() >= BATCH_PACKETS || self.data.len() >= BATCH_BYTES
+    }
+}
+
+fn run_parallel(
+    cfg: &RunConfig,
+    source: &mut PacketSource,
+    filter: Option<&Filter>,
+    formats: Formats,
+    logs: &mut LogSet,
+) -> Result<RunSummary, RunError> {
+    let n = cfg.workers;
+    let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(64);
+    let mut summary = RunSummary::default();
+    let mut progress = progress::Progress::new(cfg.progress, source.file_size());
+    let result = std::thread::scope(|scope| -> Result<Vec<FlowStats>, RunError> {
+        let mut batch_txs: Vec<SyncSender<Batch>> = Vec::with_capacity(n);
+        let mut workers = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (tx, rx) = sync_channel::<Batch>(8);
+            batch_txs.push(tx);
+            let chunk_tx = chunk_tx.clone();
+            let formats = formats.clone();
+            workers.push(scope.spawn(move || worker(cfg, rx, chunk_tx, formats)));
+        }
+        drop(chunk_tx);
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for chunk in chunk_rx {
+                logs.write(chunk)?;
+            }
+            Ok(())
+        });
+        let mut batches: Vec<Batch> = (0..n).map(|_| Batch::new()).collect();
+        let read = (|| -> Result<(), RunError> {
+            while let Some(pkt) = source.next_packet().map_err(RunError::Capture)? {
+                summary.packets += 1;
+                summary.bytes += pkt.data.len() as u64;
+                if let Some(f) = filter {
+                    if !f.matches(pkt.linktype, pkt.data) {
+                        summary.filtered_out += 1;
+                        continue;
+                    }
+                }
+                let w = (wire::dispatch_hash(pkt.linktype, pkt.data) % n as u64) as usize;
+                let b = &mut batches[w];
+                let start = b.data.len() as u32;
+                b.data.extend_from_slice(pkt.data);
+                b.packets
+                    .push((pkt.ts, pkt.linktype, start, b.data.len() as u32));
+                if b.full() {
+                    let full = std::mem::replace(b, Batch::new());
+                    if batch_txs[w].send(full).is_err() {
+                        break;
+                    }
+                }
+                if summary.packets % 65536 == 0 {
+                    progress.update(summary.packets, summary.bytes, source.bytes_consumed());
+                }
+            }
+            Ok(())
+        })();
+        for (w, b) in batches.into_iter().enumerate() {
+            if !b.packets.is_empty() {
+                let _ = batch_txs[w].send(b);
+            }
+        }
+        drop(batch_txs);
+        let stats: Vec<FlowStats> = workers
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect();
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("log writer panicked")));
+        read?;
+        written.map_err(io_err)?;
+        Ok(stats)
+    });
+    progress.finish();
+    for s in result? {
+        summary.flows.packets += s.packets;
+        summary.flows.connections += s.connections;
+        summary.flows.evicted += s.evicted;
+        summary.flows.weirds += s.weirds;
+    }
+    Ok(summary)
+}
+
+fn worker(
+    cfg: &RunConfig,
+    rx: Receiver<Batch>,
+    chunks: SyncSender<Chunk>,
+    formats: Formats,
+) -> FlowStats {
+    let mut decoder = Decoder::new(cfg.decode.clone());
+    let mut table = FlowTable::new(cfg.flow.clone());
+    let mut sink = RowSink::new(formats, |chunk| {
+        let _ = chunks.send(chunk);
+    });
+    for batch in rx {
+        for &(ts, linktype, start, end) in &batch.packets {
+            let data = &batch.data[start as usize..end as usize];
+            let decoded = decoder.decode(ts, linktype, data);
+            table.process(ts, &decoded, &mut sink as &mut dyn FlowSink);
+        }
+    }
+    table.flush(&mut sink);
+    sink.flush();
+    table.stats
+}

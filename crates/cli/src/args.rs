@@ -1,0 +1,77 @@
+//! Command-line arguments. Flags Zeek users know keep Zeek's meaning.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+/// Shrike: a passive network security monitor that writes Zeek-compatible logs.
+#[derive(Parser, Debug)]
+#[command(name = "shrike", version, about, long_about = None)]
+pub struct Cli {
+    /// Read packets from a capture file (pcap, pcapng, optionally gzipped; "-" = stdin).
+    #[arg(short = 'r', long = "readfile", value_name = "FILE")]
+    pub read: PathBuf,
+
+    /// Directory to write logs into (default: the current directory).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub logdir: PathBuf,
+
+    /// Ignore checksums (Zeek's -C).
+    #[arg(short = 'C', long = "no-checksums")]
+    pub no_checksums: bool,
+
+    /// Capture filter in pcap-filter syntax (Zeek's -f).
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Option<String>,
+
+    /// Bare mode: load only what is named explicitly (Zeek's -b).
+    #[arg(short = 'b', long = "bare-mode")]
+    pub bare: bool,
+
+    /// A Zeek script of @load lines and redefs (a local.zeek); options Shrike knows are honoured.
+    #[arg(long = "zeek-config", value_name = "FILE")]
+    pub zeek_config: Option<PathBuf>,
+
+    /// Load a Zeek script package by name (repeatable), e.g. policy/protocols/conn/mac-logging.
+    #[arg(long = "load", value_name = "SCRIPT")]
+    pub load: Vec<String>,
+
+    /// Write Zeek's JSON log format instead of TSV.
+    #[arg(long)]
+    pub json: bool,
+
+    /// With --json, write timestamps as ISO 8601 strings.
+    #[arg(long = "json-iso8601")]
+    pub json_iso8601: bool,
+
+    /// Local networks from a file in Zeek's networks.cfg format.
+    #[arg(long, value_name = "FILE")]
+    pub networks: Option<PathBuf>,
+
+    /// A local network (repeatable), like `redef Site::local_nets += { CIDR }`.
+    #[arg(long = "local-net", value_name = "CIDR")]
+    pub local_net: Vec<String>,
+
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+
+    /// Seed for deterministic connection uids.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Most connections tracked at once (the oldest is evicted beyond it).
+    #[arg(
+        long = "max-connections",
+        value_name = "N",
+        default_value_t = 1_000_000
+    )]
+    pub max_connections: usize,
+
+    /// No progress line and no summary on stderr.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Zeek scripts to load, as on Zeek's command line (e.g. `local`).
+    #[arg(value_name = "SCRIPT")]
+    pub scripts: Vec<String>,
+}

@@ -1,0 +1,153 @@
+//! Turn the command line, the Zeek-style config and networks.cfg into one
+//! `RunConfig`. Anything a user asked for that Shrike does not implement is
+//! reported once on stderr and otherwise ignored.
+
+use crate::args::Cli;
+use config::{NetSet, Settings};
+use flow::FlowConfig;
+use logs::Format;
+use pipeline::{zeek_scripts, RunConfig};
+use wire::DecodeConfig;
+
+/// Script packages that switch on optional behaviour, by the names users
+/// load them with.
+const FEATURE_SCRIPTS: &[(&str, &str)] = &[
+    ("protocols/conn/mac-logging", "mac-logging"),
+    ("protocols/conn/vlan-logging", "vlan-logging"),
+    ("protocols/conn/community-id-logging", "community-id"),
+    ("frameworks/conn_key/vlan_fivetuple", "vlan-key"),
+];
+
+fn normalise(script: &str) -> &str {
+    let s = script
+        .trim()
+        .trim_end_matches(".zeek")
+        .trim_end_matches("/main");
+    s.strip_prefix("policy/").unwrap_or(s)
+}
+
+fn read(path: &std::path::Path, what: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
+}
+
+pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
+    let mut settings = Settings::default();
+    if let Some(path) = &cli.zeek_config {
+        let script = config::parse_zeek_script(&read(path, "Zeek config")?)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        settings.apply_script(&script);
+    }
+    let mut loads: Vec<String> = settings.loads.clone();
+    loads.extend(cli.load.iter().cloned());
+    loads.extend(cli.scripts.iter().cloned());
+
+    let mut options = Vec::new();
+    let mut vlan_key = false;
+    let mut unknown: Vec<String> = settings.unknown.clone();
+    for l in &loads {
+        let name = normalise(l);
+        if let Some((_, feature)) = FEATURE_SCRIPTS.iter().find(|(s, _)| *s == name) {
+            if *feature == "vlan-key" {
+                vlan_key = true;
+            } else {
+                options.push(feature.to_string());
+            }
+        } else if zeek_scripts::find(name).is_none() && !is_known_framework(name) {
+            unknown.push(format!("@load {l}"));
+        }
+    }
+    if !unknown.is_empty() {
+        eprintln!(
+            "shrike: ignoring what it does not implement: {}",
+            unknown.join(", ")
+        );
+    }
+
+    let local_nets = local_nets(cli, &settings)?;
+    let load_refs: Vec<&str> = loads.iter().map(|l| normalise(l)).collect();
+    let mut likely: std::collections::HashSet<(u16, u8)> =
+        zeek_scripts::likely_server_ports(cli.bare, &load_refs)
+            .into_iter()
+            .collect();
+    likely.extend(settings.likely_server_ports.iter().copied());
+
+    let flow = FlowConfig {
+        timeouts: flow::Timeouts {
+            tcp_inactivity: settings.tcp_inactivity_timeout,
+            udp_inactivity: settings.udp_inactivity_timeout,
+            icmp_inactivity: settings.icmp_inactivity_timeout,
+            tcp_close_delay: settings.tcp_close_delay,
+            tcp_reset_delay: settings.tcp_reset_delay,
+            tcp_partial_close_delay: settings.tcp_partial_close_delay,
+            tcp_attempt_delay: settings.tcp_attempt_delay,
+            tcp_syn_timeout: settings.tcp_syn_timeout,
+            tcp_connection_linger: settings.tcp_connection_linger,
+            ..flow::Timeouts::default()
+        },
+        ignore_checksums: cli.no_checksums || settings.ignore_checksums,
+        ignore_checksums_nets: settings.ignore_checksums_nets.clone(),
+        local_nets,
+        likely_server_ports: likely,
+        vlan_in_key: vlan_key,
+        max_connections: cli.max_connections.max(1),
+        uid_seed: cli.seed,
+    };
+    let decode = DecodeConfig {
+        verify_checksums: !flow.ignore_checksums,
+        max_tunnel_depth: settings.tunnel_max_depth,
+        ..DecodeConfig::default()
+    };
+    let format = if cli.json || settings.use_json {
+        Format::Json {
+            iso8601: cli.json_iso8601,
+        }
+    } else {
+        Format::Tsv
+    };
+    let workers = cli
+        .workers
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
+    Ok(RunConfig {
+        input: cli.read.clone(),
+        logdir: cli.logdir.clone(),
+        format,
+        options,
+        workers,
+        filter: cli.filter.clone(),
+        decode,
+        flow,
+        progress: !cli.quiet,
+    })
+}
+
+/// Local networks: `Site::local_nets` from the config, networks.cfg and
+/// --local-net, plus private address space unless the config turned
+/// `Site::private_address_space_is_local` off (Zeek's rule).
+fn local_nets(cli: &Cli, settings: &Settings) -> Result<Option<NetSet>, String> {
+    let mut settings = settings.clone();
+    if let Some(path) = &cli.networks {
+        let parsed = config::parse_networks_cfg(&read(path, "networks file")?)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        settings
+            .local_nets
+            .extend(parsed.nets.cidrs().iter().copied());
+    }
+    for cidr in &cli.local_net {
+        let c = config::Cidr::parse(cidr)
+            .ok_or_else(|| format!("bad --local-net {cidr}: not an address or CIDR"))?;
+        settings.local_nets.insert(c);
+    }
+    let nets = settings.effective_local_nets();
+    Ok((!nets.is_empty()).then_some(nets))
+}
+
+fn is_known_framework(name: &str) -> bool {
+    name.starts_with("base/frameworks/")
+        || name.starts_with("base/utils/")
+        || name == "base/protocols/conn"
+}

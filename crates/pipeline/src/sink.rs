@@ -1,0 +1,162 @@
+//! Records to log files: workers format rows themselves (in parallel) into
+//! per-log buffers; full buffers go to the one place that owns the files.
+
+use flow::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
+use logs::{Format, LogFile, RowFormatter};
+use records::{Record, Schema, Time};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The logs this stage writes, in a fixed order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogId {
+    Conn = 0,
+    Weird = 1,
+    Tunnel = 2,
+}
+
+const LOGS: usize = 3;
+const FLUSH_AT: usize = 256 * 1024;
+
+/// A buffer of formatted rows for one log.
+pub struct Chunk {
+    pub log: LogId,
+    pub bytes: Vec<u8>,
+    pub rows: u64,
+}
+
+/// Formats for every log, shared by all workers.
+#[derive(Clone)]
+pub struct Formats {
+    formats: [RowFormatter; LOGS],
+    schemas: [Arc<Schema>; LOGS],
+    paths: [&'static str; LOGS],
+}
+
+impl Formats {
+    pub fn new(format: Format, options: &[&str]) -> Self {
+        let schemas = [
+            Arc::new(Schema::new::<ConnRecord>(options)),
+            Arc::new(Schema::new::<WeirdRecord>(options)),
+            Arc::new(Schema::new::<TunnelRecord>(options)),
+        ];
+        let formats = [
+            RowFormatter::new(schemas[0].clone(), format),
+            RowFormatter::new(schemas[1].clone(), format),
+            RowFormatter::new(schemas[2].clone(), format),
+        ];
+        Formats {
+            formats,
+            schemas,
+            paths: [ConnRecord::PATH, WeirdRecord::PATH, TunnelRecord::PATH],
+        }
+    }
+}
+
+/// Per-worker sink: formats records and hands full buffers to `ship`.
+pub struct RowSink<F: FnMut(Chunk)> {
+    formats: Formats,
+    bufs: [Vec<u8>; LOGS],
+    rows: [u64; LOGS],
+    ship: F,
+}
+
+impl<F: FnMut(Chunk)> RowSink<F> {
+    pub fn new(formats: Formats, ship: F) -> Self {
+        RowSink {
+            formats,
+            bufs: Default::default(),
+            rows: [0; LOGS],
+            ship,
+        }
+    }
+
+    fn push<R: Record>(&mut self, log: LogId, rec: &R) {
+        let i = log as usize;
+        self.formats.formats[i].format(rec, &mut self.bufs[i]);
+        self.rows[i] += 1;
+        if self.bufs[i].len() >= FLUSH_AT {
+            self.ship_one(log);
+        }
+    }
+
+    fn ship_one(&mut self, log: LogId) {
+        let i = log as usize;
+        if self.bufs[i].is_empty() {
+            return;
+        }
+        let bytes = std::mem::replace(&mut self.bufs[i], Vec::with_capacity(FLUSH_AT + 4096));
+        let rows = std::mem::take(&mut self.rows[i]);
+        (self.ship)(Chunk { log, bytes, rows });
+    }
+
+    /// Ship whatever is buffered.
+    pub fn flush(&mut self) {
+        for log in [LogId::Conn, LogId::Weird, LogId::Tunnel] {
+            self.ship_one(log);
+        }
+    }
+}
+
+impl<F: FnMut(Chunk)> FlowSink for RowSink<F> {
+    fn conn(&mut self, rec: ConnRecord) {
+        self.push(LogId::Conn, &rec);
+    }
+    fn weird(&mut self, rec: WeirdRecord) {
+        self.push(LogId::Weird, &rec);
+    }
+    fn tunnel(&mut self, rec: TunnelRecord) {
+        self.push(LogId::Tunnel, &rec);
+    }
+}
+
+/// The log files of a run, created on their first row.
+pub struct LogSet {
+    dir: PathBuf,
+    format: Format,
+    formats: Formats,
+    open_time: Time,
+    files: [Option<LogFile>; LOGS],
+    pub rows: [u64; LOGS],
+}
+
+impl LogSet {
+    pub fn new(dir: &Path, format: Format, formats: Formats, open_time: Time) -> Self {
+        LogSet {
+            dir: dir.to_path_buf(),
+            format,
+            formats,
+            open_time,
+            files: Default::default(),
+            rows: [0; LOGS],
+        }
+    }
+
+    pub fn write(&mut self, chunk: Chunk) -> io::Result<()> {
+        let i = chunk.log as usize;
+        if self.files[i].is_none() {
+            let f = LogFile::create(
+                &self.dir,
+                self.formats.paths[i],
+                &self.formats.schemas[i],
+                self.format,
+                self.open_time,
+            )?;
+            self.files[i] = Some(f);
+        }
+        self.rows[i] += chunk.rows;
+        if let Some(f) = self.files[i].as_mut() {
+            f.write_rows(&chunk.bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Finish every file (footer) at `close_time`.
+    pub fn close(self, close_time: Time) -> io::Result<()> {
+        for f in self.files.into_iter().flatten() {
+            f.close(close_time)?;
+        }
+        Ok(())
+    }
+}
