@@ -88,7 +88,7 @@ impl Default for Settings {
             tcp_attempt_delay: 5 * NS,
             tcp_syn_timeout: 5 * NS,
             tcp_connection_linger: 5 * NS,
-            tunnel_max_depth: 2,
+            tunnel_max_depth: 4,
             likely_server_ports: Vec::new(),
             loads: Vec::new(),
             unknown: Vec::new(),

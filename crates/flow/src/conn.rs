@@ -61,6 +61,8 @@ pub struct Conn {
     pub tcp_timer_epoch: u32,
     /// Weird names already logged for this connection.
     pub weirds_logged: Vec<&'static str>,
+    /// How often the encapsulation changed after the first packet.
+    pub tunnel_changes: u32,
     /// UDP checksum failures per endpoint (TCP keeps its own).
     pub checksum_errors: [Scaled; 2],
 }

@@ -45,6 +45,9 @@ pub struct FlowStats {
     pub weirds: u64,
 }
 
+/// Zeek's `Tunnel::max_changes_per_connection`.
+const MAX_TUNNEL_CHANGES: u32 = 5;
+
 /// One IP-in-IP or GRE tunnel, identified by its outer addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct IpTunnelKey {
@@ -267,10 +270,10 @@ impl FlowTable {
                 1
             }
         };
-        self.check_encap(s, encap, sink);
+        self.check_encap(s, e, encap, sink);
         if let Some(c) = self.slots[s as usize].as_mut() {
             if c.macs[e].is_none() {
-                c.macs[e] = link.src_mac;
+                c.macs[e] = link.src_mac.filter(|m| *m != [0; 6]);
             }
         }
         self.deliver(s, e, f, sink);
@@ -308,7 +311,7 @@ impl FlowTable {
             uid,
             addrs: [f.src, f.dst],
             ports: [sport, dport],
-            macs: [None, link.dst_mac],
+            macs: [None, link.dst_mac.filter(|m| *m != [0; 6])],
             orig: 0,
             proto,
             ip_proto: f.proto,
@@ -328,6 +331,7 @@ impl FlowTable {
             tcp_timer_epoch: 0,
             weirds_logged: Vec::new(),
             checksum_errors: Default::default(),
+            tunnel_changes: 0,
         };
         if flip {
             conn.flip();
@@ -367,17 +371,14 @@ impl FlowTable {
         match t {
             wire::Transport::Tcp(tcp) => {
                 let flags = tcp.flags;
-                if flags & tcp::SYN != 0 && flags & tcp::ACK == 0 {
-                    return false;
+                if flags & tcp::SYN != 0 {
+                    // A SYN-ACK comes from the responder: the SYN was missed.
+                    return flags & tcp::ACK != 0;
                 }
                 if !self.cfg.is_server_port(sport, 6) {
                     return false;
                 }
-                if self.cfg.is_server_port(dport, 6) {
-                    flags & tcp::SYN == 0 && sport < dport
-                } else {
-                    true
-                }
+                !self.cfg.is_server_port(dport, 6) || sport < dport
             }
             wire::Transport::Udp(_) => {
                 self.cfg.is_server_port(sport, 17) && !self.cfg.is_server_port(dport, 17)
@@ -400,13 +401,28 @@ impl FlowTable {
         }
     }
 
-    /// Record a change of encapsulation (tunnel_parents, tunnel.log).
-    fn check_encap(&mut self, slot: u32, encap: &[TunnelRef], sink: &mut dyn FlowSink) {
+    /// Record a change of encapsulation (tunnel_parents, tunnel.log). Like
+    /// Zeek, only the first few changes are reported; beyond that the
+    /// history gets an `X` (analysis partial) instead.
+    fn check_encap(&mut self, slot: u32, e: usize, encap: &[TunnelRef], sink: &mut dyn FlowSink) {
         let Some(c) = self.slots[slot as usize].as_mut() else {
             return;
         };
         if c.encap.as_slice() == encap {
             return;
+        }
+        let is_new = c.pkts == [0, 0]
+            && c.hist.as_str().is_empty()
+            && c.encap.is_empty()
+            && c.tunnel_changes == 0;
+        if !is_new {
+            if c.tunnel_changes >= MAX_TUNNEL_CHANGES {
+                let is_orig = c.is_orig(e);
+                c.hist.once(is_orig, 'X');
+                c.encap = encap.to_vec();
+                return;
+            }
+            c.tunnel_changes += 1;
         }
         c.encap = encap.to_vec();
         if let Some(last) = encap.last() {
@@ -458,13 +474,13 @@ impl FlowTable {
                 self.tcp_events(slot, ev, sink);
             }
             wire::Transport::Udp(u) => {
-                c.pkts[e] += 1;
-                c.ip_bytes[e] += f.ip_len as u64;
                 if checksums_apply && !u.checksum_ok {
                     c.checksum_errors[e].hit(&mut c.hist, is_orig, 'C');
                     self.conn_weird(slot, "bad_UDP_checksum", sink);
                     return;
                 }
+                c.pkts[e] += 1;
+                c.ip_bytes[e] += f.ip_len as u64;
                 let datagram_len = u.payload_len as u64 + 8;
                 c.last = now;
                 c.hist.once(is_orig, 'D');

@@ -171,7 +171,7 @@ fn run_inline(
                     continue;
                 }
             }
-            let decoded = decoder.decode(pkt.ts, pkt.linktype, pkt.data);
+            let decoded = decoder.decode_wire(pkt.ts, pkt.linktype, pkt.data, pkt.wire_len);
             table.process(pkt.ts, &decoded, &mut sink);
             if summary.packets % 65536 == 0 {
                 progress.update(summary.packets, summary.bytes, source.bytes_consumed());
@@ -191,8 +191,8 @@ fn run_inline(
 /// Packets copied into one contiguous buffer per batch, sent to a worker.
 struct Batch {
     data: Vec<u8>,
-    /// (timestamp, link type, start, end) per packet.
-    packets: Vec<(i64, u32, u32, u32)>,
+    /// (timestamp, link type, start, end, wire length) per packet.
+    packets: Vec<(i64, u32, u32, u32, u32)>,
 }
 
 const BATCH_PACKETS: usize = 512;
@@ -253,8 +253,13 @@ fn run_parallel(
                 let b = &mut batches[w];
                 let start = b.data.len() as u32;
                 b.data.extend_from_slice(pkt.data);
-                b.packets
-                    .push((pkt.ts, pkt.linktype, start, b.data.len() as u32));
+                b.packets.push((
+                    pkt.ts,
+                    pkt.linktype,
+                    start,
+                    b.data.len() as u32,
+                    pkt.wire_len,
+                ));
                 if b.full() {
                     let full = std::mem::replace(b, Batch::new());
                     if batch_txs[w].send(full).is_err() {
@@ -306,9 +311,9 @@ fn worker(
         let _ = chunks.send(chunk);
     });
     for batch in rx {
-        for &(ts, linktype, start, end) in &batch.packets {
+        for &(ts, linktype, start, end, wire_len) in &batch.packets {
             let data = &batch.data[start as usize..end as usize];
-            let decoded = decoder.decode(ts, linktype, data);
+            let decoded = decoder.decode_wire(ts, linktype, data, wire_len);
             table.process(ts, &decoded, &mut sink as &mut dyn FlowSink);
         }
     }

@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub struct DecodeConfig {
     /// Verify IP/TCP/UDP/ICMP checksums (Zeek's default; off with `-C`).
     pub verify_checksums: bool,
-    /// Maximum tunnel nesting (Zeek's `Tunnel::max_depth`, default 2).
+    /// Maximum tunnel nesting (Zeek's `Tunnel::max_depth`, default 4).
     pub max_tunnel_depth: usize,
     /// Fragment reassembly limits and timeout.
     pub frag: FragConfig,
@@ -26,7 +26,7 @@ impl Default for DecodeConfig {
     fn default() -> Self {
         DecodeConfig {
             verify_checksums: true,
-            max_tunnel_depth: 2,
+            max_tunnel_depth: 4,
             frag: FragConfig::default(),
             max_analyzer_depth: 25,
             validate_vxlan_checksums: true,
