@@ -61,6 +61,10 @@ pub struct Conn {
     pub tcp_timer_epoch: u32,
     /// Weird names already logged for this connection.
     pub weirds_logged: Vec<&'static str>,
+    /// Started with a SYN-ACK: the second packet decides on a role flip.
+    pub flip_on_second_packet: bool,
+    /// Packets seen so far (valid or not).
+    pub packets_seen: u64,
     /// How often the encapsulation changed after the first packet.
     pub tunnel_changes: u32,
     /// UDP checksum failures per endpoint (TCP keeps its own).
@@ -75,7 +79,10 @@ impl Conn {
     /// Swap originator and responder (Zeek's role flip), marking history.
     pub fn flip(&mut self) {
         self.orig ^= 1;
-        self.hist.flipped();
+        self.hist.flip();
+        if let Transport::Tcp(s) = &mut self.transport {
+            s.flip();
+        }
     }
 
     pub fn orig_h(&self) -> IpAddr {

@@ -46,9 +46,18 @@ impl History {
         self.letters.push(cased(is_orig, code));
     }
 
-    /// The direction-flip marker.
-    pub fn flipped(&mut self) {
-        self.letters.push('^');
+    /// The roles were swapped: letters recorded so far change case (they
+    /// were sent by what is now the other side) and the history is marked
+    /// with a leading `^`.
+    pub fn flip(&mut self) {
+        let swapped: String = self
+            .letters
+            .chars()
+            .filter(|&c| c != '^')
+            .map(|c| if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() })
+            .collect();
+        self.letters = format!("^{swapped}");
+        self.seen = (self.seen >> 32) | (self.seen << 32);
     }
 
     pub fn as_str(&self) -> &str {
@@ -94,6 +103,18 @@ mod tests {
         h.once(false, 'H');
         h.once(false, 'h');
         assert_eq!(h.as_str(), "Sh");
+    }
+
+    #[test]
+    fn flip_swaps_roles_of_recorded_letters() {
+        let mut h = History::default();
+        h.once(true, 'H');
+        h.flip();
+        assert_eq!(h.as_str(), "^h");
+        // 'H' is now known as seen from the responder.
+        assert!(h.check(false, 'H'));
+        h.once(false, 'A');
+        assert_eq!(h.as_str(), "^ha");
     }
 
     #[test]

@@ -122,7 +122,9 @@ impl FlowTable {
                 break;
             };
             let next_tunnel = pkt.frames.get(i + 1).and_then(|f| f.tunnel);
-            if let Some(kind @ (TunnelKind::IpInIp | TunnelKind::Gre)) = next_tunnel {
+            // IP-in-IP and GRE directly over IP are tunnels, not connections;
+            // GRE over UDP rides on a UDP connection like the other UDP tunnels.
+            if let (Some(kind), 4 | 41 | 47) = (next_tunnel, frame.proto) {
                 let t = self.ip_tunnel(frame, kind);
                 encap.push(t);
                 continue;
@@ -271,6 +273,7 @@ impl FlowTable {
             }
         };
         self.check_encap(s, e, encap, sink);
+        self.second_packet_flip(s, f);
         if let Some(c) = self.slots[s as usize].as_mut() {
             if c.macs[e].is_none() {
                 c.macs[e] = link.src_mac.filter(|m| *m != [0; 6]);
@@ -278,6 +281,26 @@ impl FlowTable {
         }
         self.deliver(s, e, f, sink);
         Some(s)
+    }
+
+    /// A connection first seen as a SYN-ACK is turned around when its
+    /// second packet is a valid one (the SYN was missed): Zeek's
+    /// second-packet flip.
+    fn second_packet_flip(&mut self, slot: u32, f: &Frame<'_>) {
+        let checksums_apply = !self.cfg.ignore_checksums && !self.cfg.ignore_checksums_nets.contains(f.src);
+        let Some(c) = self.slots[slot as usize].as_mut() else { return };
+        c.packets_seen += 1;
+        if c.packets_seen != 2 || !c.flip_on_second_packet {
+            return;
+        }
+        c.flip_on_second_packet = false;
+        let valid = match &f.transport {
+            wire::Transport::Tcp(t) => t.checksum_ok || !checksums_apply,
+            _ => false,
+        };
+        if valid {
+            c.flip();
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -332,12 +355,13 @@ impl FlowTable {
             weirds_logged: Vec::new(),
             checksum_errors: Default::default(),
             tunnel_changes: 0,
+            flip_on_second_packet: false,
+            packets_seen: 0,
         };
         if flip {
             conn.flip();
-            if let Transport::Tcp(s) = &mut conn.transport {
-                s.flip();
-            }
+        } else if let wire::Transport::Tcp(t) = &f.transport {
+            conn.flip_on_second_packet = t.flags & (tcp::SYN | tcp::ACK) == tcp::SYN | tcp::ACK;
         }
         let is_tcp = matches!(conn.transport, Transport::Tcp(_));
         let slot = match self.free.pop() {
@@ -371,14 +395,17 @@ impl FlowTable {
         match t {
             wire::Transport::Tcp(tcp) => {
                 let flags = tcp.flags;
-                if flags & tcp::SYN != 0 {
-                    // A SYN-ACK comes from the responder: the SYN was missed.
-                    return flags & tcp::ACK != 0;
+                if flags & tcp::SYN != 0 && flags & tcp::ACK == 0 {
+                    return false;
                 }
                 if !self.cfg.is_server_port(sport, 6) {
                     return false;
                 }
-                !self.cfg.is_server_port(dport, 6) || sport < dport
+                if self.cfg.is_server_port(dport, 6) {
+                    flags & tcp::SYN == 0 && sport < dport
+                } else {
+                    true
+                }
             }
             wire::Transport::Udp(_) => {
                 self.cfg.is_server_port(sport, 17) && !self.cfg.is_server_port(dport, 17)
@@ -465,8 +492,9 @@ impl FlowTable {
                     c.last = now;
                 }
                 if s.orig != was_orig {
+                    // The session swapped roles itself (SYN/SYN-ACK reversal).
                     c.orig = s.orig;
-                    c.hist.flipped();
+                    c.hist.flip();
                 }
                 c.missed_bytes += ev.missed_bytes;
                 c.pkts[e] += 1;

@@ -217,7 +217,7 @@ impl TcpSession {
         &self.ep[self.orig ^ 1]
     }
 
-    /// Swap roles (the connection object swaps addresses and adds `^`).
+    /// Swap roles (the connection swaps addresses and marks its history).
     pub fn flip(&mut self) {
         self.orig ^= 1;
         self.is_partial = false;

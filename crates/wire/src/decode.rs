@@ -245,6 +245,9 @@ impl<'a, 'c> Walk<'a, 'c> {
         } else {
             be16(data, 2)? as usize
         };
+        // What the header claims is what Zeek counts as IP bytes, even when
+        // segmentation offload left it zero.
+        let header_total = total;
         if total == 0 {
             self.weird(level, "ip_hdr_len_zero", "IP", None, None);
             if self.cfg.verify_checksums {
@@ -434,7 +437,7 @@ impl<'a, 'c> Walk<'a, 'c> {
             src,
             dst,
             proto,
-            ip_len: total as u32,
+            ip_len: header_total as u32,
             ttl,
             ip_checksum_ok: true,
             reassembled,
