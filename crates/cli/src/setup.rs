@@ -13,6 +13,7 @@ use wire::DecodeConfig;
 /// load them with.
 const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("protocols/conn/mac-logging", "mac-logging"),
+    ("protocols/conn/speculative-service", "speculative-service"),
     ("protocols/conn/vlan-logging", "vlan-logging"),
     ("protocols/conn/community-id-logging", "community-id"),
     ("frameworks/conn_key/vlan_fivetuple", "vlan-key"),
@@ -32,26 +33,28 @@ fn read(path: &std::path::Path, what: &str) -> Result<String, String> {
 
 pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
     let mut settings = Settings::default();
+    let mut engine = EngineRedefs::default();
     if let Some(path) = &cli.zeek_config {
         let script = config::parse_zeek_script(&read(path, "Zeek config")?)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         settings.apply_script(&script);
+        engine = EngineRedefs::from_script(&script);
+        settings.unknown.retain(|name| !EngineRedefs::NAMES.contains(&name.as_str()));
     }
     let mut loads: Vec<String> = settings.loads.clone();
     loads.extend(cli.load.iter().cloned());
     loads.extend(cli.scripts.iter().cloned());
 
     let mut options = Vec::new();
-    let mut vlan_key = false;
+    let mut vlan_key = engine.vlan_key;
     let mut unknown: Vec<String> = settings.unknown.clone();
     for l in &loads {
         let name = normalise(l);
         if let Some((_, feature)) = FEATURE_SCRIPTS.iter().find(|(s, _)| *s == name) {
             if *feature == "vlan-key" {
                 vlan_key = true;
-            } else {
-                options.push(feature.to_string());
             }
+            options.push(feature.to_string());
         } else if zeek_scripts::find(name).is_none() && !is_known_framework(name) {
             unknown.push(format!("@load {l}"));
         }
@@ -89,6 +92,7 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
         local_nets,
         likely_server_ports: likely,
         vlan_in_key: vlan_key,
+        count_sizes: !engine.conn_size_disabled,
         max_connections: cli.max_connections.max(1),
         uid_seed: cli.seed,
     };
@@ -118,7 +122,7 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
         format,
         options,
         workers,
-        filter: cli.filter.clone(),
+        filter: combined_filter(cli.filter.as_deref(), engine.restricted_filter.as_deref()),
         decode,
         flow,
         progress: !cli.quiet,
@@ -150,4 +154,52 @@ fn is_known_framework(name: &str) -> bool {
     name.starts_with("base/frameworks/")
         || name.starts_with("base/utils/")
         || name == "base/protocols/conn"
+}
+
+/// Redefs of engine options that are not plain settings.
+#[derive(Debug, Default)]
+struct EngineRedefs {
+    /// `Analyzer::disable_all = T` without re-enabling the size analyzer:
+    /// conn.log has no packet counts.
+    conn_size_disabled: bool,
+    /// `ConnKey::factory = ConnKey::CONNKEY_VLAN_FIVETUPLE`.
+    vlan_key: bool,
+    /// `PacketFilter::restricted_filter`.
+    restricted_filter: Option<String>,
+}
+
+impl EngineRedefs {
+    const NAMES: &'static [&'static str] =
+        &["Analyzer::disable_all", "Analyzer::requested_analyzers", "ConnKey::factory", "PacketFilter::restricted_filter"];
+
+    fn from_script(script: &config::ZeekScript) -> Self {
+        use config::ZValue;
+        let mut e = EngineRedefs::default();
+        let mut requested_conn_size = false;
+        for r in &script.redefs {
+            match (r.name.as_str(), &r.value) {
+                ("Analyzer::disable_all", ZValue::Bool(b)) => e.conn_size_disabled = *b,
+                ("Analyzer::requested_analyzers", v) => {
+                    requested_conn_size |= format!("{v:?}").contains("ANALYZER_CONNSIZE");
+                }
+                ("ConnKey::factory", ZValue::Enum(f)) => e.vlan_key = f.ends_with("CONNKEY_VLAN_FIVETUPLE"),
+                ("PacketFilter::restricted_filter", ZValue::String(f)) => {
+                    e.restricted_filter = Some(String::from_utf8_lossy(f).into_owned())
+                }
+                _ => {}
+            }
+        }
+        e.conn_size_disabled &= !requested_conn_size;
+        e
+    }
+}
+
+/// Zeek ANDs its restricted filter with the capture filter.
+fn combined_filter(capture: Option<&str>, restricted: Option<&str>) -> Option<String> {
+    match (capture, restricted.filter(|r| !r.trim().is_empty())) {
+        (Some(c), Some(r)) => Some(format!("({c}) and ({r})")),
+        (Some(c), None) => Some(c.to_string()),
+        (None, Some(r)) => Some(r.to_string()),
+        (None, None) => None,
+    }
 }

@@ -70,6 +70,8 @@ pub struct FlowConfig {
     pub likely_server_ports: HashSet<(u16, u8)>,
     /// Key connections by VLAN tags too (`frameworks/conn_key/vlan_fivetuple`).
     pub vlan_in_key: bool,
+    /// Packet and IP byte counts in conn.log (Zeek's size analyzer).
+    pub count_sizes: bool,
     /// Most connections tracked at once; the oldest is evicted beyond it.
     pub max_connections: usize,
     /// Deterministic uids.
@@ -85,6 +87,7 @@ impl Default for FlowConfig {
             local_nets: None,
             likely_server_ports: HashSet::new(),
             vlan_in_key: false,
+            count_sizes: true,
             max_connections: 1_000_000,
             uid_seed: None,
         }

@@ -13,6 +13,8 @@ records::record! {
         pub orig_p: Port = "id.orig_p",
         pub resp_h: IpAddr = "id.resp_h",
         pub resp_p: Port = "id.resp_p",
+        pub ctx_vlan: Option<i64> = "id.ctx.vlan" if "vlan-key",
+        pub ctx_inner_vlan: Option<i64> = "id.ctx.inner_vlan" if "vlan-key",
         pub proto: Enum = "proto",
         pub service: Option<String> = "service",
         pub duration: Option<Interval> = "duration",
@@ -34,6 +36,7 @@ records::record! {
         pub vlan: Option<i64> = "vlan" if "vlan-logging",
         pub inner_vlan: Option<i64> = "inner_vlan" if "vlan-logging",
         pub community_id: Option<String> = "community_id" if "community-id",
+        pub speculative_service: Option<String> = "speculative_service" if "speculative-service",
     }
 }
 

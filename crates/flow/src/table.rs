@@ -444,8 +444,11 @@ impl FlowTable {
             && c.tunnel_changes == 0;
         if !is_new {
             if c.tunnel_changes >= MAX_TUNNEL_CHANGES {
-                let is_orig = c.is_orig(e);
-                c.hist.once(is_orig, 'X');
+                // Recorded once, whichever side triggered it.
+                if !c.hist.as_str().contains(['X', 'x']) {
+                    let is_orig = c.is_orig(e);
+                    c.hist.add(is_orig, 'X');
+                }
                 c.encap = encap.to_vec();
                 return;
             }
@@ -668,6 +671,8 @@ impl FlowTable {
         let has_duration = duration > 0;
         let (o, r) = (c.orig, c.orig ^ 1);
         let local = |ip: IpAddr| self.cfg.local_nets.as_ref().map(|n| n.contains(ip));
+        let sizes = self.cfg.count_sizes;
+        let vlan_key = self.cfg.vlan_in_key;
         ConnRecord {
             ts: Time(c.start),
             uid: c.uid.clone(),
@@ -675,6 +680,8 @@ impl FlowTable {
             orig_p: Port(c.orig_p()),
             resp_h: c.resp_h(),
             resp_p: Port(c.resp_p()),
+            ctx_vlan: c.vlan.filter(|_| vlan_key).map(i64::from),
+            ctx_inner_vlan: c.inner_vlan.filter(|_| vlan_key).map(i64::from),
             proto: Enum(proto_name(c.proto)),
             service: None,
             duration: has_duration.then_some(Interval(duration)),
@@ -685,10 +692,10 @@ impl FlowTable {
             local_resp: local(c.resp_h()),
             missed_bytes: c.missed_bytes,
             history: (!c.hist.as_str().is_empty()).then(|| c.hist.as_str().to_string()),
-            orig_pkts: Some(c.pkts[o]),
-            orig_ip_bytes: Some(c.ip_bytes[o]),
-            resp_pkts: Some(c.pkts[r]),
-            resp_ip_bytes: Some(c.ip_bytes[r]),
+            orig_pkts: sizes.then_some(c.pkts[o]),
+            orig_ip_bytes: sizes.then_some(c.ip_bytes[o]),
+            resp_pkts: sizes.then_some(c.pkts[r]),
+            resp_ip_bytes: sizes.then_some(c.ip_bytes[r]),
             tunnel_parents: (!c.tunnel_parents.is_empty()).then(|| Set(c.tunnel_parents.clone())),
             ip_proto: Some(c.ip_proto as u64),
             orig_l2_addr: c.macs[o].map(fmt_mac),
@@ -696,6 +703,7 @@ impl FlowTable {
             vlan: c.vlan.map(|v| v as i64),
             inner_vlan: c.inner_vlan.map(|v| v as i64),
             community_id: None,
+            speculative_service: None,
         }
     }
 
