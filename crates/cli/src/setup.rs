@@ -39,7 +39,9 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
             .map_err(|e| format!("{}: {e}", path.display()))?;
         settings.apply_script(&script);
         engine = EngineRedefs::from_script(&script);
-        settings.unknown.retain(|name| !EngineRedefs::NAMES.contains(&name.as_str()));
+        settings
+            .unknown
+            .retain(|name| !EngineRedefs::NAMES.contains(&name.as_str()));
     }
     let mut loads: Vec<String> = settings.loads.clone();
     loads.extend(cli.load.iter().cloned());
@@ -93,6 +95,7 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
         likely_server_ports: likely,
         vlan_in_key: vlan_key,
         count_sizes: !engine.conn_size_disabled,
+        community_id_seed: options.iter().any(|o| o == "community-id").then_some(0),
         max_connections: cli.max_connections.max(1),
         uid_seed: cli.seed,
     };
@@ -169,8 +172,12 @@ struct EngineRedefs {
 }
 
 impl EngineRedefs {
-    const NAMES: &'static [&'static str] =
-        &["Analyzer::disable_all", "Analyzer::requested_analyzers", "ConnKey::factory", "PacketFilter::restricted_filter"];
+    const NAMES: &'static [&'static str] = &[
+        "Analyzer::disable_all",
+        "Analyzer::requested_analyzers",
+        "ConnKey::factory",
+        "PacketFilter::restricted_filter",
+    ];
 
     fn from_script(script: &config::ZeekScript) -> Self {
         use config::ZValue;
@@ -182,7 +189,9 @@ impl EngineRedefs {
                 ("Analyzer::requested_analyzers", v) => {
                     requested_conn_size |= format!("{v:?}").contains("ANALYZER_CONNSIZE");
                 }
-                ("ConnKey::factory", ZValue::Enum(f)) => e.vlan_key = f.ends_with("CONNKEY_VLAN_FIVETUPLE"),
+                ("ConnKey::factory", ZValue::Enum(f)) => {
+                    e.vlan_key = f.ends_with("CONNKEY_VLAN_FIVETUPLE")
+                }
                 ("PacketFilter::restricted_filter", ZValue::String(f)) => {
                     e.restricted_filter = Some(String::from_utf8_lossy(f).into_owned())
                 }

@@ -54,7 +54,13 @@ impl History {
             .letters
             .chars()
             .filter(|&c| c != '^')
-            .map(|c| if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() })
+            .map(|c| {
+                if c.is_ascii_uppercase() {
+                    c.to_ascii_lowercase()
+                } else {
+                    c.to_ascii_uppercase()
+                }
+            })
             .collect();
         self.letters = format!("^{swapped}");
         self.seen = (self.seen >> 32) | (self.seen << 32);

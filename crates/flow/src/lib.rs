@@ -4,6 +4,7 @@
 //! produces the records of conn.log, weird.log and tunnel.log through a
 //! [`FlowSink`]. Time is network time: timers fire as packets advance it.
 
+mod community_id;
 mod conn;
 mod history;
 mod key;
@@ -13,6 +14,7 @@ mod table;
 mod tcp;
 mod uid;
 
+pub use community_id::community_id_v1;
 pub use record::{Collect, ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 pub use table::{FlowStats, FlowTable};
 
@@ -74,6 +76,8 @@ pub struct FlowConfig {
     pub count_sizes: bool,
     /// Most connections tracked at once; the oldest is evicted beyond it.
     pub max_connections: usize,
+    /// Fill the `community_id` column (with this seed).
+    pub community_id_seed: Option<u16>,
     /// Deterministic uids.
     pub uid_seed: Option<u64>,
 }
@@ -89,6 +93,7 @@ impl Default for FlowConfig {
             vlan_in_key: false,
             count_sizes: true,
             max_connections: 1_000_000,
+            community_id_seed: None,
             uid_seed: None,
         }
     }

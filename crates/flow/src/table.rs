@@ -287,8 +287,11 @@ impl FlowTable {
     /// second packet is a valid one (the SYN was missed): Zeek's
     /// second-packet flip.
     fn second_packet_flip(&mut self, slot: u32, f: &Frame<'_>) {
-        let checksums_apply = !self.cfg.ignore_checksums && !self.cfg.ignore_checksums_nets.contains(f.src);
-        let Some(c) = self.slots[slot as usize].as_mut() else { return };
+        let checksums_apply =
+            !self.cfg.ignore_checksums && !self.cfg.ignore_checksums_nets.contains(f.src);
+        let Some(c) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
         c.packets_seen += 1;
         if c.packets_seen != 2 || !c.flip_on_second_packet {
             return;
@@ -702,7 +705,16 @@ impl FlowTable {
             resp_l2_addr: c.macs[r].map(fmt_mac),
             vlan: c.vlan.map(|v| v as i64),
             inner_vlan: c.inner_vlan.map(|v| v as i64),
-            community_id: None,
+            community_id: self.cfg.community_id_seed.map(|seed| {
+                crate::community_id_v1(
+                    seed,
+                    c.orig_h(),
+                    c.orig_p(),
+                    c.resp_h(),
+                    c.resp_p(),
+                    c.ip_proto,
+                )
+            }),
             speculative_service: None,
         }
     }
