@@ -63,6 +63,8 @@ pub struct Conn {
     pub weirds_logged: Vec<&'static str>,
     /// Started with a SYN-ACK: the second packet decides on a role flip.
     pub flip_on_second_packet: bool,
+    /// Whether the periodic TCP expire timer is armed.
+    pub expire_chain: bool,
     /// Packets seen so far (valid or not).
     pub packets_seen: u64,
     /// How often the encapsulation changed after the first packet.

@@ -359,6 +359,7 @@ impl FlowTable {
             checksum_errors: Default::default(),
             tunnel_changes: 0,
             flip_on_second_packet: false,
+            expire_chain: true,
             packets_seen: 0,
         };
         if flip {
@@ -567,6 +568,9 @@ impl FlowTable {
         if ev.attempt_timer {
             self.schedule(slot, TimerKind::TcpAttempt, self.now + t.tcp_attempt_delay);
         }
+        if ev.partial_close.is_some() {
+            self.resume_expire_chain(slot);
+        }
         if ev.close_complete {
             if let Some(c) = self.slots[slot as usize].as_mut() {
                 c.tcp_timer_epoch += 1;
@@ -587,6 +591,28 @@ impl FlowTable {
         if ev.reset_timer {
             self.schedule(slot, TimerKind::TcpReset, self.now + t.tcp_reset_delay);
         }
+    }
+
+    /// Zeek re-arms the TCP expire timer every `tcp_session_timer` from
+    /// `tcp_SYN_timeout` after the start; we let the chain sleep while it
+    /// cannot act and re-arm it on the same grid once a side closes.
+    fn resume_expire_chain(&mut self, slot: u32) {
+        let t = self.cfg.timeouts;
+        let Some(c) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        if c.expire_chain {
+            return;
+        }
+        c.expire_chain = true;
+        let base = c.start + t.tcp_syn_timeout;
+        let step = t.tcp_session_timer.max(1);
+        let at = if self.now < base {
+            base
+        } else {
+            base + ((self.now - base) / step + 1) * step
+        };
+        self.schedule(slot, TimerKind::TcpExpire, at);
     }
 
     fn schedule(&mut self, slot: u32, kind: TimerKind, at: Nanos) {
@@ -639,12 +665,17 @@ impl FlowTable {
                 let Transport::Tcp(s) = &c.transport else {
                     return;
                 };
-                if let Some(remove) = tcp_timer(t.kind, s, c.last, t.at, &tm) {
-                    if remove {
-                        self.remove(t.slot, sink);
-                    } else {
-                        self.schedule(t.slot, TimerKind::TcpExpire, t.at + tm.tcp_session_timer);
+                match tcp_timer(t.kind, s, c.last, t.at, &tm) {
+                    Some(true) => self.remove(t.slot, sink),
+                    Some(false) => {
+                        self.schedule(t.slot, TimerKind::TcpExpire, t.at + tm.tcp_session_timer)
                     }
+                    None if t.kind == TimerKind::TcpExpire => {
+                        if let Some(c) = self.slots[t.slot as usize].as_mut() {
+                            c.expire_chain = false;
+                        }
+                    }
+                    None => {}
                 }
             }
         }
@@ -824,6 +855,14 @@ fn tcp_timer(
         TimerKind::TcpReset => s.is_active.then_some(true),
         TimerKind::TcpExpire => {
             if !s.is_active {
+                return None;
+            }
+            let quiet = !o.did_close
+                && !r.did_close
+                && !(o.state == State::Inactive && r.state == State::Inactive);
+            if quiet {
+                // Nothing this timer could act on until one side closes; the
+                // chain resumes then (see `resume_expire_chain`).
                 return None;
             }
             if last + tm.tcp_connection_linger < at {

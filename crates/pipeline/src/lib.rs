@@ -155,9 +155,9 @@ fn run_inline(
     let mut summary = RunSummary::default();
     let mut progress = progress::Progress::new(cfg.progress, source.file_size());
     {
-        let mut sink = RowSink::new(formats, |chunk| {
+        let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
             if write_err.is_none() {
-                if let Err(e) = logs.write(chunk) {
+                if let Err(e) = logs.write_rows(log, bytes, rows) {
                     write_err = Some(e);
                 }
             }
@@ -307,8 +307,12 @@ fn worker(
 ) -> FlowStats {
     let mut decoder = Decoder::new(cfg.decode.clone());
     let mut table = FlowTable::new(cfg.flow.clone());
-    let mut sink = RowSink::new(formats, |chunk| {
-        let _ = chunks.send(chunk);
+    let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
+        let _ = chunks.send(Chunk {
+            log,
+            bytes: std::mem::take(bytes),
+            rows,
+        });
     });
     for batch in rx {
         for &(ts, linktype, start, end, wire_len) in &batch.packets {

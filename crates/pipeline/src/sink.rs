@@ -54,15 +54,16 @@ impl Formats {
     }
 }
 
-/// Per-worker sink: formats records and hands full buffers to `ship`.
-pub struct RowSink<F: FnMut(Chunk)> {
+/// Per-worker sink: formats records and hands full buffers to `ship`
+/// (which may write them out in place or take them).
+pub struct RowSink<F: FnMut(LogId, &mut Vec<u8>, u64)> {
     formats: Formats,
     bufs: [Vec<u8>; LOGS],
     rows: [u64; LOGS],
     ship: F,
 }
 
-impl<F: FnMut(Chunk)> RowSink<F> {
+impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
     pub fn new(formats: Formats, ship: F) -> Self {
         RowSink {
             formats,
@@ -86,9 +87,9 @@ impl<F: FnMut(Chunk)> RowSink<F> {
         if self.bufs[i].is_empty() {
             return;
         }
-        let bytes = std::mem::replace(&mut self.bufs[i], Vec::with_capacity(FLUSH_AT + 4096));
         let rows = std::mem::take(&mut self.rows[i]);
-        (self.ship)(Chunk { log, bytes, rows });
+        (self.ship)(log, &mut self.bufs[i], rows);
+        self.bufs[i].clear();
     }
 
     /// Ship whatever is buffered.
@@ -99,7 +100,7 @@ impl<F: FnMut(Chunk)> RowSink<F> {
     }
 }
 
-impl<F: FnMut(Chunk)> FlowSink for RowSink<F> {
+impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
     fn conn(&mut self, rec: ConnRecord) {
         self.push(LogId::Conn, &rec);
     }
@@ -134,7 +135,12 @@ impl LogSet {
     }
 
     pub fn write(&mut self, chunk: Chunk) -> io::Result<()> {
-        let i = chunk.log as usize;
+        self.write_rows(chunk.log, &chunk.bytes, chunk.rows)
+    }
+
+    /// Append formatted rows to a log, creating its file on first use.
+    pub fn write_rows(&mut self, log: LogId, bytes: &[u8], rows: u64) -> io::Result<()> {
+        let i = log as usize;
         if self.files[i].is_none() {
             let f = LogFile::create(
                 &self.dir,
@@ -145,9 +151,9 @@ impl LogSet {
             )?;
             self.files[i] = Some(f);
         }
-        self.rows[i] += chunk.rows;
+        self.rows[i] += rows;
         if let Some(f) = self.files[i].as_mut() {
-            f.write_rows(&chunk.bytes)?;
+            f.write_rows(bytes)?;
         }
         Ok(())
     }
