@@ -372,8 +372,7 @@ impl TcpSession {
 
         let delta_last = self.update_last_seq(e, one_past, flags, len, hist);
 
-        let (do_close, gen_event) =
-            self.update_state_machine(e, base_seq, ack_seq, len, delta_last, flags, ev);
+        let do_close = self.update_state_machine(e, base_seq, ack_seq, len, delta_last, flags, ev);
 
         if ackf {
             let (is_partial, peer_is_orig) = (self.is_partial, p == self.orig);
@@ -395,9 +394,8 @@ impl TcpSession {
         }
 
         if do_close {
-            self.connection_closed(e, gen_event, ev);
+            self.connection_closed(e, ev);
         }
-        let _ = gen_event;
         touch_time
     }
 
@@ -620,7 +618,7 @@ impl TcpSession {
         delta_last: i32,
         flags: u8,
         ev: &mut TcpEvents,
-    ) -> (bool, bool) {
+    ) -> bool {
         match self.ep[e].state {
             State::Inactive => self.update_inactive(e, base_seq, ack_seq, len, flags, ev),
             State::SynSent | State::SynAckSent => self.update_syn_sent(e, len, flags, ev),
@@ -636,7 +634,7 @@ impl TcpSession {
                 if len > 0 && flags & RST == 0 {
                     ev.weirds.push("data_after_reset");
                 }
-                (false, false)
+                false
             }
         }
     }
@@ -658,10 +656,10 @@ impl TcpSession {
         len: i64,
         flags: u8,
         ev: &mut TcpEvents,
-    ) -> (bool, bool) {
+    ) -> bool {
         let p = e ^ 1;
         let is_orig = e == self.orig;
-        let (mut do_close, mut gen_event) = (false, false);
+        let mut do_close = false;
         if flags & SYN != 0 {
             if is_orig {
                 if flags & ACK != 0 {
@@ -702,7 +700,6 @@ impl TcpSession {
         if flags & FIN != 0 {
             self.set_state(e, State::Closed, ev);
             do_close = true;
-            gen_event = true;
             if self.ep[p].state != State::Partial && flags & SYN == 0 {
                 ev.weirds.push("spontaneous_FIN");
             }
@@ -717,7 +714,6 @@ impl TcpSession {
                 matches!(peer_state, State::SynSent | State::SynAckSent)
             };
             do_close = true;
-            gen_event = !is_reject;
             if !is_reject && peer_state == State::Inactive {
                 ev.weirds.push("spontaneous_RST");
             }
@@ -735,19 +731,13 @@ impl TcpSession {
                 self.set_state(e, State::Partial, ev);
             }
         }
-        (do_close, gen_event)
+        do_close
     }
 
-    fn update_syn_sent(
-        &mut self,
-        e: usize,
-        len: i64,
-        flags: u8,
-        ev: &mut TcpEvents,
-    ) -> (bool, bool) {
+    fn update_syn_sent(&mut self, e: usize, len: i64, flags: u8, ev: &mut TcpEvents) -> bool {
         let p = e ^ 1;
         let is_orig = e == self.orig;
-        let (mut do_close, mut gen_event) = (false, false);
+        let mut do_close = false;
         if flags & SYN != 0 {
             let state = self.ep[e].state;
             if is_orig {
@@ -764,7 +754,6 @@ impl TcpSession {
             }
             self.set_state(e, State::Closed, ev);
             do_close = true;
-            gen_event = true;
         }
         if flags & RST != 0 {
             self.set_state(e, State::Reset, ev);
@@ -773,12 +762,12 @@ impl TcpSession {
         } else if len > 0 {
             ev.weirds.push("data_before_established");
         }
-        (do_close, gen_event)
+        do_close
     }
 
-    fn update_established(&mut self, e: usize, flags: u8) -> (bool, bool) {
+    fn update_established(&mut self, e: usize, flags: u8) -> bool {
         let p = e ^ 1;
-        let (mut do_close, mut gen_event) = (false, false);
+        let mut do_close = false;
         let mut ev_dummy = TcpEvents::default();
         if flags & SYN != 0
             && self.ep[e].state == State::Partial
@@ -794,7 +783,6 @@ impl TcpSession {
                 self.ep[p].set_state(State::Closed);
             }
             do_close = true;
-            gen_event = true;
         }
         if flags & RST != 0 {
             self.set_state(e, State::Reset, &mut ev_dummy);
@@ -803,16 +791,10 @@ impl TcpSession {
                 self.is_active = false;
             }
         }
-        (do_close, gen_event)
+        do_close
     }
 
-    fn update_closed(
-        &mut self,
-        e: usize,
-        delta_last: i32,
-        flags: u8,
-        ev: &mut TcpEvents,
-    ) -> (bool, bool) {
+    fn update_closed(&mut self, e: usize, delta_last: i32, flags: u8, ev: &mut TcpEvents) -> bool {
         let p = e ^ 1;
         let mut do_close = false;
         if flags & SYN != 0 {
@@ -828,10 +810,10 @@ impl TcpSession {
             }
             ev.reset_timer = true;
         }
-        (do_close, false)
+        do_close
     }
 
-    fn connection_closed(&mut self, e: usize, gen_event: bool, ev: &mut TcpEvents) {
+    fn connection_closed(&mut self, e: usize, ev: &mut TcpEvents) {
         let p = e ^ 1;
         if self.ep[e].did_close {
             return;
@@ -841,11 +823,8 @@ impl TcpSession {
             || self.ep[p].did_close
             || self.ep[p].state == State::Inactive;
         if close_complete {
-            if (self.ep[e].prev_state != State::Inactive || self.ep[p].state != State::Inactive)
-                && gen_event
-            {
-                self.is_active = false;
-            }
+            // Finished, rejected or reset: a later SYN starts a new connection.
+            self.is_active = false;
             ev.close_complete = true;
         } else if self.ep[e].prev_state == State::Inactive {
             ev.partial_close = Some(PartialClose::FirstSeen);
