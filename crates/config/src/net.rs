@@ -293,6 +293,8 @@ pub fn private_address_space() -> NetSet {
         "[2002:c633:6400::]/40",
         "203.0.113.0/24",
         "[2002:cb00:7100::]/40",
+        // Not in Zeek's list, but its baselines log link-local multicast
+        // (mDNS, LLMNR, routing protocols) as local.
         "224.0.0.0/24",
         "240.0.0.0/4",
         "[2002:f000::]/20",

@@ -43,7 +43,9 @@ fn netset() {
     let p = private_address_space();
     assert!(p.contains(ip("172.20.0.1")) && p.contains(ip("fd00::1")) && p.contains(ip("::1")));
     assert!(!p.contains(ip("8.8.8.8")) && !p.contains(ip("2600::1")));
-    assert_eq!(p.len(), 37);
+    // Zeek's list plus the link-local multicast block its baselines treat as local.
+    assert_eq!(p.len(), 38);
+    assert!(p.contains(ip("224.0.0.251")) && !p.contains(ip("224.2.127.254")));
 }
 
 #[test]
@@ -209,7 +211,7 @@ fn settings_defaults_and_ops() {
     assert_eq!(d.icmp_inactivity_timeout, 60_000_000_000);
     assert_eq!(d.tcp_partial_close_delay, 3_000_000_000);
     assert_eq!(d.tcp_syn_timeout, 5_000_000_000);
-    assert_eq!(d.tunnel_max_depth, 2);
+    assert_eq!(d.tunnel_max_depth, 4);
     assert!(d.likely_server_ports.is_empty());
     assert!(!d.use_json);
 

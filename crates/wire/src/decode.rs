@@ -437,7 +437,7 @@ impl<'a, 'c> Walk<'a, 'c> {
             src,
             dst,
             proto,
-            ip_len: header_total as u32,
+            ip_len: if reassembled { total } else { header_total } as u32,
             ttl,
             ip_checksum_ok: true,
             reassembled,

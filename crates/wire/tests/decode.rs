@@ -826,7 +826,10 @@ fn tunnel_depth_limit() {
         vx.extend_from_slice(&eth(0x0800, &p));
         p = ipv4(17, &udp(&A, &B, 40000, 4789, &vx));
     }
-    let mut d = dec();
+    let mut d = Decoder::new(DecodeConfig {
+        max_tunnel_depth: 2,
+        ..DecodeConfig::default()
+    });
     let r = d.decode(0, lt::RAW, &p);
     assert_eq!(r.frames.len(), 3);
     assert_eq!(names(&r), ["exceeded_tunnel_max_depth_in_tunnel"]);
