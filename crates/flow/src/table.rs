@@ -111,9 +111,10 @@ impl FlowTable {
     pub fn process(&mut self, ts: Nanos, pkt: &Decoded<'_>, sink: &mut dyn FlowSink) {
         self.advance(ts, sink);
         self.stats.packets += 1;
-        for w in &pkt.weirds {
+        for w in pkt.weirds.iter().filter(|w| !is_tunnel_conn_weird(w)) {
             self.net_weird(w, sink);
         }
+        let mut carrier = None;
         let mut encap = std::mem::take(&mut self.encap_buf);
         encap.clear();
         let n = pkt.frames.len();
@@ -129,12 +130,20 @@ impl FlowTable {
                 encap.push(t);
                 continue;
             }
+            if let (wire::Transport::Other { .. }, 50 | 59 | 135) = (&frame.transport, frame.proto)
+            {
+                // ESP, "no next header" and mobility: no connection in Zeek.
+                continue;
+            }
             let link = if i == 0 {
                 pkt.link
             } else {
                 LinkInfo::default()
             };
             let slot = self.process_frame(frame, &link, &encap, sink);
+            if matches!(frame.transport, wire::Transport::Udp(_)) {
+                carrier = slot;
+            }
             if let (Some(kind), Some(slot)) = (next_tunnel, slot) {
                 if let Some(c) = self.slots[slot as usize].as_ref() {
                     encap.push(TunnelRef {
@@ -150,6 +159,13 @@ impl FlowTable {
             }
         }
         self.encap_buf = encap;
+        // Weirds a UDP tunnel analyzer raises about its own connection.
+        for w in pkt.weirds.iter().filter(|w| is_tunnel_conn_weird(w)) {
+            match carrier {
+                Some(slot) => self.conn_weird(slot, w.name, w.addl.clone(), Some(w.source), sink),
+                None => self.net_weird(w, sink),
+            }
+        }
     }
 
     /// Move network time forward to `ts`, firing due timers.
@@ -252,7 +268,7 @@ impl FlowTable {
                         self.cfg.timeouts.tcp_connection_linger,
                     ) {
                         if let Some(w) = weird {
-                            self.conn_weird(s, w, sink);
+                            self.conn_weird(s, w, None, None, sink);
                         }
                         self.remove(s, sink);
                         slot = None;
@@ -487,7 +503,7 @@ impl FlowTable {
                     if let Transport::Tcp(s) = &mut c.transport {
                         s.checksum_error(e, &mut c.hist);
                     }
-                    self.conn_weird(slot, "bad_TCP_checksum", sink);
+                    self.conn_weird(slot, "bad_TCP_checksum", None, Some("TCP"), sink);
                     return;
                 }
                 let mut ev = TcpEvents::default();
@@ -511,7 +527,7 @@ impl FlowTable {
             wire::Transport::Udp(u) => {
                 if checksums_apply && !u.checksum_ok {
                     c.checksum_errors[e].hit(&mut c.hist, is_orig, 'C');
-                    self.conn_weird(slot, "bad_UDP_checksum", sink);
+                    self.conn_weird(slot, "bad_UDP_checksum", None, Some("UDP"), sink);
                     return;
                 }
                 c.pkts[e] += 1;
@@ -524,12 +540,18 @@ impl FlowTable {
                 }
                 if u.ulen as u64 != datagram_len {
                     let addl = format!("{} != {}", u.ulen, datagram_len);
-                    self.conn_weird_addl(slot, "UDP_datagram_length_mismatch", Some(addl), sink);
+                    self.conn_weird(
+                        slot,
+                        "UDP_datagram_length_mismatch",
+                        Some(addl),
+                        Some("UDP"),
+                        sink,
+                    );
                 }
             }
             wire::Transport::Icmp(i) => {
                 if checksums_apply && !i.checksum_ok {
-                    self.conn_weird(slot, "bad_ICMP_checksum", sink);
+                    self.conn_weird(slot, "bad_ICMP_checksum", None, Some("ICMP"), sink);
                     return;
                 }
                 c.last = now;
@@ -552,8 +574,8 @@ impl FlowTable {
     }
 
     fn tcp_events(&mut self, slot: u32, ev: TcpEvents, sink: &mut dyn FlowSink) {
-        for w in &ev.weirds {
-            self.conn_weird(slot, w, sink);
+        for w in ev.weirds {
+            self.conn_weird(slot, w.name, w.addl, w.analyzer.then_some("TCP"), sink);
         }
         let t = self.cfg.timeouts;
         let Some(c) = self.slots[slot as usize].as_mut() else {
@@ -750,15 +772,14 @@ impl FlowTable {
         }
     }
 
-    fn conn_weird(&mut self, slot: u32, name: &'static str, sink: &mut dyn FlowSink) {
-        self.conn_weird_addl(slot, name, None, sink);
-    }
-
-    fn conn_weird_addl(
+    /// Log a weird on a connection, once per name (Zeek's default).
+    /// `source` is the analyzer that raised it, when it was one.
+    fn conn_weird(
         &mut self,
         slot: u32,
         name: &'static str,
         addl: Option<String>,
+        source: Option<&'static str>,
         sink: &mut dyn FlowSink,
     ) {
         let Some(c) = self.slots[slot as usize].as_mut() else {
@@ -779,7 +800,7 @@ impl FlowTable {
             addl,
             notice: false,
             peer: Some("zeek"),
-            source: None,
+            source,
         };
         self.stats.weirds += 1;
         sink.weird(row);
@@ -896,6 +917,12 @@ fn tunnel_row(now: Nanos, t: &TunnelRef, action: &'static str) -> TunnelRecord {
         tunnel_type: Enum(t.kind.zeek_name()),
         action: Enum(action),
     }
+}
+
+/// Weirds that tunnel analyzers raise on the connection carrying the
+/// tunnel rather than on the packet.
+fn is_tunnel_conn_weird(w: &Weird) -> bool {
+    w.name == "Teredo_bubble_with_payload"
 }
 
 fn proto_name(p: u8) -> &'static str {

@@ -160,11 +160,21 @@ impl Endpoint {
     }
 }
 
+/// A weird raised by the TCP analysis of one packet.
+#[derive(Debug)]
+pub struct TcpWeird {
+    pub name: &'static str,
+    pub addl: Option<String>,
+    /// Raised by the TCP analyzer itself (weird.log `source` = TCP) rather
+    /// than on the connection.
+    pub analyzer: bool,
+}
+
 /// Per-packet outcome the flow table acts on.
 #[derive(Debug, Default)]
 pub struct TcpEvents {
     /// Weirds raised by this packet (Zeek names).
-    pub weirds: Vec<&'static str>,
+    pub weirds: Vec<TcpWeird>,
     /// The connection changed direction (SYN/SYN-ACK reversal).
     pub flipped: bool,
     /// Schedule the attempt timer (first SYN from the originator).
@@ -179,6 +189,23 @@ pub struct TcpEvents {
     pub reset_timer: bool,
     /// Payload bytes newly declared missing (content gaps).
     pub missed_bytes: u64,
+}
+
+impl TcpEvents {
+    fn weird(&mut self, name: &'static str) {
+        self.weirds.push(TcpWeird {
+            name,
+            addl: None,
+            analyzer: true,
+        });
+    }
+    fn conn_weird(&mut self, name: &'static str) {
+        self.weirds.push(TcpWeird {
+            name,
+            addl: None,
+            analyzer: false,
+        });
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,7 +347,7 @@ impl TcpSession {
             ep.relative_seq(base_seq, ep.last_seq, ep.seq_wraps, &mut seq_underflow)
         };
         if seq_underflow && !rst {
-            ev.weirds.push("TCP_seq_underflow_or_misorder");
+            ev.weird("TCP_seq_underflow_or_misorder");
         }
 
         self.update_history(e, flags, rel_seq, len as u64, hist);
@@ -330,13 +357,13 @@ impl TcpSession {
 
         if syn {
             if rst {
-                ev.weirds.push("TCP_christmas");
+                ev.weird("TCP_christmas");
             }
             if flags & URG != 0 {
-                ev.weirds.push("baroque_SYN");
+                ev.weird("baroque_SYN");
             }
             if len > 0 {
-                ev.weirds.push("SYN_with_data");
+                ev.weird("SYN_with_data");
             }
             self.init_window(e, flags, tcp.window_scale, base_seq, ack_seq, ev);
         }
@@ -360,7 +387,7 @@ impl TcpSession {
                 rel_ack = peer.relative_seq(ack_seq, peer.ack_seq, peer.ack_wraps, &mut under);
                 if under {
                     rel_ack = 0;
-                    ev.weirds.push("TCP_ack_underflow_or_misorder");
+                    ev.weird("TCP_ack_underflow_or_misorder");
                 } else if !rst {
                     let d = seq_delta(ack_seq, self.ep[p].ack_seq);
                     if !(ack_seq == 0 && d > TOO_LARGE_SEQ_DELTA) && d > 0 {
@@ -431,17 +458,17 @@ impl TcpSession {
             }
             State::SynSent | State::SynAckSent => {
                 if syn && first_seq != ep.start_seq {
-                    ev.weirds.push("SYN_seq_jump");
+                    ev.conn_weird("SYN_seq_jump");
                     ep.init_seqs(first_seq, last_seq);
                 }
             }
             State::Established | State::Partial => {
                 if syn {
                     if ep.size(peer_state) > 0 {
-                        ev.weirds.push("SYN_inside_connection");
+                        ev.conn_weird("SYN_inside_connection");
                     }
                     if first_seq != ep.start_seq {
-                        ev.weirds.push("SYN_seq_jump");
+                        ev.conn_weird("SYN_seq_jump");
                     }
                     ep.init_seqs(first_seq, last_seq);
                 }
@@ -547,7 +574,11 @@ impl TcpSession {
             Some(s) => {
                 let s = if s > 14 {
                     if !self.did_weird {
-                        ev.weirds.push("TCP_scale_range");
+                        ev.weirds.push(TcpWeird {
+                            name: "TCP_scale_range",
+                            addl: Some(s.to_string()),
+                            analyzer: true,
+                        });
                     }
                     14
                 } else {
@@ -572,7 +603,7 @@ impl TcpSession {
             && !self.did_weird
         {
             self.did_weird = true;
-            ev.weirds.push("possible_split_routing");
+            ev.conn_weird("possible_split_routing");
         }
         let s = ack_seq.wrapping_sub(1);
         let peer = &mut self.ep[e ^ 1];
@@ -626,13 +657,13 @@ impl TcpSession {
             State::Closed => self.update_closed(e, delta_last, flags, ev),
             State::Reset => {
                 if flags & SYN != 0 {
-                    ev.weirds.push("SYN_after_reset");
+                    ev.weird("SYN_after_reset");
                 }
                 if flags & FIN != 0 {
-                    ev.weirds.push("FIN_after_reset");
+                    ev.weird("FIN_after_reset");
                 }
                 if len > 0 && flags & RST == 0 {
-                    ev.weirds.push("data_after_reset");
+                    ev.weird("data_after_reset");
                 }
                 false
             }
@@ -663,7 +694,7 @@ impl TcpSession {
         if flags & SYN != 0 {
             if is_orig {
                 if flags & ACK != 0 {
-                    ev.weirds.push("connection_originator_SYN_ack");
+                    ev.weird("connection_originator_SYN_ack");
                     self.set_state(e, State::SynAckSent, ev);
                 } else {
                     self.set_state(e, State::SynSent, ev);
@@ -676,7 +707,7 @@ impl TcpSession {
                         && peer.state != State::Partial
                         && !seq_between(ack_seq, peer.start_seq, peer.last_seq)
                     {
-                        ev.weirds.push("bad_SYN_ack");
+                        ev.weird("bad_SYN_ack");
                     }
                 } else if self.ep[p].state == State::SynAckSent && base_seq == self.ep[e].start_seq
                 {
@@ -687,12 +718,12 @@ impl TcpSession {
                     self.set_state(p, State::Established, ev);
                     self.first_packet_seen[e] = true;
                 } else {
-                    ev.weirds.push("simultaneous_open");
+                    ev.weird("simultaneous_open");
                 }
                 if self.ep[p].state == State::SynSent {
                     self.set_state(p, State::Established, ev);
                 } else if self.ep[p].state == State::Inactive {
-                    ev.weirds.push("unsolicited_SYN_response");
+                    ev.weird("unsolicited_SYN_response");
                 }
                 self.set_state(e, State::Established, ev);
             }
@@ -701,7 +732,7 @@ impl TcpSession {
             self.set_state(e, State::Closed, ev);
             do_close = true;
             if self.ep[p].state != State::Partial && flags & SYN == 0 {
-                ev.weirds.push("spontaneous_FIN");
+                ev.weird("spontaneous_FIN");
             }
         }
         if flags & RST != 0 {
@@ -715,7 +746,7 @@ impl TcpSession {
             };
             do_close = true;
             if !is_reject && peer_state == State::Inactive {
-                ev.weirds.push("spontaneous_RST");
+                ev.weird("spontaneous_RST");
             }
         }
         if self.ep[e].state == State::Inactive {
@@ -742,15 +773,15 @@ impl TcpSession {
             let state = self.ep[e].state;
             if is_orig {
                 if flags & ACK != 0 && flags & (FIN | RST) == 0 && state != State::SynAckSent {
-                    ev.weirds.push("repeated_SYN_with_ack");
+                    ev.weird("repeated_SYN_with_ack");
                 }
             } else if flags & ACK == 0 && state != State::SynSent {
-                ev.weirds.push("repeated_SYN_reply_wo_ack");
+                ev.weird("repeated_SYN_reply_wo_ack");
             }
         }
         if flags & FIN != 0 {
             if matches!(self.ep[p].state, State::Inactive | State::SynSent) {
-                ev.weirds.push("inappropriate_FIN");
+                ev.weird("inappropriate_FIN");
             }
             self.set_state(e, State::Closed, ev);
             do_close = true;
@@ -760,7 +791,7 @@ impl TcpSession {
             self.is_active = false;
             do_close = true;
         } else if len > 0 {
-            ev.weirds.push("data_before_established");
+            ev.weird("data_before_established");
         }
         do_close
     }
@@ -798,10 +829,10 @@ impl TcpSession {
         let p = e ^ 1;
         let mut do_close = false;
         if flags & SYN != 0 {
-            ev.weirds.push("SYN_after_close");
+            ev.weird("SYN_after_close");
         }
         if flags & FIN != 0 && delta_last > 0 {
-            ev.weirds.push("FIN_advanced_last_seq");
+            ev.weird("FIN_advanced_last_seq");
         }
         if flags & RST != 0 && self.ep[p].state != State::Closed {
             self.set_state(e, State::Reset, ev);
