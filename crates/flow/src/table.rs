@@ -144,7 +144,11 @@ impl FlowTable {
             if matches!(frame.transport, wire::Transport::Udp(_)) {
                 carrier = slot;
             }
-            if let (Some(kind), Some(slot)) = (next_tunnel, slot) {
+            if let (Some(TunnelKind::Gre), Some(_)) = (next_tunnel, slot) {
+                // GRE over UDP is still a GRE tunnel between the two hosts.
+                let t = self.ip_tunnel(frame, TunnelKind::Gre);
+                encap.push(t);
+            } else if let (Some(kind), Some(slot)) = (next_tunnel, slot) {
                 if let Some(c) = self.slots[slot as usize].as_ref() {
                     encap.push(TunnelRef {
                         uid: c.uid.clone(),
@@ -711,7 +715,10 @@ impl FlowTable {
         self.gens[slot as usize] = self.gens[slot as usize].wrapping_add(1);
         self.free.push(slot);
         let id = (c.orig_h(), c.orig_p(), c.resp_h(), c.resp_p());
-        if let Some(t) = self.active_tunnels.remove(&id) {
+        // Only tunnels that are connections themselves (UDP) close with them;
+        // IP and GRE tunnels just expire.
+        let closes = c.proto == 17 && self.active_tunnels.get(&id).is_some_and(|t| t.proto == 17);
+        if let Some(t) = closes.then(|| self.active_tunnels.remove(&id)).flatten() {
             sink.tunnel(tunnel_row(self.now, &t, "Tunnel::CLOSE"));
         }
         sink.conn(self.conn_row(&c));
