@@ -46,6 +46,14 @@ impl History {
         self.letters.push(cased(is_orig, code));
     }
 
+    /// Analysis of the connection is partial (a limit was exceeded): `X`,
+    /// recorded once whichever side triggered it.
+    pub fn partial(&mut self, is_orig: bool) {
+        if !self.letters.contains(['X', 'x']) {
+            self.add(is_orig, 'X');
+        }
+    }
+
     /// The roles were swapped: letters recorded so far change case (they
     /// were sent by what is now the other side) and the history is marked
     /// with a leading `^`.

@@ -141,8 +141,8 @@ impl FlowTable {
                 LinkInfo::default()
             };
             let slot = self.process_frame(frame, &link, &encap, sink);
-            if matches!(frame.transport, wire::Transport::Udp(_)) {
-                carrier = slot;
+            if let wire::Transport::Udp(u) = &frame.transport {
+                carrier = slot.map(|s| (s, frame.src, u.src_port));
             }
             if let (Some(TunnelKind::Gre), Some(_)) = (next_tunnel, slot) {
                 // GRE over UDP is still a GRE tunnel between the two hosts.
@@ -166,8 +166,22 @@ impl FlowTable {
         // Weirds a UDP tunnel analyzer raises about its own connection.
         for w in pkt.weirds.iter().filter(|w| is_tunnel_conn_weird(w)) {
             match carrier {
-                Some(slot) => self.conn_weird(slot, w.name, w.addl.clone(), Some(w.source), sink),
+                Some((slot, ..)) => {
+                    self.conn_weird(slot, w.name, w.addl.clone(), Some(w.source), sink)
+                }
                 None => self.net_weird(w, sink),
+            }
+        }
+        // A tunnel nested too deep leaves its carrier only partly analysed.
+        if pkt
+            .weirds
+            .iter()
+            .any(|w| w.name.starts_with("exceeded_tunnel_max_depth"))
+        {
+            if let Some(c) = carrier.and_then(|(slot, ..)| self.slots[slot as usize].as_mut()) {
+                let is_orig =
+                    carrier.is_some_and(|(_, src, port)| src == c.orig_h() && port == c.orig_p());
+                c.hist.partial(is_orig);
             }
         }
     }
@@ -468,11 +482,8 @@ impl FlowTable {
             && c.tunnel_changes == 0;
         if !is_new {
             if c.tunnel_changes >= MAX_TUNNEL_CHANGES {
-                // Recorded once, whichever side triggered it.
-                if !c.hist.as_str().contains(['X', 'x']) {
-                    let is_orig = c.is_orig(e);
-                    c.hist.add(is_orig, 'X');
-                }
+                let is_orig = c.is_orig(e);
+                c.hist.partial(is_orig);
                 c.encap = encap.to_vec();
                 return;
             }
@@ -503,6 +514,10 @@ impl FlowTable {
         let is_orig = c.is_orig(e);
         match &f.transport {
             wire::Transport::Tcp(t) => {
+                if t.truncated_header {
+                    self.conn_weird(slot, "truncated_header", None, Some("TCP"), sink);
+                    return;
+                }
                 if checksums_apply && !t.checksum_ok {
                     if let Transport::Tcp(s) = &mut c.transport {
                         s.checksum_error(e, &mut c.hist);

@@ -47,6 +47,7 @@ impl Tcp {
                 payload_len: len as u32,
                 checksum_ok: true,
                 hdr_len: 20,
+                truncated_header: false,
             }),
         }
     }

@@ -498,6 +498,7 @@ impl<'a, 'c> Walk<'a, 'c> {
                     payload_len: claimed - off as u32,
                     checksum_ok,
                     hdr_len: off as u8,
+                    truncated_header: off > body.len(),
                 });
             }
             17 => {

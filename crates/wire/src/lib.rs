@@ -97,6 +97,9 @@ pub struct TcpInfo<'a> {
     pub checksum_ok: bool,
     /// TCP header length in bytes (data offset × 4).
     pub hdr_len: u8,
+    /// The header (with its options) was cut by the snap length: Zeek
+    /// keeps the connection but cannot analyse the segment.
+    pub truncated_header: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
