@@ -392,6 +392,12 @@ fn corrupt_capture_fails_and_leaves_no_complete_log() {
     assert_eq!(r.out.status.code(), Some(1));
     assert!(r.stderr().contains("corrupt"), "{}", r.stderr());
     assert!(!r.log("conn.log").contains("#close"));
+    let json = run_on(&bytes, "corrupt-json", &["--workers", "2", "--json"]);
+    assert_eq!(json.out.status.code(), Some(1));
+    assert!(
+        !json.dir.join("conn.log").exists(),
+        "a JSON log of a failed run is not left under its final name"
+    );
 }
 
 #[test]

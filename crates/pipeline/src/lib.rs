@@ -53,6 +53,17 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// Count a packet read and say whether it passes the capture filter.
+    fn admit(&mut self, filter: Option<&Filter>, pkt: &capture::RawPacket<'_>) -> bool {
+        self.packets += 1;
+        self.bytes += pkt.data.len() as u64;
+        let pass = filter.is_none_or(|f| f.matches(pkt.linktype, pkt.data));
+        if !pass {
+            self.filtered_out += 1;
+        }
+        pass
+    }
+
     /// The one-line summary printed at the end of a run.
     pub fn line(&self) -> String {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
@@ -123,10 +134,17 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary, RunError> {
     let options: Vec<&str> = cfg.options.iter().map(String::as_str).collect();
     let formats = Formats::new(cfg.format, &options);
     let mut logs = LogSet::new(&cfg.logdir, cfg.format, formats.clone(), wall_clock());
-    let mut summary = if cfg.workers <= 1 {
-        run_inline(cfg, &mut source, filter.as_ref(), formats, &mut logs)?
+    let result = if cfg.workers <= 1 {
+        run_inline(cfg, &mut source, filter.as_ref(), formats, &mut logs)
     } else {
-        run_parallel(cfg, &mut source, filter.as_ref(), formats, &mut logs)?
+        run_parallel(cfg, &mut source, filter.as_ref(), formats, &mut logs)
+    };
+    let mut summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            logs.abandon();
+            return Err(e);
+        }
     };
     summary.conn_rows = logs.rows[LogId::Conn as usize];
     summary.weird_rows = logs.rows[LogId::Weird as usize];
@@ -163,13 +181,8 @@ fn run_inline(
             }
         });
         while let Some(pkt) = source.next_packet().map_err(RunError::Capture)? {
-            summary.packets += 1;
-            summary.bytes += pkt.data.len() as u64;
-            if let Some(f) = filter {
-                if !f.matches(pkt.linktype, pkt.data) {
-                    summary.filtered_out += 1;
-                    continue;
-                }
+            if !summary.admit(filter, &pkt) {
+                continue;
             }
             let decoded = decoder.decode_wire(pkt.ts, pkt.linktype, pkt.data, pkt.wire_len);
             table.process(pkt.ts, &decoded, &mut sink);
@@ -241,13 +254,8 @@ fn run_parallel(
         let mut batches: Vec<Batch> = (0..n).map(|_| Batch::new()).collect();
         let read = (|| -> Result<(), RunError> {
             while let Some(pkt) = source.next_packet().map_err(RunError::Capture)? {
-                summary.packets += 1;
-                summary.bytes += pkt.data.len() as u64;
-                if let Some(f) = filter {
-                    if !f.matches(pkt.linktype, pkt.data) {
-                        summary.filtered_out += 1;
-                        continue;
-                    }
+                if !summary.admit(filter, &pkt) {
+                    continue;
                 }
                 let w = (wire::dispatch_hash(pkt.linktype, pkt.data) % n as u64) as usize;
                 let b = &mut batches[w];

@@ -158,6 +158,19 @@ impl LogSet {
         Ok(())
     }
 
+    /// The run failed: leave no log that looks complete. TSV logs already
+    /// lack their `#close` footer; JSON logs have no footer, so they are
+    /// renamed to `<name>.log.partial`.
+    pub fn abandon(self) {
+        for f in self.files.into_iter().flatten() {
+            let path = f.path().to_path_buf();
+            drop(f);
+            if matches!(self.format, Format::Json { .. }) {
+                let _ = std::fs::rename(&path, path.with_extension("log.partial"));
+            }
+        }
+    }
+
     /// Finish every file (footer) at `close_time`.
     pub fn close(self, close_time: Time) -> io::Result<()> {
         for f in self.files.into_iter().flatten() {
