@@ -675,7 +675,7 @@ fn named_port(s: &str) -> Option<u16> {
 }
 
 fn parse_mac(s: &str) -> Option<[u8; 6]> {
-    let parts: Vec<&str> = s.split(|c| c == ':' || c == '-' || c == '.').collect();
+    let parts: Vec<&str> = s.split([':', '-', '.']).collect();
     if parts.len() != 6 {
         return None;
     }

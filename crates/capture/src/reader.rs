@@ -127,7 +127,8 @@ impl PacketSource {
             input: counting,
             consumed,
             file_size,
-            buf: vec![0; BUF_SIZE],
+            // Small captures need no 4 MiB buffer.
+            buf: vec![0; file_size.map_or(BUF_SIZE, |n| (n as usize).clamp(64 << 10, BUF_SIZE))],
             start: 0,
             end: 0,
             eof: false,
@@ -344,7 +345,7 @@ impl PacketSource {
             };
             let btype = u32_at(self.avail(), 0, be);
             let len = u32_at(self.avail(), 4, be) as usize;
-            if len < 12 || len > MAX_RECORD {
+            if !(12..=MAX_RECORD).contains(&len) {
                 return Err(self.corrupt(format!("pcapng block length {len} is impossible")));
             }
             // Some writers do not pad blocks to 4 bytes; accept what the

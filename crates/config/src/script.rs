@@ -373,13 +373,11 @@ fn parse_redef(c: &mut Cursor, line: usize) -> Result<Redef, ConfigError> {
             b'{' => stack.push(b'}'),
             b'(' => stack.push(b')'),
             b'[' => stack.push(b']'),
-            b'}' | b')' | b']' => {
-                if stack.pop() != Some(ch) {
-                    return Err(ConfigError::new(
-                        line,
-                        format!("redef {name}: unbalanced '{}'", ch as char),
-                    ));
-                }
+            b'}' | b')' | b']' if stack.pop() != Some(ch) => {
+                return Err(ConfigError::new(
+                    line,
+                    format!("redef {name}: unbalanced '{}'", ch as char),
+                ));
             }
             b';' if stack.is_empty() => {
                 c.bump();

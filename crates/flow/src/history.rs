@@ -71,7 +71,7 @@ impl History {
             })
             .collect();
         self.letters = format!("^{swapped}");
-        self.seen = (self.seen >> 32) | (self.seen << 32);
+        self.seen = self.seen.rotate_left(32);
     }
 
     pub fn as_str(&self) -> &str {

@@ -45,6 +45,9 @@ pub struct FlowStats {
     pub weirds: u64,
 }
 
+/// A packet-level weird is logged once per name and address pair.
+type NetWeirdKey = (&'static str, Option<(IpAddr, IpAddr)>);
+
 /// Zeek's `Tunnel::max_changes_per_connection`.
 const MAX_TUNNEL_CHANGES: u32 = 5;
 
@@ -72,8 +75,7 @@ pub struct FlowTable {
     /// Tunnels announced in tunnel.log and not yet closed, by outer conn id.
     active_tunnels: HashMap<(IpAddr, u16, IpAddr, u16), TunnelRef, foldhash::fast::RandomState>,
     /// Packet-level weirds already logged (name, addresses).
-    net_weirds_logged:
-        hashbrown::HashSet<(&'static str, Option<(IpAddr, IpAddr)>), foldhash::fast::RandomState>,
+    net_weirds_logged: hashbrown::HashSet<NetWeirdKey, foldhash::fast::RandomState>,
     encap_buf: Vec<TunnelRef>,
     pub stats: FlowStats,
 }
@@ -271,10 +273,7 @@ impl FlowTable {
             (0, 0)
         };
         let key = ConnKey::new(f.src, sport, f.dst, dport, proto, one_way, vlans);
-        let mut slot = match self.index.get(&key) {
-            Some(&s) => Some(s),
-            None => None,
-        };
+        let mut slot = self.index.get(&key).copied();
         if let (Some(s), wire::Transport::Tcp(t)) = (slot, &f.transport) {
             if let Some(c) = self.slots[s as usize].as_ref() {
                 if let Transport::Tcp(sess) = &c.transport {
@@ -900,9 +899,8 @@ fn tcp_timer(
             if !s.is_active {
                 return None;
             }
-            let quiet = !o.did_close
-                && !r.did_close
-                && !(o.state == State::Inactive && r.state == State::Inactive);
+            let both_inactive = o.state == State::Inactive && r.state == State::Inactive;
+            let quiet = !(o.did_close || r.did_close || both_inactive);
             if quiet {
                 // Nothing this timer could act on until one side closes; the
                 // chain resumes then (see `resume_expire_chain`).

@@ -599,10 +599,8 @@ impl<'a, 'c> Walk<'a, 'c> {
                     checksum_ok,
                 });
             }
-            59 => {
-                if tunnel != Some(TunnelKind::Teredo) {
-                    self.weird(level, "ipv6_no_next", "IP", addrs, None);
-                }
+            59 if tunnel != Some(TunnelKind::Teredo) => {
+                self.weird(level, "ipv6_no_next", "IP", addrs, None);
             }
             4 | 41 | 47 => {
                 let max = self.cfg.max_tunnel_depth;

@@ -86,10 +86,8 @@ impl LinkState {
 
 #[inline]
 pub(crate) fn be16(d: &[u8], off: usize) -> Option<u16> {
-    match d.get(off..off + 2) {
-        Some(b) => Some(u16::from_be_bytes([b[0], b[1]])),
-        None => None,
-    }
+    d.get(off..off + 2)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]))
 }
 
 #[inline]
