@@ -698,6 +698,8 @@ struct Pkt<'a> {
     net: usize,
     /// Network protocol when the link says it without an ethertype.
     implied: Option<u16>,
+    /// The link layer is Ethernet (MAC addresses at the start).
+    ethernet: bool,
 }
 
 impl<'a> Pkt<'a> {
@@ -730,6 +732,7 @@ impl<'a> Pkt<'a> {
             ethertype_at,
             net,
             implied,
+            ethernet: linktype == 1,
         })
     }
 
@@ -836,7 +839,7 @@ fn in_net(ip: IpAddr, net: IpAddr, len: u8) -> bool {
 fn proto_matches(p: &Pkt, proto: Proto) -> bool {
     let l4 = |n: u8| p.transport().map(|(t, _, _)| t == n).unwrap_or(false);
     match proto {
-        Proto::Ether => p.ethertype_at.is_some(),
+        Proto::Ether => p.ethernet,
         Proto::Ip => p.is_ip4(),
         Proto::Ip6 => p.is_ip6(),
         Proto::Arp => p.ethertype() == Some(0x0806),
@@ -871,14 +874,11 @@ fn eval(e: &Expr, p: &mut Pkt) -> bool {
             .map(|(s, d)| dir_match(*dir, s, d, |a| in_net(a, *net, *len)))
             .unwrap_or(false),
         Expr::EtherHost(dir, mac) => {
-            let Some(base) = p
-                .ethertype_at
-                .filter(|_| p.net == 14 || p.ethertype_at == Some(12))
-            else {
+            if !p.ethernet {
                 return false;
-            };
-            let dst = p.data.get(base - 12..base - 6);
-            let src = p.data.get(base - 6..base);
+            }
+            let dst = p.data.get(0..6);
+            let src = p.data.get(6..12);
             match (src, dst) {
                 (Some(s), Some(d)) => dir_match(*dir, s, d, |m| m == mac),
                 _ => false,
@@ -966,7 +966,7 @@ fn arith(a: &Arith, p: &Pkt) -> Option<u32> {
         Arith::Load { base, offset, size } => {
             let off = arith(offset, p)? as usize;
             let start = match base {
-                Proto::Ether => p.ethertype_at? - 12,
+                Proto::Ether => p.ethernet.then_some(0)?,
                 Proto::Ip | Proto::Ip6 | Proto::Arp => {
                     if (*base == Proto::Ip && !p.is_ip4()) || (*base == Proto::Ip6 && !p.is_ip6()) {
                         return None;
@@ -1105,6 +1105,15 @@ mod tests {
         }
         let e = Filter::compile("tcp and bogus").unwrap_err();
         assert_eq!(e.position, 8);
+    }
+
+    #[test]
+    fn ether_tests_on_links_without_ethernet_do_not_match() {
+        // Found by fuzzing: `ether[...]` on Linux SLL2 underflowed.
+        let f = Filter::compile("ether[12:2] = 0x8100 or ether host 01:02:03:04:05:06").unwrap();
+        for lt in [276, 113, 101, 0] {
+            assert!(!f.matches(lt, &[0x45; 40]));
+        }
     }
 
     #[test]

@@ -250,12 +250,13 @@ impl FragTable {
         let old_cap = self.datagrams[idx].data.capacity();
         if self.datagrams[idx].data.len() < need {
             let extra = need.saturating_sub(old_cap);
+            // Evictions below move datagrams around: identify ours by key.
+            let my_key = self.datagrams[idx].key;
             while extra > 0
                 && self.bytes + extra > self.config.max_bytes
                 && self.datagrams.len() > 1
             {
                 // Evict the oldest datagram other than this one.
-                let my_key = self.datagrams[idx].key;
                 let victim = self
                     .datagrams
                     .iter()
