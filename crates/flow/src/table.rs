@@ -601,9 +601,14 @@ impl FlowTable {
         };
         let last = c.last;
         if ev.handshake_done && c.inactivity_timeout != t.tcp_inactivity {
+            let longer = t.tcp_inactivity > c.inactivity_timeout;
             c.inactivity_timeout = t.tcp_inactivity;
-            c.inactivity_epoch += 1;
-            self.schedule(slot, TimerKind::Inactivity, last + t.tcp_inactivity);
+            // A longer timeout needs no new timer: the pending one fires
+            // earlier and re-arms itself from the last activity.
+            if !longer {
+                c.inactivity_epoch += 1;
+                self.schedule(slot, TimerKind::Inactivity, last + t.tcp_inactivity);
+            }
         }
         if ev.attempt_timer {
             self.schedule(slot, TimerKind::TcpAttempt, self.now + t.tcp_attempt_delay);

@@ -232,6 +232,8 @@ fn run_parallel(
 ) -> Result<RunSummary, RunError> {
     let n = cfg.workers;
     let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(64);
+    // Workers hand emptied batches back so their buffers are reused.
+    let (recycle_tx, recycle_rx) = sync_channel::<Batch>(8 * n + n);
     let mut summary = RunSummary::default();
     let mut progress = progress::Progress::new(cfg.progress, source.file_size());
     let result = std::thread::scope(|scope| -> Result<Vec<FlowStats>, RunError> {
@@ -241,10 +243,12 @@ fn run_parallel(
             let (tx, rx) = sync_channel::<Batch>(8);
             batch_txs.push(tx);
             let chunk_tx = chunk_tx.clone();
+            let recycle = recycle_tx.clone();
             let formats = formats.clone();
-            workers.push(scope.spawn(move || worker(cfg, rx, chunk_tx, formats)));
+            workers.push(scope.spawn(move || worker(cfg, rx, chunk_tx, recycle, formats)));
         }
         drop(chunk_tx);
+        drop(recycle_tx);
         let writer = scope.spawn(move || -> std::io::Result<()> {
             for chunk in chunk_rx {
                 logs.write(chunk)?;
@@ -269,7 +273,8 @@ fn run_parallel(
                     pkt.wire_len,
                 ));
                 if b.full() {
-                    let full = std::mem::replace(b, Batch::new());
+                    let fresh = recycle_rx.try_recv().unwrap_or_else(|_| Batch::new());
+                    let full = std::mem::replace(b, fresh);
                     if batch_txs[w].send(full).is_err() {
                         break;
                     }
@@ -311,6 +316,7 @@ fn worker(
     cfg: &RunConfig,
     rx: Receiver<Batch>,
     chunks: SyncSender<Chunk>,
+    recycle: SyncSender<Batch>,
     formats: Formats,
 ) -> FlowStats {
     let mut decoder = Decoder::new(cfg.decode.clone());
@@ -322,12 +328,16 @@ fn worker(
             rows,
         });
     });
-    for batch in rx {
+    for mut batch in rx {
         for &(ts, linktype, start, end, wire_len) in &batch.packets {
             let data = &batch.data[start as usize..end as usize];
             let decoded = decoder.decode_wire(ts, linktype, data, wire_len);
             table.process(ts, &decoded, &mut sink as &mut dyn FlowSink);
         }
+        batch.data.clear();
+        batch.packets.clear();
+        // The reader may have enough spare batches already.
+        let _ = recycle.try_send(batch);
     }
     table.flush(&mut sink);
     sink.flush();
