@@ -59,6 +59,19 @@ fn traffic() -> Capture {
             .payload(&[0; 56])
             .build(),
     );
+    // One UDP flow seen on two VLANs is still one connection.
+    cap.push(
+        T0 + 4 * SEC,
+        Packet::udp(ip("10.1.1.2"), 7000, ip("10.1.1.3"), 7001)
+            .vlan(10)
+            .build(),
+    );
+    cap.push(
+        T0 + 4 * SEC + MS,
+        Packet::udp(ip("10.1.1.3"), 7001, ip("10.1.1.2"), 7000)
+            .vlan(20)
+            .build(),
+    );
     let inner = Packet::icmp_echo(ip("10.9.0.1"), ip("10.9.0.2"), 5, 1, false).build();
     cap.push(
         T0 + 5 * SEC,
@@ -148,7 +161,7 @@ fn writes_zeek_tsv_conn_log() {
     ));
     assert!(log.lines().last().unwrap().starts_with("#close\t"));
     let rows = r.rows("conn.log");
-    assert_eq!(rows.len(), 7, "{log}");
+    assert_eq!(rows.len(), 8, "{log}");
     let http: Vec<_> = rows.iter().filter(|r| r[5] == "80").collect();
     assert_eq!(http.len(), 2);
     for h in http {
@@ -374,7 +387,7 @@ fn truncated_capture_is_a_warning_and_the_rest_is_processed() {
         r.stderr()
     );
     // Everything but the cut-off VXLAN packet (outer and inner connection).
-    assert_eq!(r.rows("conn.log").len(), 5);
+    assert_eq!(r.rows("conn.log").len(), 6);
     assert!(r.log("conn.log").contains("#close"));
 }
 

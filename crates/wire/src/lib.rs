@@ -206,8 +206,8 @@ impl<'a> FrameStack<'a> {
     }
 }
 
-/// Cheap symmetric hash of a packet's outermost IP address pair (and outer
-/// VLAN id), used to pick a worker: both directions of a conversation, all
+/// Cheap symmetric hash of a packet's outermost IP address pair, used to
+/// pick a worker: both directions of a conversation, all
 /// its fragments and everything tunnelled inside it hash alike. Packets
 /// without IP hash to 0.
 pub fn dispatch_hash(linktype: u32, data: &[u8]) -> u64 {
@@ -230,8 +230,9 @@ pub fn dispatch_hash(linktype: u32, data: &[u8]) -> u64 {
         _ => return 0,
     };
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    let vlan = st.vlan.map(|v| v as u64 + 1).unwrap_or(0);
-    let h = mix(lo ^ mix(hi ^ (vlan << 48)));
+    // VLAN tags are left out: Zeek's default connection key ignores them,
+    // so one connection may show up on several VLANs.
+    let h = mix(lo ^ mix(hi));
     // Never 0 for IP packets, so 0 keeps meaning "not IP".
     if h == 0 {
         1
