@@ -569,6 +569,11 @@ impl Parser {
 
     fn value_for(&mut self, kind: Kind) -> PResult<Expr> {
         self.last = Some(kind);
+        // libpcap accepts a negated value: `src port not 445`.
+        if self.is_word("not") || self.is_sym("!") {
+            self.pos += 1;
+            return Ok(Expr::Not(Box::new(self.value_for(kind)?)));
+        }
         let at = self.pos;
         let tok = self.next();
         let bad = |m: &str| (at, m.to_string());
@@ -1078,6 +1083,11 @@ mod tests {
         assert!(m("udp and port 1 or tcp", &tcp));
         assert!(m("host 10.0.0.1 or 10.9.9.9", &tcp));
         assert!(m("port 22 or 80", &tcp));
+        assert!(m("src port not 443", &tcp) && !m("dst port not 80", &tcp));
+        assert!(m(
+            "src port not 445 or tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0",
+            &tcp
+        ));
     }
 
     #[test]
