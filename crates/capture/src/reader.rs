@@ -60,8 +60,6 @@ pub struct PacketSource {
     consumed: Arc<AtomicU64>,
     file_size: Option<u64>,
     buf: Vec<u8>,
-    /// The whole file, when it is read through a memory map.
-    mapped: Option<memmap2::Mmap>,
     start: usize,
     end: usize,
     eof: bool,
@@ -109,57 +107,28 @@ impl PacketSource {
             return Self::from_reader(Box::new(std::io::stdin()), None, "standard input");
         }
         let file = std::fs::File::open(path).map_err(|e| CaptureError::Io(name.clone(), e))?;
-        let meta = file.metadata().ok();
-        let size = meta.as_ref().map(|m| m.len());
-        if meta.as_ref().is_some_and(|m| m.is_file() && m.len() >= 4) {
-            if let Some(src) = Self::mapped(&file, &name)? {
-                return Ok(src);
-            }
-        }
+        let size = file.metadata().ok().map(|m| m.len());
         Self::from_reader(Box::new(file), size, &name)
     }
 
-    /// Read an uncompressed capture file through a memory map: no copy into
-    /// a buffer (about 10 % of the single-worker run time on the bench
-    /// capture). `None` when the file is compressed or cannot be mapped.
-    fn mapped(file: &std::fs::File, name: &str) -> Result<Option<Self>, CaptureError> {
-        // SAFETY: the map is read-only and lives as long as this source;
-        // the capture must not be truncated while Shrike reads it (as with
-        // any reader of a file that changes underneath it, a shrinking file
-        // would fault). Growing files (live rotation) are unaffected.
-        let Ok(map) = (unsafe { memmap2::Mmap::map(file) }) else {
-            return Ok(None);
-        };
-        if map.get(..2) == Some(&[0x1f, 0x8b]) {
-            return Ok(None);
-        }
-        let _ = map.advise(memmap2::Advice::Sequential);
-        let len = map.len();
-        let mut src = Self::empty(Box::new(std::io::empty()), Some(len as u64), name, 0);
-        src.mapped = Some(map);
-        src.end = len;
-        src.eof = true;
-        src.read_file_header()?;
-        Ok(Some(src))
-    }
-
-    fn empty(
+    /// Read a capture from any byte stream.
+    pub fn from_reader(
         input: Box<dyn Read + Send>,
         file_size: Option<u64>,
         name: &str,
-        buf_size: usize,
-    ) -> Self {
+    ) -> Result<Self, CaptureError> {
         let consumed = Arc::new(AtomicU64::new(0));
-        PacketSource {
+        let counting: Box<dyn Read + Send> = Box::new(Counting {
+            inner: input,
+            count: consumed.clone(),
+        });
+        let mut src = PacketSource {
             name: name.to_string(),
-            input: Box::new(Counting {
-                inner: input,
-                count: consumed.clone(),
-            }),
+            input: counting,
             consumed,
             file_size,
-            buf: vec![0; buf_size],
-            mapped: None,
+            // Small captures need no 4 MiB buffer.
+            buf: vec![0; file_size.map_or(BUF_SIZE, |n| (n as usize).clamp(64 << 10, BUF_SIZE))],
             start: 0,
             end: 0,
             eof: false,
@@ -171,18 +140,7 @@ impl PacketSource {
             },
             last_ts: 0,
             warnings: Vec::new(),
-        }
-    }
-
-    /// Read a capture from any byte stream.
-    pub fn from_reader(
-        input: Box<dyn Read + Send>,
-        file_size: Option<u64>,
-        name: &str,
-    ) -> Result<Self, CaptureError> {
-        // Small captures need no 4 MiB buffer.
-        let buf_size = file_size.map_or(BUF_SIZE, |n| (n as usize).clamp(64 << 10, BUF_SIZE));
-        let mut src = Self::empty(input, file_size, name, buf_size);
+        };
         if !src.fill(4)? {
             return Err(src.not_a_capture("it is too short"));
         }
@@ -223,16 +181,8 @@ impl PacketSource {
         self.eof = false;
     }
 
-    /// The bytes being parsed: the memory map, or the read buffer.
-    fn bytes(&self) -> &[u8] {
-        match &self.mapped {
-            Some(m) => m,
-            None => &self.buf,
-        }
-    }
-
     fn avail(&self) -> &[u8] {
-        &self.bytes()[self.start..self.end]
+        &self.buf[self.start..self.end]
     }
 
     /// Make sure `n` bytes are buffered; false at end of input before that.
@@ -267,10 +217,10 @@ impl PacketSource {
 
     fn read_file_header(&mut self) -> Result<(), CaptureError> {
         let magic = u32::from_le_bytes([
-            self.bytes()[self.start],
-            self.bytes()[self.start + 1],
-            self.bytes()[self.start + 2],
-            self.bytes()[self.start + 3],
+            self.buf[self.start],
+            self.buf[self.start + 1],
+            self.buf[self.start + 2],
+            self.buf[self.start + 3],
         ]);
         let pcap = match magic {
             0xa1b2_c3d4 => Some((false, false)),
@@ -372,7 +322,7 @@ impl PacketSource {
         Ok(Some(RawPacket {
             ts,
             linktype,
-            data: &self.bytes()[at..at + incl],
+            data: &self.buf[at..at + incl],
             wire_len: orig,
             interface: 0,
         }))
@@ -418,7 +368,7 @@ impl PacketSource {
                     };
                 }
                 PCAPNG_IDB => {
-                    let iface = parse_idb(&self.bytes()[body.clone()], be);
+                    let iface = parse_idb(&self.buf[body.clone()], be);
                     if let Format::Pcapng { interfaces, .. } = &mut self.format {
                         if let Some(i) = iface {
                             interfaces.push(i);
@@ -434,7 +384,7 @@ impl PacketSource {
                         return Ok(Some(RawPacket {
                             ts,
                             linktype,
-                            data: &self.bytes()[data],
+                            data: &self.buf[data],
                             wire_len,
                             interface,
                         }));
@@ -466,7 +416,7 @@ impl PacketSource {
         body: std::ops::Range<usize>,
         be: bool,
     ) -> Option<(i64, u32, std::ops::Range<usize>, u32, u32)> {
-        let b = &self.bytes()[body.clone()];
+        let b = &self.buf[body.clone()];
         let interfaces = match &self.format {
             Format::Pcapng { interfaces, .. } => interfaces,
             _ => return None,
@@ -528,9 +478,6 @@ impl PacketSource {
 
     /// Bytes read from the file so far (compressed bytes for gzip input).
     pub fn bytes_consumed(&self) -> u64 {
-        if self.mapped.is_some() {
-            return self.offset;
-        }
         self.consumed.load(Ordering::Relaxed)
     }
 
@@ -745,13 +692,12 @@ mod tests {
     }
 
     #[test]
-    fn files_are_read_through_the_map_like_streams() {
+    fn files_are_opened_by_path() {
         let mut bytes = pcap_bytes(true, true, &[(1, 2, b"abc"), (3, 4, b"defg")]);
         bytes.truncate(bytes.len() - 1);
-        let path = std::env::temp_dir().join(format!("shrike-map-{}.pcap", std::process::id()));
+        let path = std::env::temp_dir().join(format!("shrike-open-{}.pcap", std::process::id()));
         std::fs::write(&path, &bytes).unwrap();
         let mut src = PacketSource::open(&path).unwrap();
-        assert!(src.mapped.is_some());
         let p = src.next_packet().unwrap().unwrap();
         assert_eq!((p.ts, p.data), (1_000_000_002, &b"abc"[..]));
         assert!(src.next_packet().unwrap().is_none());
