@@ -95,6 +95,7 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
         likely_server_ports: likely,
         vlan_in_key: vlan_key,
         count_sizes: !engine.conn_size_disabled,
+        mac_logging: options.iter().any(|o| o == "mac-logging"),
         community_id_seed: options.iter().any(|o| o == "community-id").then_some(0),
         max_connections: cli.max_connections.max(1),
         uid_seed: cli.seed,

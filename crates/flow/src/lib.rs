@@ -76,6 +76,8 @@ pub struct FlowConfig {
     pub count_sizes: bool,
     /// Most connections tracked at once; the oldest is evicted beyond it.
     pub max_connections: usize,
+    /// Fill the MAC address columns (`policy/protocols/conn/mac-logging`).
+    pub mac_logging: bool,
     /// Fill the `community_id` column (with this seed).
     pub community_id_seed: Option<u16>,
     /// Deterministic uids.
@@ -93,6 +95,7 @@ impl Default for FlowConfig {
             vlan_in_key: false,
             count_sizes: true,
             max_connections: 1_000_000,
+            mac_logging: false,
             community_id_seed: None,
             uid_seed: None,
         }

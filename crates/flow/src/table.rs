@@ -780,8 +780,8 @@ impl FlowTable {
             resp_ip_bytes: sizes.then_some(c.ip_bytes[r]),
             tunnel_parents: (!c.tunnel_parents.is_empty()).then(|| Set(c.tunnel_parents.clone())),
             ip_proto: Some(c.ip_proto as u64),
-            orig_l2_addr: c.macs[o].map(fmt_mac),
-            resp_l2_addr: c.macs[r].map(fmt_mac),
+            orig_l2_addr: c.macs[o].filter(|_| self.cfg.mac_logging).map(fmt_mac),
+            resp_l2_addr: c.macs[r].filter(|_| self.cfg.mac_logging).map(fmt_mac),
             vlan: c.vlan.map(|v| v as i64),
             inner_vlan: c.inner_vlan.map(|v| v as i64),
             community_id: self.cfg.community_id_seed.map(|seed| {
