@@ -306,22 +306,21 @@ impl FlowTable {
             }
         };
         self.check_encap(s, e, encap, sink);
-        self.second_packet_flip(s, f);
+        let checksums_apply = self.checksums_apply(f);
+        self.second_packet_flip(s, f, checksums_apply);
         if let Some(c) = self.slots[s as usize].as_mut() {
             if c.macs[e].is_none() {
                 c.macs[e] = link.src_mac.filter(|m| *m != [0; 6]);
             }
         }
-        self.deliver(s, e, f, sink);
+        self.deliver(s, e, f, checksums_apply, sink);
         Some(s)
     }
 
     /// A connection first seen as a SYN-ACK is turned around when its
     /// second packet is a valid one (the SYN was missed): Zeek's
     /// second-packet flip.
-    fn second_packet_flip(&mut self, slot: u32, f: &Frame<'_>) {
-        let checksums_apply =
-            !self.cfg.ignore_checksums && !self.cfg.ignore_checksums_nets.contains(f.src);
+    fn second_packet_flip(&mut self, slot: u32, f: &Frame<'_>, checksums_apply: bool) {
         let Some(c) = self.slots[slot as usize].as_mut() else {
             return;
         };
@@ -451,6 +450,14 @@ impl FlowTable {
         }
     }
 
+    /// Whether this frame's checksums are verified (not `-C`, and its
+    /// source not in `ignore_checksums_nets`).
+    fn checksums_apply(&self, f: &Frame<'_>) -> bool {
+        !self.cfg.ignore_checksums
+            && (self.cfg.ignore_checksums_nets.is_empty()
+                || !self.cfg.ignore_checksums_nets.contains(f.src))
+    }
+
     fn evict_oldest(&mut self, sink: &mut dyn FlowSink) {
         while let Some((slot, gen)) = self.order.pop_front() {
             if self.gens[slot as usize] == gen && self.slots[slot as usize].is_some() {
@@ -503,10 +510,15 @@ impl FlowTable {
         }
     }
 
-    fn deliver(&mut self, slot: u32, e: usize, f: &Frame<'_>, sink: &mut dyn FlowSink) {
+    fn deliver(
+        &mut self,
+        slot: u32,
+        e: usize,
+        f: &Frame<'_>,
+        checksums_apply: bool,
+        sink: &mut dyn FlowSink,
+    ) {
         let now = self.now;
-        let checksums_apply =
-            !self.cfg.ignore_checksums && !self.cfg.ignore_checksums_nets.contains(f.src);
         let Some(c) = self.slots[slot as usize].as_mut() else {
             return;
         };
