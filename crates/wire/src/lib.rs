@@ -9,6 +9,8 @@
 pub mod checksum;
 pub mod decode;
 pub mod frag;
+#[doc(hidden)]
+pub mod fuzz_input;
 pub mod link;
 pub mod linktype;
 pub mod tunnel;
