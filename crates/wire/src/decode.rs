@@ -159,6 +159,43 @@ impl<'a, 'c> Walk<'a, 'c> {
         });
     }
 
+    /// Record what a tunnel decoder found; returns the inner packet to
+    /// follow, if any.
+    fn tunnel_outcome(
+        &mut self,
+        outcome: tunnel::Outcome<'a>,
+        level: usize,
+        addrs: Addrs,
+    ) -> Option<Inner<'a>> {
+        match outcome {
+            tunnel::Outcome::None => None,
+            tunnel::Outcome::Inner(i) => Some(i),
+            tunnel::Outcome::Weird {
+                name,
+                source,
+                addl,
+                inner,
+            } => {
+                self.weird(level, name, source, addrs, addl);
+                inner
+            }
+            tunnel::Outcome::ConnWeird {
+                name,
+                source,
+                inner,
+            } => {
+                // Raised on the carrying connection: no `_in_tunnel` suffix.
+                self.out.weirds.push(Weird {
+                    name,
+                    addl: None,
+                    source,
+                    addrs,
+                });
+                inner
+            }
+        }
+    }
+
     fn link_weirds(&mut self, st: &LinkState, level: usize) {
         if st.triple_vlan {
             self.weird(
@@ -540,33 +577,8 @@ impl<'a, 'c> Walk<'a, 'c> {
                 });
                 if checksum_ok {
                     let max = self.cfg.max_tunnel_depth;
-                    match tunnel::udp(sport, dport, payload, level, max) {
-                        tunnel::Outcome::None => {}
-                        tunnel::Outcome::Inner(i) => next = Some(i),
-                        tunnel::Outcome::Weird {
-                            name,
-                            source,
-                            addl,
-                            inner,
-                        } => {
-                            self.weird(level, name, source, addrs, addl);
-                            next = inner;
-                        }
-                        tunnel::Outcome::ConnWeird {
-                            name,
-                            source,
-                            inner,
-                        } => {
-                            // Raised on the UDP connection: no suffix.
-                            self.out.weirds.push(Weird {
-                                name,
-                                addl: None,
-                                source,
-                                addrs,
-                            });
-                            next = inner;
-                        }
-                    }
+                    let outcome = tunnel::udp(sport, dport, payload, level, max);
+                    next = self.tunnel_outcome(outcome, level, addrs);
                 }
             }
             1 | 58 => {
@@ -604,32 +616,8 @@ impl<'a, 'c> Walk<'a, 'c> {
             }
             4 | 41 | 47 => {
                 let max = self.cfg.max_tunnel_depth;
-                match tunnel::ip_proto(proto, rest, level, max) {
-                    tunnel::Outcome::None => {}
-                    tunnel::Outcome::Inner(i) => next = Some(i),
-                    tunnel::Outcome::Weird {
-                        name,
-                        source,
-                        addl,
-                        inner,
-                    } => {
-                        self.weird(level, name, source, addrs, addl);
-                        next = inner;
-                    }
-                    tunnel::Outcome::ConnWeird {
-                        name,
-                        source,
-                        inner,
-                    } => {
-                        self.out.weirds.push(Weird {
-                            name,
-                            addl: None,
-                            source,
-                            addrs,
-                        });
-                        next = inner;
-                    }
-                }
+                let outcome = tunnel::ip_proto(proto, rest, level, max);
+                next = self.tunnel_outcome(outcome, level, addrs);
             }
             _ => {}
         }
