@@ -314,6 +314,7 @@ impl FlowTable {
             }
         }
         self.deliver(s, e, f, checksums_apply, sink);
+        self.arm_expire_if_idle(s);
         Some(s)
     }
 
@@ -391,7 +392,7 @@ impl FlowTable {
             checksum_errors: Default::default(),
             tunnel_changes: 0,
             flip_on_second_packet: false,
-            expire_chain: true,
+            expire_chain: false,
             packets_seen: 0,
         };
         if flip {
@@ -399,7 +400,6 @@ impl FlowTable {
         } else if let wire::Transport::Tcp(t) = &f.transport {
             conn.flip_on_second_packet = t.flags & (tcp::SYN | tcp::ACK) == tcp::SYN | tcp::ACK;
         }
-        let is_tcp = matches!(conn.transport, Transport::Tcp(_));
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = Some(conn);
@@ -415,13 +415,6 @@ impl FlowTable {
         self.order.push_back((slot, self.gens[slot as usize]));
         self.stats.connections += 1;
         self.schedule(slot, TimerKind::Inactivity, self.now + inactivity);
-        if is_tcp {
-            self.schedule(
-                slot,
-                TimerKind::TcpExpire,
-                self.now + self.cfg.timeouts.tcp_syn_timeout,
-            );
-        }
         slot
     }
 
@@ -647,6 +640,23 @@ impl FlowTable {
         }
         if ev.reset_timer {
             self.schedule(slot, TimerKind::TcpReset, self.now + t.tcp_reset_delay);
+        }
+    }
+
+    /// Zeek's TCP expire timer can only act on a connection whose sides
+    /// are both still inactive (every packet so far was invalid) or that
+    /// is closing; arm it only then instead of for every connection.
+    fn arm_expire_if_idle(&mut self, slot: u32) {
+        let idle = self.slots[slot as usize]
+            .as_ref()
+            .is_some_and(|c| match &c.transport {
+                Transport::Tcp(t) => {
+                    t.orig_ep().state == State::Inactive && t.resp_ep().state == State::Inactive
+                }
+                _ => false,
+            });
+        if idle {
+            self.resume_expire_chain(slot);
         }
     }
 
