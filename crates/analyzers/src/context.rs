@@ -1,0 +1,142 @@
+//! What an analyzer sees of its connection and of the run while it works.
+
+use crate::record::{AppRecord, AppSink, AppWeird};
+use records::Time;
+use std::net::IpAddr;
+
+/// The connection an analyzer is attached to, as logged in `id.*`.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnInfo<'a> {
+    pub uid: &'a str,
+    pub orig_h: IpAddr,
+    pub orig_p: u16,
+    pub resp_h: IpAddr,
+    pub resp_p: u16,
+    /// IP protocol number (6 = TCP, 17 = UDP).
+    pub proto: u8,
+    /// conn.log's `local_orig` (unset without local networks).
+    pub local_orig: Option<bool>,
+}
+
+impl ConnInfo<'_> {
+    /// conn.log's `proto` name.
+    pub fn proto_name(&self) -> &'static str {
+        match self.proto {
+            6 => "tcp",
+            17 => "udp",
+            1 | 58 => "icmp",
+            _ => "unknown_transport",
+        }
+    }
+}
+
+/// Options of every analyzer (Zeek's `redef`-able options), shared by all
+/// connections of a worker.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzerConfig {
+    pub dns: crate::dns::DnsConfig,
+    pub http: crate::http::HttpConfig,
+    pub files: crate::files::FilesConfig,
+}
+
+/// Deterministic or random file ids (Zeek's `fuid`: "F" + base62).
+#[derive(Debug, Clone)]
+pub struct FuidGen {
+    state: u64,
+}
+
+impl FuidGen {
+    /// `seed` gives the same fuids for the same capture; `None` seeds from
+    /// the clock.
+    pub fn new(seed: Option<u64>) -> Self {
+        let state = seed.map(|s| s ^ 0x5f49_4445_4e54_4946).unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        });
+        FuidGen { state }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        // splitmix64
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A new file id, shaped like Zeek's (`F` and up to 17 base62 digits).
+    pub fn next(&mut self) -> String {
+        const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let mut s = String::with_capacity(18);
+        s.push('F');
+        for mut v in [self.next_u64(), self.next_u64() >> 32] {
+            while v > 0 {
+                s.push(DIGITS[(v % 62) as usize] as char);
+                v /= 62;
+            }
+        }
+        s
+    }
+}
+
+/// Per-call view handed to an analyzer: its connection, network time, the
+/// options, and where its records go. It also collects the analyzer's
+/// verdict on the protocol (confirmation or violation).
+pub struct Context<'a> {
+    pub conn: &'a ConnInfo<'a>,
+    /// Network time of the packet being processed.
+    pub now: Time,
+    pub config: &'a AnalyzerConfig,
+    pub fuids: &'a mut FuidGen,
+    sink: &'a mut dyn AppSink,
+    pub(crate) confirmed: bool,
+    pub(crate) violation: Option<(String, Option<Vec<u8>>)>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        conn: &'a ConnInfo<'a>,
+        now: Time,
+        config: &'a AnalyzerConfig,
+        fuids: &'a mut FuidGen,
+        sink: &'a mut dyn AppSink,
+    ) -> Self {
+        Context {
+            conn,
+            now,
+            config,
+            fuids,
+            sink,
+            confirmed: false,
+            violation: None,
+        }
+    }
+
+    /// The traffic is this analyzer's protocol (Zeek's
+    /// `analyzer_confirmation`): it joins conn.log's `service`.
+    pub fn confirm(&mut self) {
+        self.confirmed = true;
+    }
+
+    /// The traffic breaks the protocol (Zeek's `analyzer_violation`):
+    /// `reason` and the offending bytes go to analyzer.log if the protocol
+    /// was confirmed; the analyzer is removed from the connection.
+    pub fn violation(&mut self, reason: impl Into<String>, data: Option<&[u8]>) {
+        if self.violation.is_none() {
+            self.violation = Some((reason.into(), data.map(<[u8]>::to_vec)));
+        }
+    }
+
+    /// A weird.log row about this connection.
+    pub fn weird(&mut self, source: &'static str, name: &'static str, addl: Option<String>) {
+        self.sink.app(AppRecord::Weird(AppWeird { source, name, addl }));
+    }
+
+    /// A log record (dns.log, http.log, files.log, ...).
+    pub fn emit(&mut self, rec: AppRecord) {
+        self.sink.app(rec);
+    }
+}

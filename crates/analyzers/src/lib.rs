@@ -1,0 +1,40 @@
+//! Analyzers stage: application protocols above TCP and UDP.
+//!
+//! The flows stage owns one [`ConnAnalyzers`] per connection that has an
+//! analyzer attached (by well-known port or by payload signature, Zeek's
+//! dynamic protocol detection) and feeds it in-order stream data, content
+//! gaps and datagrams. Analyzers turn that into records (dns.log, http.log,
+//! files.log, analyzer.log) and confirm or reject their protocol, which
+//! decides conn.log's `service` column.
+//!
+//! One folder per protocol; a protocol is registered once, in [`Kind`].
+
+mod context;
+pub mod dns;
+mod dpd;
+pub mod files;
+mod host;
+pub mod http;
+mod record;
+
+pub use context::{AnalyzerConfig, ConnInfo, Context, FuidGen};
+pub use dpd::Kind;
+pub use host::{AnalyzerSet, ConnAnalyzers};
+pub use record::{AnalyzerRecord, AppRecord, AppSink, AppWeird};
+
+/// One protocol analyzer attached to one connection.
+///
+/// For TCP, `deliver` receives the reassembled stream of one direction in
+/// order; for UDP, one datagram per call. Analyzers never panic on bad
+/// input: they report a protocol violation ([`Context::violation`]) or a
+/// weird and carry on or give up.
+pub trait Analyzer: Send {
+    /// In-order bytes from the originator (`is_orig`) or the responder.
+    fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, data: &[u8]);
+    /// `len` bytes of the stream are missing (a content gap).
+    fn gap(&mut self, _cx: &mut Context<'_>, _is_orig: bool, _len: u64) {}
+    /// The direction ended (FIN reached in order).
+    fn end_of_stream(&mut self, _cx: &mut Context<'_>, _is_orig: bool) {}
+    /// The connection is gone: flush whatever is pending.
+    fn finish(&mut self, cx: &mut Context<'_>);
+}

@@ -1,0 +1,58 @@
+//! The records analyzers produce and where they go.
+
+use crate::dns::DnsRecord;
+use crate::files::FilesRecord;
+use crate::http::HttpRecord;
+use records::{Port, Time};
+use std::net::IpAddr;
+
+records::record! {
+    /// One analyzer.log row (Zeek's `Analyzer::Logging::Info`): an
+    /// analyzer that had confirmed its protocol failed on a violation.
+    #[derive(Debug, Clone)]
+    pub struct AnalyzerRecord : "analyzer" {
+        pub ts: Time = "ts",
+        pub analyzer_kind: String = "analyzer_kind",
+        pub analyzer_name: String = "analyzer_name",
+        pub uid: Option<String> = "uid",
+        pub fuid: Option<String> = "fuid",
+        pub orig_h: Option<IpAddr> = "id.orig_h",
+        pub orig_p: Option<Port> = "id.orig_p",
+        pub resp_h: Option<IpAddr> = "id.resp_h",
+        pub resp_p: Option<Port> = "id.resp_p",
+        pub proto: Option<records::Enum> = "proto",
+        pub failure_reason: String = "failure_reason",
+        pub failure_data: Option<records::ZString> = "failure_data",
+    }
+}
+
+/// A weird an analyzer raises about its connection; the flows stage adds
+/// the connection's identity and Zeek's per-connection deduplication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppWeird {
+    /// The analyzer, as weird.log's `source` (e.g. "DNS", "HTTP").
+    pub source: &'static str,
+    pub name: &'static str,
+    pub addl: Option<String>,
+}
+
+/// Everything the analyzers stage writes.
+#[derive(Debug, Clone)]
+pub enum AppRecord {
+    Dns(Box<DnsRecord>),
+    Http(Box<HttpRecord>),
+    Files(Box<FilesRecord>),
+    Analyzer(Box<AnalyzerRecord>),
+    Weird(AppWeird),
+}
+
+/// Where analyzer records go.
+pub trait AppSink {
+    fn app(&mut self, rec: AppRecord);
+}
+
+impl AppSink for Vec<AppRecord> {
+    fn app(&mut self, rec: AppRecord) {
+        self.push(rec);
+    }
+}
