@@ -39,40 +39,47 @@ pub struct AnalyzerConfig {
     pub files: crate::files::FilesConfig,
 }
 
-/// Deterministic or random file ids (Zeek's `fuid`: "F" + base62).
+/// File ids (Zeek's `fuid`: "F" + base62). With a seed they are a hash of
+/// the seed, the connection's uid, the time and a counter, so the same
+/// capture gives the same fuids whatever the number of workers.
 #[derive(Debug, Clone)]
 pub struct FuidGen {
-    state: u64,
+    seed: u64,
+    last: (u64, i64),
+    count: u64,
 }
 
 impl FuidGen {
-    /// `seed` gives the same fuids for the same capture; `None` seeds from
-    /// the clock.
+    /// `seed` gives reproducible fuids; `None` seeds from the clock.
     pub fn new(seed: Option<u64>) -> Self {
-        let state = seed.map(|s| s ^ 0x5f49_4445_4e54_4946).unwrap_or_else(|| {
+        let seed = seed.map(|s| s ^ 0x5f49_4445_4e54_4946).unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(1)
         });
-        FuidGen { state }
+        FuidGen {
+            seed,
+            last: (0, 0),
+            count: 0,
+        }
     }
 
-    fn next_u64(&mut self) -> u64 {
-        // splitmix64
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A new file id, shaped like Zeek's (`F` and up to 17 base62 digits).
-    pub fn next(&mut self) -> String {
+    /// A new file id for a file of connection `uid` starting at `now`.
+    pub fn next(&mut self, uid: &str, now: Time) -> String {
+        let u = uid.bytes().fold(self.seed, |h, b| mix(h ^ b as u64));
+        if self.last == (u, now.0) {
+            self.count += 1;
+        } else {
+            self.last = (u, now.0);
+            self.count = 0;
+        }
+        let h1 = mix(u ^ mix(now.0 as u64 ^ mix(self.count)));
+        let h2 = mix(h1 ^ self.seed);
         const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         let mut s = String::with_capacity(18);
         s.push('F');
-        for mut v in [self.next_u64(), self.next_u64() >> 32] {
+        for mut v in [h1, h2 >> 32] {
             while v > 0 {
                 s.push(DIGITS[(v % 62) as usize] as char);
                 v /= 62;
@@ -80,6 +87,14 @@ impl FuidGen {
         }
         s
     }
+}
+
+/// splitmix64's finaliser.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Per-call view handed to an analyzer: its connection, network time, the
@@ -133,6 +148,11 @@ impl<'a> Context<'a> {
     /// A weird.log row about this connection.
     pub fn weird(&mut self, source: &'static str, name: &'static str, addl: Option<String>) {
         self.sink.app(AppRecord::Weird(AppWeird { source, name, addl }));
+    }
+
+    /// A new file id for this connection.
+    pub fn new_fuid(&mut self) -> String {
+        self.fuids.next(self.conn.uid, self.now)
     }
 
     /// A log record (dns.log, http.log, files.log, ...).
