@@ -147,7 +147,8 @@ impl<'a> Context<'a> {
 
     /// A weird.log row about this connection.
     pub fn weird(&mut self, source: &'static str, name: &'static str, addl: Option<String>) {
-        self.sink.app(AppRecord::Weird(AppWeird { source, name, addl }));
+        self.sink
+            .app(AppRecord::Weird(AppWeird { source, name, addl }));
     }
 
     /// A new file id for this connection.

@@ -14,6 +14,30 @@ use std::collections::HashMap;
 /// `dpd_buffer_size`).
 const DPD_BUFFER: usize = 1024;
 
+/// Which analyzers a run uses, on which ports, with which options: the
+/// recipe every worker builds its [`AnalyzerSet`] from.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzerPlan {
+    pub config: AnalyzerConfig,
+    /// (port, IP protocol) each analyzer registers on.
+    pub ports: Vec<((u16, u8), Kind)>,
+    /// The analyzers switched on.
+    pub enabled: Vec<Kind>,
+    /// Seed for reproducible file ids.
+    pub seed: Option<u64>,
+}
+
+impl AnalyzerPlan {
+    pub fn build(&self) -> AnalyzerSet {
+        AnalyzerSet::new(
+            self.config.clone(),
+            FuidGen::new(self.seed),
+            &self.ports,
+            &self.enabled,
+        )
+    }
+}
+
 /// The analyzers of one worker: which protocol goes with which port, which
 /// are tried by signature, their options and the file id generator.
 pub struct AnalyzerSet {
@@ -115,6 +139,19 @@ pub struct ConnAnalyzers {
     first: [Vec<u8>; 2],
 }
 
+impl std::fmt::Debug for ConnAnalyzers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnAnalyzers")
+            .field(
+                "analyzers",
+                &self.slots.iter().map(|s| s.kind).collect::<Vec<_>>(),
+            )
+            .field("services", &self.services)
+            .field("pending", &self.pending)
+            .finish()
+    }
+}
+
 /// What one call into the analyzers does.
 enum Event<'d> {
     Data(&'d [u8]),
@@ -208,14 +245,15 @@ impl ConnAnalyzers {
         let mut matched = Vec::new();
         let proto = self.proto;
         let first = &self.first;
-        self.pending.retain(|k| match k.signature(proto, &first[0], &first[1]) {
-            Some(true) => {
-                matched.push(*k);
-                false
-            }
-            Some(false) => false,
-            None => true,
-        });
+        self.pending
+            .retain(|k| match k.signature(proto, &first[0], &first[1]) {
+                Some(true) => {
+                    matched.push(*k);
+                    false
+                }
+                Some(false) => false,
+                None => true,
+            });
         let full = self.first.iter().all(|b| b.len() >= DPD_BUFFER);
         if full {
             self.pending.clear();

@@ -19,7 +19,7 @@ mod record;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, FuidGen};
 pub use dpd::Kind;
-pub use host::{AnalyzerSet, ConnAnalyzers};
+pub use host::{AnalyzerPlan, AnalyzerSet, ConnAnalyzers};
 pub use record::{AnalyzerRecord, AppRecord, AppSink, AppWeird};
 
 /// One protocol analyzer attached to one connection.

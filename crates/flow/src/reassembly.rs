@@ -267,4 +267,84 @@ mod tests {
         }
         assert!(r.blocks.len() <= MAX_BLOCKS);
     }
+
+    fn released(out: &StreamOut) -> Vec<(usize, Result<Vec<u8>, u64>)> {
+        out.pieces
+            .iter()
+            .map(|p| {
+                let v = if p.gap {
+                    Err(p.len)
+                } else {
+                    Ok(out.data[p.start..p.start + p.len as usize].to_vec())
+                };
+                (p.ep, v)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn payload_is_released_in_stream_order() {
+        let mut r = Reassembly::default();
+        let mut out = StreamOut::default();
+        r.data_sent(4, 3, 1, Some(b"def"), Some((&mut out, 1)));
+        assert!(out.pieces.is_empty(), "out of order data waits");
+        r.data_sent(1, 3, 1, Some(b"abc"), Some((&mut out, 1)));
+        assert_eq!(
+            released(&out),
+            vec![(1, Ok(b"abc".to_vec())), (1, Ok(b"def".to_vec()))]
+        );
+        assert_eq!(r.buffered, 0);
+    }
+
+    #[test]
+    fn retransmitted_overlap_is_released_once() {
+        let mut r = Reassembly::default();
+        let mut out = StreamOut::default();
+        r.data_sent(1, 4, 1, Some(b"abcd"), Some((&mut out, 0)));
+        r.data_sent(3, 4, 1, Some(b"cdef"), Some((&mut out, 0)));
+        assert_eq!(
+            released(&out),
+            vec![(0, Ok(b"abcd".to_vec())), (0, Ok(b"ef".to_vec()))]
+        );
+    }
+
+    #[test]
+    fn acked_hole_releases_a_gap_then_the_data_behind_it() {
+        let mut r = Reassembly::default();
+        let mut out = StreamOut::default();
+        r.data_sent(1, 2, 1, Some(b"ab"), Some((&mut out, 0)));
+        r.data_sent(6, 2, 1, Some(b"fg"), Some((&mut out, 0)));
+        assert_eq!(r.ack_to(8, false, Some((&mut out, 0))), vec![3]);
+        assert_eq!(
+            released(&out),
+            vec![
+                (0, Ok(b"ab".to_vec())),
+                (0, Err(3)),
+                (0, Ok(b"fg".to_vec()))
+            ]
+        );
+    }
+
+    #[test]
+    fn buffered_payload_is_bounded() {
+        let mut r = Reassembly::default();
+        let mut out = StreamOut::default();
+        let chunk = vec![b'x'; 64 * 1024];
+        for i in 0..64u64 {
+            let seq = 1_000 + i * 100_000;
+            r.data_sent(
+                seq,
+                chunk.len() as u64,
+                1,
+                Some(&chunk),
+                Some((&mut out, 0)),
+            );
+        }
+        assert!(r.buffered <= MAX_BUFFERED);
+        // Releasing everything turns the ranges kept without bytes into gaps.
+        r.ack_to(1_000 + 64 * 100_000, false, Some((&mut out, 0)));
+        let data: u64 = out.pieces.iter().filter(|p| !p.gap).map(|p| p.len).sum();
+        assert_eq!(data as usize, (MAX_BUFFERED / chunk.len()) * chunk.len());
+        assert_eq!(r.buffered, 0);
+    }
 }
