@@ -1,7 +1,9 @@
 //! What an analyzer sees of its connection and of the run while it works.
 
+use crate::dpd::Kind;
 use crate::record::{AppRecord, AppSink, AppWeird};
-use records::Time;
+use crate::Analyzer;
+use records::{Interval, Time};
 use std::net::IpAddr;
 
 /// The connection an analyzer is attached to, as logged in `id.*`.
@@ -109,6 +111,31 @@ pub struct Context<'a> {
     sink: &'a mut dyn AppSink,
     pub(crate) confirmed: bool,
     pub(crate) violation: Option<(String, Option<Vec<u8>>)>,
+    pub(crate) expected: Vec<Expectation>,
+}
+
+/// A connection an analyzer announces (an FTP data channel, ...): when a
+/// TCP connection from `orig_h` (any host when `None`) to
+/// `resp_h`:`resp_p` starts within `timeout`, it gets the analyzer `make`
+/// builds, and `kind`'s service (Zeek's `Analyzer::schedule_analyzer`).
+pub struct Expectation {
+    pub orig_h: Option<IpAddr>,
+    pub resp_h: IpAddr,
+    pub resp_p: u16,
+    pub kind: Kind,
+    pub timeout: Interval,
+    pub make: Box<dyn FnOnce() -> Box<dyn Analyzer> + Send>,
+}
+
+impl std::fmt::Debug for Expectation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Expectation")
+            .field("orig_h", &self.orig_h)
+            .field("resp_h", &self.resp_h)
+            .field("resp_p", &self.resp_p)
+            .field("kind", &self.kind)
+            .finish()
+    }
 }
 
 impl<'a> Context<'a> {
@@ -127,6 +154,7 @@ impl<'a> Context<'a> {
             sink,
             confirmed: false,
             violation: None,
+            expected: Vec::new(),
         }
     }
 
@@ -149,6 +177,16 @@ impl<'a> Context<'a> {
     pub fn weird(&mut self, source: &'static str, name: &'static str, addl: Option<String>) {
         self.sink
             .app(AppRecord::Weird(AppWeird { source, name, addl }));
+    }
+
+    /// Announce a connection to come (see [`Expectation`]).
+    pub fn expect(&mut self, e: Expectation) {
+        self.expected.push(e);
+    }
+
+    /// The expectations announced so far (tests look at them).
+    pub fn take_expectations(&mut self) -> Vec<Expectation> {
+        std::mem::take(&mut self.expected)
     }
 
     /// A new file id for this connection.

@@ -408,10 +408,14 @@ impl FlowTable {
             tcp_timer_epoch: 0,
             weirds_logged: Vec::new(),
             checksum_errors: Default::default(),
-            app: self
-                .analyzers
-                .as_ref()
-                .and_then(|a| a.attach(proto, if flip { sport } else { dport })),
+            app: self.analyzers.as_mut().and_then(|a| {
+                let (o, r, rp) = if flip {
+                    (f.dst, f.src, sport)
+                } else {
+                    (f.src, f.dst, dport)
+                };
+                a.attach(proto, o, r, rp, Time(self.now))
+            }),
             packet_services: Vec::new(),
             tunnel_changes: 0,
             flip_on_second_packet: false,
