@@ -61,6 +61,8 @@ pub struct Conn {
     pub tcp_timer_epoch: u32,
     /// Weird names already logged for this connection.
     pub weirds_logged: Vec<&'static str>,
+    /// How often each analyzer weird was raised on this connection.
+    pub app_weird_counts: Vec<(&'static str, u32)>,
     /// Started with a SYN-ACK: the second packet decides on a role flip.
     pub flip_on_second_packet: bool,
     /// Whether the periodic TCP expire timer is armed.

@@ -9,6 +9,7 @@ use crate::reassembly::StreamOut;
 use crate::record::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use crate::tcp::{self, PartialClose, State, TcpEvents, TcpSession};
 use crate::uid::UidGen;
+use crate::weird_policy::{self, Repeat};
 use crate::FlowConfig;
 use analyzers::{AnalyzerSet, AppRecord, AppSink, AppWeird, ConnAnalyzers, ConnInfo};
 use hashbrown::HashMap;
@@ -78,6 +79,8 @@ pub struct FlowTable {
     active_tunnels: HashMap<(IpAddr, u16, IpAddr, u16), TunnelRef, foldhash::fast::RandomState>,
     /// Packet-level weirds already logged (name, addresses).
     net_weirds_logged: hashbrown::HashSet<NetWeirdKey, foldhash::fast::RandomState>,
+    /// Analyzer weirds logged once per originator (name, originator).
+    orig_weirds_logged: hashbrown::HashSet<(&'static str, IpAddr), foldhash::fast::RandomState>,
     encap_buf: Vec<TunnelRef>,
     /// The application analyzers hosted on connections.
     analyzers: Option<AnalyzerSet>,
@@ -108,6 +111,7 @@ impl FlowTable {
             ip_tunnels: HashMap::default(),
             active_tunnels: HashMap::default(),
             net_weirds_logged: Default::default(),
+            orig_weirds_logged: Default::default(),
             encap_buf: Vec::new(),
             analyzers,
             stream: StreamOut::default(),
@@ -407,6 +411,7 @@ impl FlowTable {
             inactivity_epoch: 0,
             tcp_timer_epoch: 0,
             weirds_logged: Vec::new(),
+            app_weird_counts: Vec::new(),
             checksum_errors: Default::default(),
             app: self.analyzers.as_mut().and_then(|a| {
                 let (o, r, rp) = if flip {
@@ -926,8 +931,53 @@ impl FlowTable {
         let weirds = out.weirds;
         c.app = Some(app);
         for w in weirds {
-            self.conn_weird(slot, w.name, w.addl, Some(w.source), sink);
+            self.app_weird(slot, w, sink);
         }
+    }
+
+    /// An analyzer's weird, logged as often as Zeek's weird framework
+    /// would (its `Weird::actions` defaults; repeats of the same name on one
+    /// connection are capped like Zeek's weird sampling threshold).
+    fn app_weird(&mut self, slot: u32, w: AppWeird, sink: &mut dyn FlowSink) {
+        const SAMPLING_THRESHOLD: u32 = 1000;
+        let Some(c) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        match weird_policy::repeat(w.name) {
+            Repeat::Ignore => return,
+            Repeat::PerConn => return self.conn_weird(slot, w.name, w.addl, Some(w.source), sink),
+            Repeat::PerOrig => {
+                if !self.orig_weirds_logged.insert((w.name, c.orig_h())) {
+                    return;
+                }
+                if self.orig_weirds_logged.len() > 100_000 {
+                    self.orig_weirds_logged.clear();
+                }
+            }
+            Repeat::Always => {
+                let n = match c.app_weird_counts.iter_mut().find(|(n, _)| *n == w.name) {
+                    Some((_, n)) => n,
+                    None => {
+                        c.app_weird_counts.push((w.name, 0));
+                        &mut c.app_weird_counts.last_mut().expect("just pushed").1
+                    }
+                };
+                *n += 1;
+                if *n > SAMPLING_THRESHOLD {
+                    return;
+                }
+            }
+        }
+        let row = WeirdRecord {
+            uid: Some(c.uid.clone()),
+            orig_h: Some(c.orig_h()),
+            orig_p: Some(Port(c.orig_p())),
+            resp_h: Some(c.resp_h()),
+            resp_p: Some(Port(c.resp_p())),
+            ..self.weird_row(w.name, w.addl, Some(w.source))
+        };
+        self.stats.weirds += 1;
+        sink.weird(row);
     }
 
     /// Log a weird on a connection, once per name (Zeek's default).
