@@ -187,6 +187,7 @@ impl AnalyzerSet {
             services,
             pending,
             first: [Vec::new(), Vec::new()],
+            partial: false,
         }))
     }
 }
@@ -221,6 +222,8 @@ pub struct ConnAnalyzers {
     /// First bytes of each direction (orig, resp) while `pending` is not
     /// empty.
     first: [Vec<u8>; 2],
+    /// An analyzer reported partial analysis since the last look.
+    partial: bool,
 }
 
 impl std::fmt::Debug for ConnAnalyzers {
@@ -248,6 +251,12 @@ impl ConnAnalyzers {
     /// conn.log's `service`: confirmed analyzers joined by commas.
     pub fn service(&self) -> Option<String> {
         (!self.services.is_empty()).then(|| self.services.join(","))
+    }
+
+    /// Whether an analyzer reported partial analysis since the last call
+    /// (conn.log history `X`).
+    pub fn take_partial(&mut self) -> bool {
+        std::mem::take(&mut self.partial)
     }
 
     /// Whether any analyzer still wants stream data (the flows stage stops
@@ -407,6 +416,7 @@ impl ConnAnalyzers {
         }
         let (confirmed, violation) = (cx.confirmed, cx.violation.take());
         let expected = std::mem::take(&mut cx.expected);
+        self.partial |= cx.partial;
         drop(cx);
         for e in expected {
             set.add_expected(now, e);
@@ -502,6 +512,7 @@ mod tests {
             services: Vec::new(),
             pending: Vec::new(),
             first: [Vec::new(), Vec::new()],
+            partial: false,
         };
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
         // Another client or port does not match.
@@ -532,6 +543,7 @@ mod tests {
             services: Vec::new(),
             pending: Vec::new(),
             first: [Vec::new(), Vec::new()],
+            partial: false,
         };
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
         assert!(set
