@@ -168,16 +168,13 @@ impl AnalyzerSet {
                 }
             }
         }
-        let pending: Vec<Kind> = if proto == 6 {
-            self.by_signature
-                .iter()
-                .copied()
-                .filter(|k| !slots.iter().any(|s| s.kind == *k))
-                .filter(|k| k.signature(proto, b"x", b"x").is_some())
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let pending: Vec<Kind> = self
+            .by_signature
+            .iter()
+            .copied()
+            .filter(|k| !slots.iter().any(|s| s.kind == *k))
+            .filter(|k| k.signature(proto, b"", b"").is_none())
+            .collect();
         if slots.is_empty() && pending.is_empty() {
             return None;
         }
@@ -333,7 +330,12 @@ impl ConnAnalyzers {
         sink: &mut dyn AppSink,
     ) {
         let dir = usize::from(!is_orig);
-        let room = DPD_BUFFER.saturating_sub(self.first[dir].len());
+        // A stream's start accumulates; for UDP the first datagram counts.
+        let room = if self.proto == 17 && !self.first[dir].is_empty() {
+            0
+        } else {
+            DPD_BUFFER.saturating_sub(self.first[dir].len())
+        };
         self.first[dir].extend_from_slice(&data[..data.len().min(room)]);
         let mut matched = Vec::new();
         let proto = self.proto;
