@@ -14,6 +14,7 @@ pub enum Kind {
     Modbus,
     Dhcp,
     Ntp,
+    Pop3,
 }
 
 impl Kind {
@@ -25,6 +26,7 @@ impl Kind {
         Kind::Modbus,
         Kind::Dhcp,
         Kind::Ntp,
+        Kind::Pop3,
     ];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
@@ -38,6 +40,7 @@ impl Kind {
             Kind::Modbus => "MODBUS",
             Kind::Dhcp => "DHCP",
             Kind::Ntp => "NTP",
+            Kind::Pop3 => "POP3",
         }
     }
 
@@ -61,6 +64,7 @@ impl Kind {
             Kind::Modbus => "base/protocols/modbus",
             Kind::Dhcp => "base/protocols/dhcp",
             Kind::Ntp => "base/protocols/ntp",
+            Kind::Pop3 => "base/protocols/pop3",
         }
     }
 
@@ -75,6 +79,7 @@ impl Kind {
             Kind::Modbus => "modbus",
             Kind::Dhcp => "dhcp",
             Kind::Ntp => "ntp",
+            Kind::Pop3 => "pop3",
         }
     }
 
@@ -88,6 +93,7 @@ impl Kind {
             (Kind::Modbus, 6) => Some(Box::<crate::modbus::ModbusAnalyzer>::default()),
             (Kind::Dhcp, 17) => Some(Box::<crate::dhcp::DhcpAnalyzer>::default()),
             (Kind::Ntp, 17) => Some(Box::<crate::ntp::NtpAnalyzer>::default()),
+            (Kind::Pop3, 6) => Some(Box::<crate::pop3::Pop3Analyzer>::default()),
             _ => None,
         }
     }
@@ -100,6 +106,7 @@ impl Kind {
             (Kind::Http, 6) => http_signature(orig, resp),
             (Kind::Ldap, 6 | 17) => crate::ldap::signature(proto, orig, resp),
             (Kind::Postgresql, 6) => crate::postgresql::signature(orig, resp),
+            (Kind::Pop3, 6) => crate::pop3::signature(orig, resp),
             _ => Some(false),
         }
     }

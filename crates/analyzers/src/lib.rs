@@ -20,6 +20,7 @@ pub mod http;
 mod ldap;
 mod modbus;
 mod ntp;
+mod pop3;
 mod postgresql;
 mod record;
 
