@@ -4,8 +4,8 @@
 //! Zeek matches every signature, anchored at the start of the BOF buffer,
 //! and picks the highest strength; among equally strong matches the
 //! alphabetically smallest MIME type wins (a `std::set` ordered by name).
-//! Zeek's regular expressions never let `.` match a newline, which several
-//! tests below reproduce. The table holds the types seen on the wire in
+//! Signature patterns are compiled multi-line: `.` matches any byte, so a
+//! libmagic-style `(.*)(word)` finds the word anywhere in the buffer. The table holds the types seen on the wire in
 //! practice (text, markup, images, archives, executables, documents, media,
 //! fonts); names and strengths are Zeek's.
 
@@ -14,7 +14,7 @@
 enum Part {
     /// These bytes.
     Lit(&'static [u8]),
-    /// `n` bytes of anything but a newline (Zeek's `.{n}`).
+    /// Any `n` bytes (Zeek's `.{n}`).
     Any(usize),
     /// One byte out of the set.
     OneOf(&'static [u8]),
@@ -26,15 +26,17 @@ enum Part {
     Maybe(u8),
 }
 
+use Part::{Any as A, Lit as L, Maybe as M, NoneOf as N, OneOf as O, Range as R};
+
 /// How a signature tests the beginning of a file.
 #[derive(Clone, Copy)]
 enum Test {
     /// An anchored sequence of parts.
     Seq(&'static [Part]),
-    /// The bytes occur before the first newline (`(.*)(bytes)`).
-    FirstLine(&'static [u8]),
-    /// As `FirstLine`, ignoring ASCII case.
-    FirstLineNoCase(&'static [u8]),
+    /// The bytes occur anywhere (`(.*)(bytes)`).
+    Anywhere(&'static [u8]),
+    /// As `Anywhere`, ignoring ASCII case.
+    AnywhereNoCase(&'static [u8]),
     /// `#!` and a path ending in `bin/` (or `bin/env `) running one of these.
     Shebang(&'static [&'static [u8]]),
     /// A zip archive whose first members place an OOXML part in this folder.
@@ -76,8 +78,8 @@ impl Test {
     fn matches(self, b: &[u8]) -> bool {
         match self {
             Test::Seq(parts) => seq_len(b, parts).is_some(),
-            Test::FirstLine(x) => on_first_line(b, x, false),
-            Test::FirstLineNoCase(x) => on_first_line(b, x, true),
+            Test::Anywhere(x) => find(b, x, false).is_some(),
+            Test::AnywhereNoCase(x) => find(b, x, true).is_some(),
             Test::Shebang(names) => shebang_runs(b, names),
             Test::Ooxml(folder) => ooxml_part_in(b, folder),
             Test::Code(f) => f(b),
@@ -91,7 +93,7 @@ fn seq_len(b: &[u8], parts: &[Part]) -> Option<usize> {
         let rest = b.get(at..)?;
         let used = match *part {
             Part::Lit(x) => rest.starts_with(x).then_some(x.len())?,
-            Part::Any(n) => (rest.len() >= n && !rest[..n].contains(&b'\n')).then_some(n)?,
+            Part::Any(n) => (rest.len() >= n).then_some(n)?,
             Part::OneOf(set) => set.contains(rest.first()?).then_some(1)?,
             Part::NoneOf(set) => (!set.contains(rest.first()?)).then_some(1)?,
             Part::Range(lo, hi) => (lo..=hi).contains(rest.first()?).then_some(1)?,
@@ -119,10 +121,6 @@ fn find(b: &[u8], x: &[u8], nocase: bool) -> Option<usize> {
     })
 }
 
-fn on_first_line(b: &[u8], x: &[u8], nocase: bool) -> bool {
-    find(b, x, nocase).is_some_and(|at| !b[..at].contains(&b'\n'))
-}
-
 /// Zeek's `[\x0d\x0a[:blank:]]`.
 fn is_markup_space(c: u8) -> bool {
     matches!(c, b'\r' | b'\n' | b' ' | b'\t')
@@ -137,18 +135,18 @@ fn skip_utf8_bom(b: &[u8]) -> &[u8] {
     b.strip_prefix(b"\xef\xbb\xbf").unwrap_or(b)
 }
 
-/// The rest after `open ... close` when both sit on the first line of `b`.
-fn skip_one_line_span<'a>(b: &'a [u8], open: &[u8], close: &[u8]) -> Option<&'a [u8]> {
+/// The rest after `open ... close` at the start of `b`.
+fn skip_span<'a>(b: &'a [u8], open: &[u8], close: &[u8]) -> Option<&'a [u8]> {
     let inner = b.strip_prefix(open)?;
     let end = find(inner, close, false)?;
-    (!inner[..end].contains(&b'\n')).then(|| &inner[end + close.len()..])
+    Some(&inner[end + close.len()..])
 }
 
-/// Blank lines and one-line `<!-- -->` comments before markup.
+/// Blank lines and `<!-- -->` comments before markup.
 fn skip_blanks_and_comments(mut b: &[u8]) -> &[u8] {
     loop {
         b = skip_while(b, is_markup_space);
-        match skip_one_line_span(b, b"<!--", b"-->") {
+        match skip_span(b, b"<!--", b"-->") {
             Some(rest) => b = rest,
             None => return b,
         }
@@ -164,7 +162,7 @@ fn markup_body(b: &[u8], bom: bool, xml_decl: bool) -> &[u8] {
     if !xml_decl {
         return b;
     }
-    match skip_one_line_span(b, b"<?xml ", b"?>") {
+    match skip_span(b, b"<?xml ", b"?>") {
         Some(rest) => skip_blanks_and_comments(rest),
         None => b,
     }
@@ -493,8 +491,8 @@ fn zip_member_name(header: &[u8]) -> Option<&[u8]> {
 }
 
 /// Word, Excel and PowerPoint 2007+: the first member is the content
-/// types, the package rels or the part's folder, and a later member on the
-/// same line (Zeek's `.*`) lies in the part's folder.
+/// types, the package rels or the part's folder, and a later member lies in
+/// the part's folder.
 fn ooxml_part_in(b: &[u8], folder: &[u8]) -> bool {
     let Some(name) = zip_member_name(b) else {
         return false;
@@ -502,15 +500,11 @@ fn ooxml_part_in(b: &[u8], folder: &[u8]) -> bool {
     let first_ok = [&b"[Content_Types].xml"[..], b"_rels/.rels", folder]
         .iter()
         .any(|p| name.starts_with(p));
-    if !first_ok {
-        return false;
-    }
-    let line_end = name.iter().position(|&c| c == b'\n').unwrap_or(name.len());
-    let line = &name[..line_end];
-    (0..line.len()).any(|i| {
-        line[i..].starts_with(ZIP_LOCAL)
-            && zip_member_name(&name[i..]).is_some_and(|n| n.starts_with(folder))
-    })
+    first_ok
+        && (0..name.len()).any(|i| {
+            name[i..].starts_with(ZIP_LOCAL)
+                && zip_member_name(&name[i..]).is_some_and(|n| n.starts_with(folder))
+        })
 }
 
 /// A jar: a `META-INF/MANIFEST.MF` member within 200 bytes of the start.
@@ -532,10 +526,10 @@ fn jar_manifest(b: &[u8]) -> bool {
     })
 }
 
-/// libmagic's jar test: the Java `0xcafe` extra field on the first line.
+/// libmagic's jar test: the Java `0xcafe` extra field somewhere.
 fn jar_extra_field(b: &[u8]) -> bool {
     b.strip_prefix(ZIP_LOCAL)
-        .is_some_and(|rest| on_first_line(rest, b"\xfe\xca", false))
+        .is_some_and(|rest| find(rest, b"\xfe\xca", false).is_some())
 }
 
 fn jpeg2000_box(b: &[u8], brand: &'static [u8]) -> bool {
@@ -550,17 +544,12 @@ fn matroska(b: &[u8]) -> bool {
     ebml_doc_type(b, b"matroska")
 }
 
-/// An EBML header whose DocType (`B\x82`, a size byte, the name) is on the
-/// first line.
+/// An EBML header with a DocType element (`B\x82`, a size byte, the name).
 fn ebml_doc_type(b: &[u8], name: &'static [u8]) -> bool {
-    let Some(rest) = b.strip_prefix(b"\x1a\x45\xdf\xa3") else {
-        return false;
-    };
-    let line = &rest[..rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len())];
-    (0..line.len()).any(|i| seq_len(&line[i..], &[L(b"B\x82"), A(1), L(name)]).is_some())
+    b.strip_prefix(b"\x1a\x45\xdf\xa3").is_some_and(|rest| {
+        (0..rest.len()).any(|i| seq_len(&rest[i..], &[L(b"B\x82"), A(1), L(name)]).is_some())
+    })
 }
-
-use Part::{Any as A, Lit as L, Maybe as M, NoneOf as N, OneOf as O, Range as R};
 
 /// An OpenDocument package: the uncompressed `mimetype` member first,
 /// naming `kind`, then `last` (a `-template` suffix or none).
@@ -598,18 +587,18 @@ static SIGNATURES: &[Signature] = &[
         185,
         Test::Seq(&[L(b"<?xml version"), O(b" ="), O(b"\"'")]),
     ),
-    sig("application/xml", 45, Test::FirstLineNoCase(b"<?xml")),
-    sig("application/xml", 30, Test::FirstLine(b"<?XML")),
+    sig("application/xml", 45, Test::AnywhereNoCase(b"<?xml")),
+    sig("application/xml", 30, Test::Anywhere(b"<?XML")),
     sig("text/html", 100, Test::Code(xhtml)),
     sig("text/html", 49, Test::Code(html_doctype)),
     sig("text/html", 20, Test::Code(html_tag)),
-    sig("text/html", 49, Test::FirstLineNoCase(b"<!doctype html")),
-    sig("text/html", 45, Test::FirstLineNoCase(b"<head")),
-    sig("text/html", 45, Test::FirstLineNoCase(b"<html")),
-    sig("text/html", 42, Test::FirstLineNoCase(b"<script")),
-    sig("text/html", 41, Test::FirstLineNoCase(b"<title")),
-    sig("text/html", 41, Test::FirstLineNoCase(b"<table")),
-    sig("text/html", 41, Test::FirstLineNoCase(b"<style")),
+    sig("text/html", 49, Test::AnywhereNoCase(b"<!doctype html")),
+    sig("text/html", 45, Test::AnywhereNoCase(b"<head")),
+    sig("text/html", 45, Test::AnywhereNoCase(b"<html")),
+    sig("text/html", 42, Test::AnywhereNoCase(b"<script")),
+    sig("text/html", 41, Test::AnywhereNoCase(b"<title")),
+    sig("text/html", 41, Test::AnywhereNoCase(b"<table")),
+    sig("text/html", 41, Test::AnywhereNoCase(b"<style")),
     sig("text/rss", 90, Test::Code(rss)),
     sig("text/atom", 100, Test::Code(atom)),
     sig("application/soap+xml", 49, Test::Code(soap)),
@@ -659,7 +648,7 @@ static SIGNATURES: &[Signature] = &[
         100,
         Test::Code(|b| {
             b.starts_with(b"MIME-Version:")
-                && on_first_line(b, b"protocol=\"application/pkcs7-signature\"", false)
+                && find(b, b"protocol=\"application/pkcs7-signature\"", false).is_some()
         }),
     ),
     // Mail and news.
@@ -738,9 +727,9 @@ static SIGNATURES: &[Signature] = &[
         Test::Code(js_function_wrapper),
     ),
     sig("application/javascript", 60, Test::Code(js_script_block)),
-    sig("text/x-php", 50, Test::FirstLineNoCase(b"<?php")),
-    sig("text/x-php", 39, Test::FirstLine(b"<?\n")),
-    sig("text/x-php", 39, Test::FirstLine(b"<?\r")),
+    sig("text/x-php", 50, Test::AnywhereNoCase(b"<?php")),
+    sig("text/x-php", 39, Test::Anywhere(b"<?\n")),
+    sig("text/x-php", 39, Test::Anywhere(b"<?\r")),
     sig("text/x-msdos-batch", 120, Test::Code(batch_echo_off)),
     sig(
         "text/x-msdos-batch",
@@ -752,44 +741,32 @@ static SIGNATURES: &[Signature] = &[
         70,
         Test::Code(|b| b.starts_with(b"@") && starts_nocase(&b[1..], b"set ")),
     ),
-    sig("text/x-c", 39, Test::FirstLine(b"#include")),
-    sig("text/x-c", 40, Test::FirstLine(b"main(")),
-    sig(
-        "text/x-c",
-        43,
-        Test::Code(|b| c_keyword_on_first_line(b, b"struct")),
-    ),
-    sig(
-        "text/x-c",
-        43,
-        Test::Code(|b| c_keyword_on_first_line(b, b"extern")),
-    ),
-    sig(
-        "text/x-c",
-        41,
-        Test::Code(|b| c_keyword_on_first_line(b, b"char")),
-    ),
-    sig("text/x-tex", 62, Test::FirstLine(b"\\documentstyle")),
-    sig("text/x-tex", 59, Test::FirstLine(b"\\documentclass")),
-    sig("text/x-tex", 58, Test::FirstLine(b"\\contentsline")),
-    sig("text/x-tex", 56, Test::FirstLine(b"\\chapter")),
-    sig("text/x-tex", 56, Test::FirstLine(b"\\section")),
-    sig("text/x-tex", 55, Test::FirstLine(b"\\setlength")),
-    sig("text/x-tex", 51, Test::FirstLine(b"\\relax")),
-    sig("text/x-tex", 51, Test::FirstLine(b"\\begin")),
-    sig("text/x-tex", 51, Test::FirstLine(b"\\input")),
+    sig("text/x-c", 39, Test::Anywhere(b"#include")),
+    sig("text/x-c", 40, Test::Anywhere(b"main(")),
+    sig("text/x-c", 43, Test::Code(|b| c_keyword(b, b"struct"))),
+    sig("text/x-c", 43, Test::Code(|b| c_keyword(b, b"extern"))),
+    sig("text/x-c", 41, Test::Code(|b| c_keyword(b, b"char"))),
+    sig("text/x-tex", 62, Test::Anywhere(b"\\documentstyle")),
+    sig("text/x-tex", 59, Test::Anywhere(b"\\documentclass")),
+    sig("text/x-tex", 58, Test::Anywhere(b"\\contentsline")),
+    sig("text/x-tex", 56, Test::Anywhere(b"\\chapter")),
+    sig("text/x-tex", 56, Test::Anywhere(b"\\section")),
+    sig("text/x-tex", 55, Test::Anywhere(b"\\setlength")),
+    sig("text/x-tex", 51, Test::Anywhere(b"\\relax")),
+    sig("text/x-tex", 51, Test::Anywhere(b"\\begin")),
+    sig("text/x-tex", 51, Test::Anywhere(b"\\input")),
     sig(
         "text/x-diff",
         53,
-        Test::FirstLine(b"Common subdirectories: "),
+        Test::Anywhere(b"Common subdirectories: "),
     ),
-    sig("text/x-diff", 38, Test::FirstLine(b"Only in ")),
+    sig("text/x-diff", 38, Test::Anywhere(b"Only in ")),
     sig("text/x-m4", 40, Test::Seq(&[L(b"dnl ")])),
     sig("text/x-makefile", 40, Test::Seq(&[L(b"all:")])),
     sig("text/troff", 59, Test::Code(troff_request)),
-    sig("text/troff", 39, Test::FirstLine(b".\\\"")),
-    sig("text/troff", 39, Test::FirstLine(b"'\\\"")),
-    sig("text/troff", 39, Test::FirstLine(b"'''")),
+    sig("text/troff", 39, Test::Anywhere(b".\\\"")),
+    sig("text/troff", 39, Test::Anywhere(b"'\\\"")),
+    sig("text/troff", 39, Test::Anywhere(b"'''")),
     // Images.
     sig("image/png", 110, Test::Seq(&[L(b"\x89PNG")])),
     sig("image/gif", 70, Test::Seq(&[L(b"GIF8")])),
@@ -830,7 +807,7 @@ static SIGNATURES: &[Signature] = &[
         38,
         Test::Code(|b| {
             seq_len(b, &[L(b"<?xml version=\""), N(b"\x00"), A(3)])
-                .is_some_and(|n| on_first_line(&b[n..], b"<svg", false))
+                .is_some_and(|n| find(&b[n..], b"<svg", false).is_some())
         }),
     ),
     sig(
@@ -1142,7 +1119,9 @@ static SIGNATURES: &[Signature] = &[
     sig(
         "application/x-elc",
         10,
-        Test::Code(|b| b.starts_with(b";ELC") && b.get(4).is_some_and(|c| !(0x20..0x80).contains(c))),
+        Test::Code(|b| {
+            b.starts_with(b";ELC") && b.get(4).is_some_and(|c| !(0x20..0x80).contains(c))
+        }),
     ),
     sig(
         "application/vnd.tcpdump.pcap",
@@ -1266,15 +1245,10 @@ static SIGNATURES: &[Signature] = &[
     sig("video/mj2", 70, Test::Code(|b| jpeg2000_box(b, b"mjp2"))),
 ];
 
-/// libmagic's C keyword test: `word` followed by blanks on the first line.
-fn c_keyword_on_first_line(b: &[u8], word: &[u8]) -> bool {
-    let line = &b[..b
-        .iter()
-        .position(|&c| c == b'\n')
-        .map_or(b.len(), |n| n + 1)];
-    (0..line.len()).any(|i| {
-        line[i..].starts_with(word)
-            && matches!(line.get(i + word.len()), Some(b' ' | b'\t' | b'\n'))
+/// libmagic's C keyword test: `word` followed by a blank, anywhere.
+fn c_keyword(b: &[u8], word: &[u8]) -> bool {
+    (0..b.len()).any(|i| {
+        b[i..].starts_with(word) && matches!(b.get(i + word.len()), Some(b' ' | b'\t' | b'\n'))
     })
 }
 
@@ -1301,4 +1275,230 @@ fn ftyp_brand(b: &[u8], brands: &[&'static [u8]]) -> bool {
     brands
         .iter()
         .any(|brand| seq_len(b, &[A(4), L(b"ftyp"), L(brand)]).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff;
+
+    /// A zip local file header for a member `name` (version `version`).
+    fn zip_member(version: &[u8; 2], name: &[u8]) -> Vec<u8> {
+        let mut h = b"PK\x03\x04".to_vec();
+        h.extend_from_slice(version);
+        h.extend_from_slice(&[0; 20]);
+        h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        h.extend_from_slice(&[0, 0]);
+        h.extend_from_slice(name);
+        h.extend_from_slice(b"\x01\x02\x03 compressed data");
+        h
+    }
+
+    #[test]
+    fn images() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some("image/png"));
+        assert_eq!(
+            sniff(b"GIF89a\x01\x00\x01\x00\x80\x00\x00"),
+            Some("image/gif")
+        );
+        assert_eq!(
+            sniff(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"),
+            Some("image/jpeg")
+        );
+        assert_eq!(
+            sniff(b"\x00\x00\x01\x00\x01\x00\x10\x10"),
+            Some("image/x-icon")
+        );
+        assert_eq!(sniff(b"RIFF\x24\x0c\x00\x00WEBPVP8 "), Some("image/webp"));
+        let bmp = b"BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00";
+        assert_eq!(sniff(bmp), Some("image/x-ms-bmp"));
+        assert_eq!(sniff(b"II*\x00\x08\x00\x00\x00"), Some("image/tiff"));
+    }
+
+    #[test]
+    fn dots_match_newlines_as_in_zeeks_multiline_signatures() {
+        assert_eq!(sniff(b"RIFF\x0a\x0c\x00\x00WEBPVP8 "), Some("image/webp"));
+        assert_eq!(
+            sniff(b"plain words\nand then <html> later"),
+            Some("text/html")
+        );
+        assert_eq!(sniff(b"Notes on the C struct layout\n"), Some("text/x-c"));
+    }
+
+    #[test]
+    fn equal_strengths_pick_the_smallest_name() {
+        // Windows cursor and Lotus 1-2-3 share their magic and strength.
+        assert_eq!(
+            sniff(b"\x00\x00\x02\x00\x01\x00"),
+            Some("application/x-123")
+        );
+    }
+
+    #[test]
+    fn documents() {
+        assert_eq!(
+            sniff(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj"),
+            Some("application/pdf")
+        );
+        assert_eq!(sniff(b"{\\rtf1\\ansi\\deff0 {\\fonttbl"), Some("text/rtf"));
+        let ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00\x00";
+        assert_eq!(sniff(ole), Some("application/msword"));
+        assert_eq!(sniff(b"%!PS-Adobe-3.0\n"), Some("application/postscript"));
+    }
+
+    #[test]
+    fn zip_and_the_formats_inside_it() {
+        assert_eq!(
+            sniff(&zip_member(b"\x0a\x00", b"hello.txt")),
+            Some("application/zip")
+        );
+        let mut docx = zip_member(b"\x14\x00", b"[Content_Types].xml");
+        docx.extend(zip_member(b"\x14\x00", b"word/document.xml"));
+        let docx_mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        assert_eq!(sniff(&docx), Some(docx_mime));
+        let mut xlsx = zip_member(b"\x14\x00", b"_rels/.rels");
+        xlsx.extend(zip_member(b"\x14\x00", b"xl/workbook.xml"));
+        let xlsx_mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        assert_eq!(sniff(&xlsx), Some(xlsx_mime));
+        // Office's own zips start with version 2.0 and flags 6.
+        let office = zip_member(b"\x14\x00", b"docProps/app.xml");
+        let mut office = office.clone();
+        office[6] = 6;
+        assert_eq!(
+            sniff(&office),
+            Some("application/vnd.openxmlformats-officedocument")
+        );
+        // A manifest member right at the start: the name length (20) is the
+        // `\x14\x00` Zeek's jar signature looks for.
+        let jar = zip_member(b"\x14\x00", b"META-INF/MANIFEST.MF");
+        assert_eq!(sniff(&jar), Some("application/java-archive"));
+        let mut odt = b"PK\x03\x04".to_vec();
+        odt.extend_from_slice(&[0; 22]);
+        odt.extend_from_slice(b"\x08\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.textPK");
+        assert_eq!(sniff(&odt), Some("application/vnd.oasis.opendocument.text"));
+    }
+
+    #[test]
+    fn executables() {
+        assert_eq!(
+            sniff(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00"),
+            Some("application/x-dosexec")
+        );
+        let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+        elf.extend_from_slice(&[0; 8]);
+        let mut exe = elf.clone();
+        exe.extend_from_slice(b"\x02\x00\x3e\x00");
+        assert_eq!(sniff(&exe), Some("application/x-executable"));
+        let mut lib = elf.clone();
+        lib.extend_from_slice(b"\x03\x00\x3e\x00");
+        assert_eq!(sniff(&lib), Some("application/x-sharedlib"));
+        let mach_o = b"\xcf\xfa\xed\xfe\x07\x00\x00\x01";
+        assert_eq!(sniff(mach_o), Some("application/x-mach-o-executable"));
+        let class = b"\xca\xfe\xba\xbe\x00\x00\x00\x34\x00\x1d";
+        assert_eq!(sniff(class), Some("application/x-java-applet"));
+        let fat = b"\xca\xfe\xba\xbe\x00\x00\x00\x02\x01\x00";
+        assert_eq!(sniff(fat), Some("application/x-mach-o-executable"));
+        assert_eq!(
+            sniff(b"CWS\x0a\x10\x00\x00\x00x\x9c"),
+            Some("application/x-shockwave-flash")
+        );
+    }
+
+    #[test]
+    fn archives() {
+        assert_eq!(
+            sniff(b"\x1f\x8b\x08\x00\x00\x00\x00\x00"),
+            Some("application/x-gzip")
+        );
+        assert_eq!(sniff(b"BZh91AY&SY"), Some("application/x-bzip2"));
+        assert_eq!(sniff(b"\xfd7zXZ\x00\x00\x04"), Some("application/x-xz"));
+        assert_eq!(
+            sniff(b"7z\xbc\xaf\x27\x1c\x00\x04"),
+            Some("application/x-7z-compressed")
+        );
+        assert_eq!(sniff(b"Rar!\x1a\x07\x00"), Some("application/x-rar"));
+        let mut tar = vec![0u8; 512];
+        tar[..9].copy_from_slice(b"hello.txt");
+        tar[257..263].copy_from_slice(b"ustar\x00");
+        assert_eq!(sniff(&tar), Some("application/x-tar"));
+    }
+
+    #[test]
+    fn markup() {
+        assert_eq!(sniff(b"<!DOCTYPE html>\n<html><head>"), Some("text/html"));
+        assert_eq!(
+            sniff(b"\r\n  <HTML>\n<head><title>x</title>"),
+            Some("text/html")
+        );
+        assert_eq!(
+            sniff(b"<!-- generated -->\n<body>hello</body>"),
+            Some("text/html")
+        );
+        assert_eq!(
+            sniff(b"<p>a paragraph that mentions <html"),
+            Some("text/html")
+        );
+        // libmagic's `<?xml version="` (185) outranks every HTML signature.
+        let xhtml = b"<?xml version=\"1.0\"?>\n<!DOCTYPE html>\n<html>";
+        assert_eq!(sniff(xhtml), Some("application/xml"));
+        assert_eq!(sniff(b"<?xml  version=1?><feed/>"), Some("application/xml"));
+        assert_eq!(sniff(b"<rss version=\"2.0\">\n<channel>"), Some("text/rss"));
+        let soap = b"<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\">";
+        assert_eq!(sniff(soap), Some("application/soap+xml"));
+    }
+
+    #[test]
+    fn json_text_and_scripts() {
+        assert_eq!(
+            sniff(b"{\"name\": \"shrike\", \"fast\": true}"),
+            Some("text/json")
+        );
+        assert_eq!(sniff(b"\n[\n  {\"a\": 1}\n]"), Some("text/json"));
+        assert_eq!(sniff(b"[1.5, 2]"), Some("text/json"));
+        assert_eq!(sniff(b"[]"), Some("text/json"));
+        assert_eq!(sniff(b"{ key: 'value' }"), Some("text/plain"));
+        assert_eq!(sniff(b"just some plain words\r\n"), Some("text/plain"));
+        assert_eq!(sniff(b"\xef\xbb\xbfBOM then text"), Some("text/plain"));
+        assert_eq!(
+            sniff(b"#!/bin/sh\necho hello\n"),
+            Some("text/x-shellscript")
+        );
+        assert_eq!(
+            sniff(b"#!/usr/bin/env python3\nprint(1)\n"),
+            Some("text/x-python")
+        );
+        assert_eq!(
+            sniff(b"document.write(\"<p>\");"),
+            Some("application/javascript")
+        );
+        assert_eq!(sniff(b"<?php echo 'hi'; ?>"), Some("text/x-php"));
+        assert_eq!(sniff(b"@echo off\r\nrem x"), Some("text/x-msdos-batch"));
+    }
+
+    #[test]
+    fn too_little_or_binary_content_has_no_type() {
+        assert_eq!(sniff(b""), None);
+        assert_eq!(sniff(b"short"), None);
+        assert_eq!(
+            sniff(&[0x00, 0x13, 0xff, 0xfe, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85]),
+            None
+        );
+    }
+
+    #[test]
+    fn fonts_and_media() {
+        assert_eq!(
+            sniff(b"wOF2\x00\x01\x00\x00"),
+            Some("application/font-woff2")
+        );
+        assert_eq!(
+            sniff(b"\x00\x01\x00\x00\x00\x10\x01\x00"),
+            Some("application/x-font-ttf")
+        );
+        assert_eq!(
+            sniff(b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00"),
+            Some("video/mp4")
+        );
+        assert_eq!(sniff(b"OggS\x00\x02\x00\x00"), Some("application/ogg"));
+        assert_eq!(sniff(b"FLV\x01\x05\x00\x00\x00\x09"), Some("video/x-flv"));
+    }
 }
