@@ -47,3 +47,6 @@ impl Default for FilesConfig {
 pub fn sniff_mime(bytes: &[u8]) -> Option<&'static str> {
     mime::sniff(&bytes[..bytes.len().min(BOF_BUFFER_SIZE)])
 }
+
+#[cfg(test)]
+mod tests;
