@@ -12,9 +12,18 @@
 use std::net::IpAddr;
 
 /// A compiled capture filter.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Filter {
-    expr: Expr,
+    kind: Evaluator,
+}
+
+#[derive(Debug)]
+enum Evaluator {
+    Native(Expr),
+    /// Compiled by libpcap (the `libpcap` feature): what the pure-Rust
+    /// subset does not cover.
+    #[cfg(feature = "libpcap")]
+    Libpcap(crate::filter_libpcap::Programs),
 }
 
 /// A filter expression that does not parse.
@@ -98,8 +107,27 @@ enum Expr {
 }
 
 impl Filter {
-    /// Parse a filter expression.
+    /// Parse a filter expression (with the `libpcap` feature, libpcap
+    /// compiles what the pure-Rust subset does not understand).
     pub fn compile(text: &str) -> Result<Filter, FilterError> {
+        match Self::compile_native(text) {
+            Ok(f) => Ok(f),
+            #[cfg(feature = "libpcap")]
+            Err(native) => crate::filter_libpcap::Programs::compile(text)
+                .map(|p| Filter {
+                    kind: Evaluator::Libpcap(p),
+                })
+                .map_err(|message| FilterError {
+                    message: format!("{} (libpcap: {message})", native.message),
+                    ..native
+                }),
+            #[cfg(not(feature = "libpcap"))]
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Parse a filter expression with the pure-Rust evaluator only.
+    pub fn compile_native(text: &str) -> Result<Filter, FilterError> {
         let tokens = tokenize(text).map_err(|(position, message)| FilterError {
             filter: text.to_string(),
             position,
@@ -117,20 +145,28 @@ impl Filter {
                 Ok(e)
             }
         });
-        expr.map(|expr| Filter { expr })
-            .map_err(|(position, message)| FilterError {
-                filter: text.to_string(),
-                position,
-                message,
-            })
+        expr.map(|expr| Filter {
+            kind: Evaluator::Native(expr),
+        })
+        .map_err(|(position, message)| FilterError {
+            filter: text.to_string(),
+            position,
+            message,
+        })
     }
 
     /// Whether a packet of link type `linktype` passes the filter.
     pub fn matches(&self, linktype: u32, data: &[u8]) -> bool {
-        let Some(mut pkt) = Pkt::new(linktype, data) else {
-            return false;
-        };
-        eval(&self.expr, &mut pkt)
+        match &self.kind {
+            Evaluator::Native(expr) => {
+                let Some(mut pkt) = Pkt::new(linktype, data) else {
+                    return false;
+                };
+                eval(expr, &mut pkt)
+            }
+            #[cfg(feature = "libpcap")]
+            Evaluator::Libpcap(p) => p.matches(linktype, data),
+        }
     }
 }
 

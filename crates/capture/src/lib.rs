@@ -6,6 +6,8 @@
 //! moves the tail to the front before refilling.
 
 mod filter;
+#[cfg(feature = "libpcap")]
+mod filter_libpcap;
 mod reader;
 
 pub use filter::{Filter, FilterError};
