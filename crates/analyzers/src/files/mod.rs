@@ -28,6 +28,8 @@ pub struct FilesConfig {
     pub extract_total_limit: u64,
     /// What the run extracted so far, shared by the clones of this config.
     pub extract_budget: ExtractBudget,
+    /// `default_file_bof_buffer_size`: bytes kept for MIME sniffing.
+    pub bof_buffer_size: usize,
 }
 
 impl Default for FilesConfig {
@@ -38,12 +40,14 @@ impl Default for FilesConfig {
             extract_limit: 0,
             extract_total_limit: 0,
             extract_budget: ExtractBudget::default(),
+            bof_buffer_size: BOF_BUFFER_SIZE,
         }
     }
 }
 
 /// The MIME type Zeek's default file-magic signatures give content starting
-/// with `bytes` (only the first [`BOF_BUFFER_SIZE`] bytes count, as in Zeek).
+/// with `bytes` (only the first [`BOF_BUFFER_SIZE`] bytes count, as in Zeek
+/// with its default buffer size).
 pub fn sniff_mime(bytes: &[u8]) -> Option<&'static str> {
     mime::sniff(&bytes[..bytes.len().min(BOF_BUFFER_SIZE)])
 }

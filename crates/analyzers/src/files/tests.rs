@@ -180,6 +180,21 @@ fn the_type_is_known_once_the_bof_buffer_is_full() {
 }
 
 #[test]
+fn the_bof_buffer_size_is_an_option() {
+    let mut h = Harness::new(FilesConfig {
+        bof_buffer_size: 12,
+        ..no_hashing()
+    });
+    let mut t = h.at(1.0, |cx| Transfer::begin(cx, "HTTP", false, None));
+    h.at(1.0, |cx| t.data(cx, b"plain text, "));
+    assert_eq!(t.mime_type(), Some("text/plain"));
+    // Only the buffered beginning is sniffed: the PHP tag comes too late.
+    h.at(1.0, |cx| t.data(cx, b"<?php echo 1; ?>"));
+    h.at(1.0, |cx| t.end(cx));
+    assert_eq!(h.last_file().mime_type.as_deref(), Some("text/plain"));
+}
+
+#[test]
 fn a_type_the_protocol_knows_is_not_sniffed() {
     let mut h = Harness::new(no_hashing());
     let mut t = h.at(1.0, |cx| Transfer::begin(cx, "SSL", false, None));

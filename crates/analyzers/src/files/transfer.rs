@@ -11,8 +11,8 @@ use crate::context::{ConnInfo, Context};
 use crate::record::AppRecord;
 use records::{Interval, Port, Set, Time, ZString};
 
-/// Zeek's `default_file_bof_buffer_size`: the bytes at the beginning of a
-/// file kept for MIME sniffing.
+/// Zeek's default `default_file_bof_buffer_size`: the bytes at the
+/// beginning of a file kept for MIME sniffing.
 pub const BOF_BUFFER_SIZE: usize = 3000;
 
 /// Zeek's `default_file_timeout_interval`: a file without activity for
@@ -30,6 +30,8 @@ pub struct Transfer {
     last_active: Time,
     /// The beginning of the file, until the MIME type is sniffed.
     bof: Vec<u8>,
+    /// How much of the beginning `bof` keeps.
+    bof_size: usize,
     /// MIME sniffing is done (or was settled by the protocol).
     sniffed: bool,
     /// All the announced bytes arrived: later data is not part of the file.
@@ -71,6 +73,7 @@ impl Transfer {
             started: false,
             last_active: cx.now,
             bof: Vec::new(),
+            bof_size: cx.config.files.bof_buffer_size,
             sniffed: false,
             complete: false,
             hashes: None,
@@ -109,7 +112,7 @@ impl Transfer {
         &self.rec.fuid
     }
 
-    /// The sniffed MIME type, once known: after `BOF_BUFFER_SIZE` bytes, a
+    /// The sniffed MIME type, once known: after the BOF buffer filled, a
     /// gap, or the end of the file.
     pub fn mime_type(&self) -> Option<&str> {
         self.rec.mime_type.as_deref()
@@ -207,9 +210,9 @@ impl Transfer {
         if self.sniffed {
             return;
         }
-        let room = BOF_BUFFER_SIZE - self.bof.len();
+        let room = self.bof_size.saturating_sub(self.bof.len());
         self.bof.extend_from_slice(&bytes[..bytes.len().min(room)]);
-        if self.bof.len() == BOF_BUFFER_SIZE {
+        if self.bof.len() >= self.bof_size {
             self.sniff_now();
         }
     }
