@@ -9,6 +9,8 @@
 //! practice (text, markup, images, archives, executables, documents, media,
 //! fonts); names and strengths are Zeek's.
 
+use std::sync::LazyLock;
+
 /// One step of an anchored byte pattern.
 #[derive(Clone, Copy)]
 enum Part {
@@ -33,16 +35,62 @@ use Part::{Any as A, Lit as L, Maybe as M, NoneOf as N, OneOf as O, Range as R};
 enum Test {
     /// An anchored sequence of parts.
     Seq(&'static [Part]),
-    /// The bytes occur anywhere (`(.*)(bytes)`).
-    Anywhere(&'static [u8]),
-    /// As `Anywhere`, ignoring ASCII case.
-    AnywhereNoCase(&'static [u8]),
+    /// Text anywhere in the buffer (libmagic's `(.*)(text)`).
+    Anywhere(Needle),
     /// `#!` and a path ending in `bin/` (or `bin/env `) running one of these.
     Shebang(&'static [&'static [u8]]),
     /// A zip archive whose first members place an OOXML part in this folder.
     Ooxml(&'static [u8]),
     /// Anything else.
     Code(fn(&[u8]) -> bool),
+}
+
+/// What an `Anywhere` test looks for.
+#[derive(Clone, Copy)]
+struct Needle {
+    text: &'static [u8],
+    nocase: bool,
+    /// A blank (space, tab, newline) must follow: a C keyword.
+    keyword: bool,
+}
+
+impl Needle {
+    fn occurs_at(self, b: &[u8], at: usize) -> bool {
+        let end = at + self.text.len();
+        let Some(w) = b.get(at..end) else {
+            return false;
+        };
+        let same = if self.nocase {
+            w.eq_ignore_ascii_case(self.text)
+        } else {
+            w == self.text
+        };
+        same && (!self.keyword || matches!(b.get(end), Some(b' ' | b'\t' | b'\n')))
+    }
+}
+
+const fn anywhere(text: &'static [u8]) -> Test {
+    Test::Anywhere(Needle {
+        text,
+        nocase: false,
+        keyword: false,
+    })
+}
+
+const fn anywhere_nocase(text: &'static [u8]) -> Test {
+    Test::Anywhere(Needle {
+        text,
+        nocase: true,
+        keyword: false,
+    })
+}
+
+const fn c_keyword(text: &'static [u8]) -> Test {
+    Test::Anywhere(Needle {
+        text,
+        nocase: false,
+        keyword: true,
+    })
 }
 
 struct Signature {
@@ -62,8 +110,13 @@ const fn sig(mime: &'static str, strength: i32, test: Test) -> Signature {
 /// The MIME type Zeek's default signatures give a file starting with `bof`,
 /// if any matches.
 pub fn sniff(bof: &[u8]) -> Option<&'static str> {
+    let found = needles_found(bof);
+    let matching = SIGNATURES
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| s.test.matches(bof, found[*i]));
     let mut best: Option<&Signature> = None;
-    for s in SIGNATURES.iter().filter(|s| s.test.matches(bof)) {
+    for (_, s) in matching {
         let better = best.is_none_or(|b| {
             s.strength > b.strength || (s.strength == b.strength && s.mime < b.mime)
         });
@@ -75,16 +128,44 @@ pub fn sniff(bof: &[u8]) -> Option<&'static str> {
 }
 
 impl Test {
-    fn matches(self, b: &[u8]) -> bool {
+    /// Whether the test passes on `b`; `needle_found` is the `Anywhere`
+    /// verdict, computed for all of them at once.
+    fn matches(self, b: &[u8], needle_found: bool) -> bool {
         match self {
             Test::Seq(parts) => seq_len(b, parts).is_some(),
-            Test::Anywhere(x) => find(b, x, false).is_some(),
-            Test::AnywhereNoCase(x) => find(b, x, true).is_some(),
+            Test::Anywhere(_) => needle_found,
             Test::Shebang(names) => shebang_runs(b, names),
             Test::Ooxml(folder) => ooxml_part_in(b, folder),
             Test::Code(f) => f(b),
         }
     }
+}
+
+/// The `Anywhere` signatures (by index), keyed by their text's first byte
+/// in lower case, so that one pass over a buffer finds them all.
+fn needle_index() -> &'static [Vec<(usize, Needle)>; 256] {
+    static INDEX: LazyLock<[Vec<(usize, Needle)>; 256]> = LazyLock::new(|| {
+        let mut index = std::array::from_fn(|_| Vec::new());
+        for (i, s) in SIGNATURES.iter().enumerate() {
+            if let Test::Anywhere(n) = s.test {
+                index[usize::from(n.text[0].to_ascii_lowercase())].push((i, n));
+            }
+        }
+        index
+    });
+    &INDEX
+}
+
+/// Which `Anywhere` signatures find their text in `b`.
+fn needles_found(b: &[u8]) -> Vec<bool> {
+    let index = needle_index();
+    let mut found = vec![false; SIGNATURES.len()];
+    for at in 0..b.len() {
+        for &(sig, needle) in &index[usize::from(b[at].to_ascii_lowercase())] {
+            found[sig] = found[sig] || needle.occurs_at(b, at);
+        }
+    }
+    found
 }
 
 /// Matches `parts` at the start of `b`; the length matched.
@@ -587,18 +668,18 @@ static SIGNATURES: &[Signature] = &[
         185,
         Test::Seq(&[L(b"<?xml version"), O(b" ="), O(b"\"'")]),
     ),
-    sig("application/xml", 45, Test::AnywhereNoCase(b"<?xml")),
-    sig("application/xml", 30, Test::Anywhere(b"<?XML")),
+    sig("application/xml", 45, anywhere_nocase(b"<?xml")),
+    sig("application/xml", 30, anywhere(b"<?XML")),
     sig("text/html", 100, Test::Code(xhtml)),
     sig("text/html", 49, Test::Code(html_doctype)),
     sig("text/html", 20, Test::Code(html_tag)),
-    sig("text/html", 49, Test::AnywhereNoCase(b"<!doctype html")),
-    sig("text/html", 45, Test::AnywhereNoCase(b"<head")),
-    sig("text/html", 45, Test::AnywhereNoCase(b"<html")),
-    sig("text/html", 42, Test::AnywhereNoCase(b"<script")),
-    sig("text/html", 41, Test::AnywhereNoCase(b"<title")),
-    sig("text/html", 41, Test::AnywhereNoCase(b"<table")),
-    sig("text/html", 41, Test::AnywhereNoCase(b"<style")),
+    sig("text/html", 49, anywhere_nocase(b"<!doctype html")),
+    sig("text/html", 45, anywhere_nocase(b"<head")),
+    sig("text/html", 45, anywhere_nocase(b"<html")),
+    sig("text/html", 42, anywhere_nocase(b"<script")),
+    sig("text/html", 41, anywhere_nocase(b"<title")),
+    sig("text/html", 41, anywhere_nocase(b"<table")),
+    sig("text/html", 41, anywhere_nocase(b"<style")),
     sig("text/rss", 90, Test::Code(rss)),
     sig("text/atom", 100, Test::Code(atom)),
     sig("application/soap+xml", 49, Test::Code(soap)),
@@ -727,9 +808,9 @@ static SIGNATURES: &[Signature] = &[
         Test::Code(js_function_wrapper),
     ),
     sig("application/javascript", 60, Test::Code(js_script_block)),
-    sig("text/x-php", 50, Test::AnywhereNoCase(b"<?php")),
-    sig("text/x-php", 39, Test::Anywhere(b"<?\n")),
-    sig("text/x-php", 39, Test::Anywhere(b"<?\r")),
+    sig("text/x-php", 50, anywhere_nocase(b"<?php")),
+    sig("text/x-php", 39, anywhere(b"<?\n")),
+    sig("text/x-php", 39, anywhere(b"<?\r")),
     sig("text/x-msdos-batch", 120, Test::Code(batch_echo_off)),
     sig(
         "text/x-msdos-batch",
@@ -741,32 +822,28 @@ static SIGNATURES: &[Signature] = &[
         70,
         Test::Code(|b| b.starts_with(b"@") && starts_nocase(&b[1..], b"set ")),
     ),
-    sig("text/x-c", 39, Test::Anywhere(b"#include")),
-    sig("text/x-c", 40, Test::Anywhere(b"main(")),
-    sig("text/x-c", 43, Test::Code(|b| c_keyword(b, b"struct"))),
-    sig("text/x-c", 43, Test::Code(|b| c_keyword(b, b"extern"))),
-    sig("text/x-c", 41, Test::Code(|b| c_keyword(b, b"char"))),
-    sig("text/x-tex", 62, Test::Anywhere(b"\\documentstyle")),
-    sig("text/x-tex", 59, Test::Anywhere(b"\\documentclass")),
-    sig("text/x-tex", 58, Test::Anywhere(b"\\contentsline")),
-    sig("text/x-tex", 56, Test::Anywhere(b"\\chapter")),
-    sig("text/x-tex", 56, Test::Anywhere(b"\\section")),
-    sig("text/x-tex", 55, Test::Anywhere(b"\\setlength")),
-    sig("text/x-tex", 51, Test::Anywhere(b"\\relax")),
-    sig("text/x-tex", 51, Test::Anywhere(b"\\begin")),
-    sig("text/x-tex", 51, Test::Anywhere(b"\\input")),
-    sig(
-        "text/x-diff",
-        53,
-        Test::Anywhere(b"Common subdirectories: "),
-    ),
-    sig("text/x-diff", 38, Test::Anywhere(b"Only in ")),
+    sig("text/x-c", 39, anywhere(b"#include")),
+    sig("text/x-c", 40, anywhere(b"main(")),
+    sig("text/x-c", 43, c_keyword(b"struct")),
+    sig("text/x-c", 43, c_keyword(b"extern")),
+    sig("text/x-c", 41, c_keyword(b"char")),
+    sig("text/x-tex", 62, anywhere(b"\\documentstyle")),
+    sig("text/x-tex", 59, anywhere(b"\\documentclass")),
+    sig("text/x-tex", 58, anywhere(b"\\contentsline")),
+    sig("text/x-tex", 56, anywhere(b"\\chapter")),
+    sig("text/x-tex", 56, anywhere(b"\\section")),
+    sig("text/x-tex", 55, anywhere(b"\\setlength")),
+    sig("text/x-tex", 51, anywhere(b"\\relax")),
+    sig("text/x-tex", 51, anywhere(b"\\begin")),
+    sig("text/x-tex", 51, anywhere(b"\\input")),
+    sig("text/x-diff", 53, anywhere(b"Common subdirectories: ")),
+    sig("text/x-diff", 38, anywhere(b"Only in ")),
     sig("text/x-m4", 40, Test::Seq(&[L(b"dnl ")])),
     sig("text/x-makefile", 40, Test::Seq(&[L(b"all:")])),
     sig("text/troff", 59, Test::Code(troff_request)),
-    sig("text/troff", 39, Test::Anywhere(b".\\\"")),
-    sig("text/troff", 39, Test::Anywhere(b"'\\\"")),
-    sig("text/troff", 39, Test::Anywhere(b"'''")),
+    sig("text/troff", 39, anywhere(b".\\\"")),
+    sig("text/troff", 39, anywhere(b"'\\\"")),
+    sig("text/troff", 39, anywhere(b"'''")),
     // Images.
     sig("image/png", 110, Test::Seq(&[L(b"\x89PNG")])),
     sig("image/gif", 70, Test::Seq(&[L(b"GIF8")])),
@@ -1244,13 +1321,6 @@ static SIGNATURES: &[Signature] = &[
     ),
     sig("video/mj2", 70, Test::Code(|b| jpeg2000_box(b, b"mjp2"))),
 ];
-
-/// libmagic's C keyword test: `word` followed by a blank, anywhere.
-fn c_keyword(b: &[u8], word: &[u8]) -> bool {
-    (0..b.len()).any(|i| {
-        b[i..].starts_with(word) && matches!(b.get(i + word.len()), Some(b' ' | b'\t' | b'\n'))
-    })
-}
 
 /// A troff request line: `.XX` and a blank.
 fn troff_request(b: &[u8]) -> bool {
