@@ -375,3 +375,17 @@ fn a_directory_that_cannot_be_created_means_no_extraction() {
     assert_eq!(f.analyzers.0, ["EXTRACT"]);
     assert_eq!(f.seen_bytes, 17);
 }
+
+#[test]
+fn hashing_and_extraction_together() {
+    let dir = TempDir::new("both");
+    let config = FilesConfig {
+        hash: true,
+        ..extracting(&dir, 0, 0)
+    };
+    let mut h = Harness::new(config);
+    let f = h.transfer(Some(3), &[b"abc"]);
+    assert_eq!(f.analyzers.0, ["SHA1", "SHA256", "MD5", "EXTRACT"]);
+    assert_eq!(f.md5.as_deref(), Some("900150983cd24fb0d6963f7d28e17f72"));
+    assert_eq!(extracted_bytes(&h, &f), b"abc");
+}
