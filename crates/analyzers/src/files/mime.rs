@@ -5,9 +5,11 @@
 //! and picks the highest strength; among equally strong matches the
 //! alphabetically smallest MIME type wins (a `std::set` ordered by name).
 //! Signature patterns are compiled multi-line: `.` matches any byte, so a
-//! libmagic-style `(.*)(word)` finds the word anywhere in the buffer. The table holds the types seen on the wire in
-//! practice (text, markup, images, archives, executables, documents, media,
-//! fonts); names and strengths are Zeek's.
+//! libmagic-style `(.*)(word)` finds the word anywhere in the buffer.
+//!
+//! The table holds the types seen on the wire in practice (text, markup,
+//! images, archives, executables, documents, media, fonts); names and
+//! strengths are Zeek's.
 
 use std::sync::LazyLock;
 
@@ -188,18 +190,9 @@ fn starts_nocase(b: &[u8], x: &[u8]) -> bool {
     b.len() >= x.len() && b[..x.len()].eq_ignore_ascii_case(x)
 }
 
-fn find(b: &[u8], x: &[u8], nocase: bool) -> Option<usize> {
-    if x.is_empty() || b.len() < x.len() {
-        return None;
-    }
-    (0..=b.len() - x.len()).find(|&i| {
-        let w = &b[i..i + x.len()];
-        if nocase {
-            w.eq_ignore_ascii_case(x)
-        } else {
-            w == x
-        }
-    })
+/// Where `x` first occurs in `b`.
+fn find(b: &[u8], x: &[u8]) -> Option<usize> {
+    b.windows(x.len().max(1)).position(|w| w == x)
 }
 
 /// Zeek's `[\x0d\x0a[:blank:]]`.
@@ -219,7 +212,7 @@ fn skip_utf8_bom(b: &[u8]) -> &[u8] {
 /// The rest after `open ... close` at the start of `b`.
 fn skip_span<'a>(b: &'a [u8], open: &[u8], close: &[u8]) -> Option<&'a [u8]> {
     let inner = b.strip_prefix(open)?;
-    let end = find(inner, close, false)?;
+    let end = find(inner, close)?;
     Some(&inner[end + close.len()..])
 }
 
@@ -303,10 +296,9 @@ fn tag_text(b: &[u8]) -> &[u8] {
 
 fn atom(b: &[u8]) -> bool {
     let t = markup_body(b, true, true);
-    let rss_with_atom =
-        tag_is_one_of(t, &[b"rss"]) && find(tag_text(t), b"xmlns:atom", false).is_some();
+    let rss_with_atom = tag_is_one_of(t, &[b"rss"]) && find(tag_text(t), b"xmlns:atom").is_some();
     let atom_feed = tag_is_one_of(t, &[b"feed"])
-        && find(tag_text(t), b"http://www.w3.org/2005/Atom", false).is_some_and(|at| {
+        && find(tag_text(t), b"http://www.w3.org/2005/Atom").is_some_and(|at| {
             let before = &tag_text(t)[..at];
             let before = before
                 .strip_suffix(b"\"")
@@ -610,7 +602,7 @@ fn jar_manifest(b: &[u8]) -> bool {
 /// libmagic's jar test: the Java `0xcafe` extra field somewhere.
 fn jar_extra_field(b: &[u8]) -> bool {
     b.strip_prefix(ZIP_LOCAL)
-        .is_some_and(|rest| find(rest, b"\xfe\xca", false).is_some())
+        .is_some_and(|rest| find(rest, b"\xfe\xca").is_some())
 }
 
 fn jpeg2000_box(b: &[u8], brand: &'static [u8]) -> bool {
@@ -729,7 +721,7 @@ static SIGNATURES: &[Signature] = &[
         100,
         Test::Code(|b| {
             b.starts_with(b"MIME-Version:")
-                && find(b, b"protocol=\"application/pkcs7-signature\"", false).is_some()
+                && find(b, b"protocol=\"application/pkcs7-signature\"").is_some()
         }),
     ),
     // Mail and news.
@@ -884,7 +876,7 @@ static SIGNATURES: &[Signature] = &[
         38,
         Test::Code(|b| {
             seq_len(b, &[L(b"<?xml version=\""), N(b"\x00"), A(3)])
-                .is_some_and(|n| find(&b[n..], b"<svg", false).is_some())
+                .is_some_and(|n| find(&b[n..], b"<svg").is_some())
         }),
     ),
     sig(
@@ -1512,6 +1504,10 @@ mod tests {
         assert_eq!(sniff(xhtml), Some("application/xml"));
         assert_eq!(sniff(b"<?xml  version=1?><feed/>"), Some("application/xml"));
         assert_eq!(sniff(b"<rss version=\"2.0\">\n<channel>"), Some("text/rss"));
+        let atom = b"<feed xmlns=\"http://www.w3.org/2005/Atom\">";
+        assert_eq!(sniff(atom), Some("text/atom"));
+        let rss_atom = b"<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">";
+        assert_eq!(sniff(rss_atom), Some("text/atom"));
         let soap = b"<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\">";
         assert_eq!(sniff(soap), Some("application/soap+xml"));
     }
