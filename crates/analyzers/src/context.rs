@@ -112,6 +112,7 @@ pub struct Context<'a> {
     pub(crate) confirmed: bool,
     pub(crate) violation: Option<(String, Option<Vec<u8>>)>,
     pub(crate) expected: Vec<Expectation>,
+    pub(crate) partial: bool,
 }
 
 /// A connection an analyzer announces (an FTP data channel, ...): when a
@@ -155,6 +156,7 @@ impl<'a> Context<'a> {
             confirmed: false,
             violation: None,
             expected: Vec::new(),
+            partial: false,
         }
     }
 
@@ -171,6 +173,13 @@ impl<'a> Context<'a> {
         if self.violation.is_none() {
             self.violation = Some((reason.into(), data.map(<[u8]>::to_vec)));
         }
+    }
+
+    /// Analysis of this connection is now partial: a limit was exceeded
+    /// and some of the traffic goes unanalysed. conn.log's history gets
+    /// Zeek's `X`.
+    pub fn analysis_partial(&mut self) {
+        self.partial = true;
     }
 
     /// A weird.log row about this connection.

@@ -9,10 +9,23 @@ use crate::Analyzer;
 pub enum Kind {
     Dns,
     Http,
+    Ldap,
+    Postgresql,
+    Modbus,
+    Dhcp,
+    Ntp,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::Dns, Kind::Http];
+    pub const ALL: &'static [Kind] = &[
+        Kind::Dns,
+        Kind::Http,
+        Kind::Ldap,
+        Kind::Postgresql,
+        Kind::Modbus,
+        Kind::Dhcp,
+        Kind::Ntp,
+    ];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
     /// `--disable-analyzer http`).
@@ -20,6 +33,11 @@ impl Kind {
         match self {
             Kind::Dns => "DNS",
             Kind::Http => "HTTP",
+            Kind::Ldap => "LDAP",
+            Kind::Postgresql => "PostgreSQL",
+            Kind::Modbus => "MODBUS",
+            Kind::Dhcp => "DHCP",
+            Kind::Ntp => "NTP",
         }
     }
 
@@ -38,14 +56,25 @@ impl Kind {
         match self {
             Kind::Dns => "base/protocols/dns",
             Kind::Http => "base/protocols/http",
+            Kind::Ldap => "base/protocols/ldap",
+            Kind::Postgresql => "base/protocols/postgresql",
+            Kind::Modbus => "base/protocols/modbus",
+            Kind::Dhcp => "base/protocols/dhcp",
+            Kind::Ntp => "base/protocols/ntp",
         }
     }
 
     /// conn.log's service for this analyzer on transport `proto`.
-    pub fn service(self, _proto: u8) -> &'static str {
+    pub fn service(self, proto: u8) -> &'static str {
         match self {
             Kind::Dns => "dns",
             Kind::Http => "http",
+            Kind::Ldap if proto == 17 => "ldap_udp",
+            Kind::Ldap => "ldap_tcp",
+            Kind::Postgresql => "postgresql",
+            Kind::Modbus => "modbus",
+            Kind::Dhcp => "dhcp",
+            Kind::Ntp => "ntp",
         }
     }
 
@@ -54,6 +83,11 @@ impl Kind {
         match (self, proto) {
             (Kind::Dns, 6 | 17) => Some(Box::new(crate::dns::DnsAnalyzer::new(proto))),
             (Kind::Http, 6) => Some(Box::new(crate::http::HttpAnalyzer::new())),
+            (Kind::Ldap, 6 | 17) => Some(Box::new(crate::ldap::LdapAnalyzer::new(proto))),
+            (Kind::Postgresql, 6) => Some(Box::<crate::postgresql::PostgresqlAnalyzer>::default()),
+            (Kind::Modbus, 6) => Some(Box::<crate::modbus::ModbusAnalyzer>::default()),
+            (Kind::Dhcp, 17) => Some(Box::<crate::dhcp::DhcpAnalyzer>::default()),
+            (Kind::Ntp, 17) => Some(Box::<crate::ntp::NtpAnalyzer>::default()),
             _ => None,
         }
     }
@@ -64,6 +98,8 @@ impl Kind {
     pub fn signature(self, proto: u8, orig: &[u8], resp: &[u8]) -> Option<bool> {
         match (self, proto) {
             (Kind::Http, 6) => http_signature(orig, resp),
+            (Kind::Ldap, 6 | 17) => crate::ldap::signature(proto, orig, resp),
+            (Kind::Postgresql, 6) => crate::postgresql::signature(orig, resp),
             _ => Some(false),
         }
     }

@@ -168,16 +168,13 @@ impl AnalyzerSet {
                 }
             }
         }
-        let pending: Vec<Kind> = if proto == 6 {
-            self.by_signature
-                .iter()
-                .copied()
-                .filter(|k| !slots.iter().any(|s| s.kind == *k))
-                .filter(|k| k.signature(proto, b"x", b"x").is_some())
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let pending: Vec<Kind> = self
+            .by_signature
+            .iter()
+            .copied()
+            .filter(|k| !slots.iter().any(|s| s.kind == *k))
+            .filter(|k| k.signature(proto, b"", b"").is_none())
+            .collect();
         if slots.is_empty() && pending.is_empty() {
             return None;
         }
@@ -187,6 +184,7 @@ impl AnalyzerSet {
             services,
             pending,
             first: [Vec::new(), Vec::new()],
+            partial: false,
         }))
     }
 }
@@ -221,6 +219,8 @@ pub struct ConnAnalyzers {
     /// First bytes of each direction (orig, resp) while `pending` is not
     /// empty.
     first: [Vec<u8>; 2],
+    /// An analyzer reported partial analysis since the last look.
+    partial: bool,
 }
 
 impl std::fmt::Debug for ConnAnalyzers {
@@ -248,6 +248,12 @@ impl ConnAnalyzers {
     /// conn.log's `service`: confirmed analyzers joined by commas.
     pub fn service(&self) -> Option<String> {
         (!self.services.is_empty()).then(|| self.services.join(","))
+    }
+
+    /// Whether an analyzer reported partial analysis since the last call
+    /// (conn.log history `X`).
+    pub fn take_partial(&mut self) -> bool {
+        std::mem::take(&mut self.partial)
     }
 
     /// Whether any analyzer still wants stream data (the flows stage stops
@@ -324,7 +330,12 @@ impl ConnAnalyzers {
         sink: &mut dyn AppSink,
     ) {
         let dir = usize::from(!is_orig);
-        let room = DPD_BUFFER.saturating_sub(self.first[dir].len());
+        // A stream's start accumulates; for UDP the first datagram counts.
+        let room = if self.proto == 17 && !self.first[dir].is_empty() {
+            0
+        } else {
+            DPD_BUFFER.saturating_sub(self.first[dir].len())
+        };
         self.first[dir].extend_from_slice(&data[..data.len().min(room)]);
         let mut matched = Vec::new();
         let proto = self.proto;
@@ -407,6 +418,7 @@ impl ConnAnalyzers {
         }
         let (confirmed, violation) = (cx.confirmed, cx.violation.take());
         let expected = std::mem::take(&mut cx.expected);
+        self.partial |= cx.partial;
         drop(cx);
         for e in expected {
             set.add_expected(now, e);
@@ -502,6 +514,7 @@ mod tests {
             services: Vec::new(),
             pending: Vec::new(),
             first: [Vec::new(), Vec::new()],
+            partial: false,
         };
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
         // Another client or port does not match.
@@ -532,6 +545,7 @@ mod tests {
             services: Vec::new(),
             pending: Vec::new(),
             first: [Vec::new(), Vec::new()],
+            partial: false,
         };
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
         assert!(set

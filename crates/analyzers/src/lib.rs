@@ -10,11 +10,17 @@
 //! One folder per protocol; a protocol is registered once, in [`Kind`].
 
 mod context;
+mod dhcp;
 pub mod dns;
 mod dpd;
 pub mod files;
+mod framing;
 mod host;
 pub mod http;
+mod ldap;
+mod modbus;
+mod ntp;
+mod postgresql;
 mod record;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};

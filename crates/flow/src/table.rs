@@ -929,6 +929,10 @@ impl FlowTable {
         };
         f(&mut app, set, &info, Time(*now), &mut out);
         let weirds = out.weirds;
+        if app.take_partial() {
+            // Zeek records this letter in upper case whichever side caused it.
+            c.hist.partial(true);
+        }
         c.app = Some(app);
         for w in weirds {
             self.app_weird(slot, w, sink);

@@ -22,7 +22,7 @@ use records::Time;
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::time::Instant;
-use wire::{DecodeConfig, Decoder};
+use wire::{DecodeConfig, Decoded, Decoder};
 
 /// Everything one run needs.
 #[derive(Clone)]
@@ -190,7 +190,8 @@ fn run_inline(
             if !summary.admit(filter, &pkt) {
                 continue;
             }
-            let decoded = decoder.decode_wire(pkt.ts, pkt.linktype, pkt.data, pkt.wire_len);
+            let mut decoded = Decoded::default();
+            decoder.decode_into(pkt.ts, pkt.linktype, pkt.data, pkt.wire_len, &mut decoded);
             table.process(pkt.ts, &decoded, &mut sink);
             if summary.packets % 65536 == 0 {
                 progress.update(summary.packets, summary.bytes, source.bytes_consumed());
@@ -340,7 +341,8 @@ fn worker(
     for mut batch in rx {
         for &(ts, linktype, start, end, wire_len) in &batch.packets {
             let data = &batch.data[start as usize..end as usize];
-            let decoded = decoder.decode_wire(ts, linktype, data, wire_len);
+            let mut decoded = Decoded::default();
+            decoder.decode_into(ts, linktype, data, wire_len, &mut decoded);
             table.process(ts, &decoded, &mut sink as &mut dyn FlowSink);
         }
         batch.data.clear();

@@ -89,6 +89,23 @@ impl Decoder {
         data: &'a [u8],
         wire_len: u32,
     ) -> Decoded<'a> {
+        let mut out = Decoded::default();
+        self.decode_into(ts, linktype, data, wire_len, &mut out);
+        out
+    }
+
+    /// Like [`Decoder::decode_wire`], into a `Decoded` the caller made
+    /// fresh (`Decoded::default()`). The hot path uses this: the result is
+    /// several hundred bytes, and returning it by value costs a copy per
+    /// packet.
+    pub fn decode_into<'a>(
+        &'a mut self,
+        ts: Nanos,
+        linktype: u32,
+        data: &'a [u8],
+        wire_len: u32,
+        out: &mut Decoded<'a>,
+    ) {
         self.stats.packets += 1;
         let Decoder {
             config,
@@ -96,13 +113,12 @@ impl Decoder {
             bufs,
             stats,
         } = self;
-        let mut out = Decoded::default();
         let mut w = Walk {
             cfg: config,
             frag,
             spare: &mut bufs[..],
             stats,
-            out: &mut out,
+            out,
             ts,
             uncaptured: wire_len.saturating_sub(data.len() as u32) as usize,
             steps: 0,
@@ -118,7 +134,6 @@ impl Decoder {
         if let Some(ip) = ip {
             w.run(ip);
         }
-        out
     }
 }
 

@@ -1,0 +1,205 @@
+//! LDAP (RFC 4511, BER-encoded LDAPMessages) over TCP and UDP (CLDAP):
+//! recognises the protocol for conn.log's `ldap_tcp` / `ldap_udp` service,
+//! as Zeek's `base/protocols/ldap` does. (ldap.log is not written yet.)
+
+use crate::framing::{Fed, Framing, MessageStream};
+use crate::{Analyzer, Context};
+
+/// Largest message buffered (search results can be large).
+const MAX_MESSAGE: usize = 1 << 20;
+
+pub struct LdapAnalyzer {
+    proto: u8,
+    streams: [MessageStream; 2],
+    confirmed: bool,
+    /// Stopped: not LDAP, or beyond what is parsed (SASL-wrapped traffic).
+    done: bool,
+}
+
+impl LdapAnalyzer {
+    pub fn new(proto: u8) -> Self {
+        LdapAnalyzer {
+            proto,
+            streams: [
+                MessageStream::new(MAX_MESSAGE),
+                MessageStream::new(MAX_MESSAGE),
+            ],
+            confirmed: false,
+            done: false,
+        }
+    }
+
+    fn outcome(&mut self, cx: &mut Context<'_>, fed: Fed, any: bool) {
+        if any && !self.confirmed {
+            self.confirmed = true;
+            cx.confirm();
+        }
+        if fed == Fed::Broken {
+            // Past confirmation this is typically SASL-wrapped traffic,
+            // which is not parsed: stop quietly.
+            if !self.confirmed {
+                cx.violation("not an LDAP message", None);
+            }
+            self.done = true;
+        }
+    }
+}
+
+impl Analyzer for LdapAnalyzer {
+    fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, data: &[u8]) {
+        if self.done {
+            return;
+        }
+        let mut any = false;
+        let fed = if self.proto == 17 {
+            let whole = ber_frame(data) == Framing::Length(data.len());
+            if whole && is_ldap_message(data) {
+                any = true;
+                Fed::Ok
+            } else {
+                Fed::Broken
+            }
+        } else {
+            self.streams[usize::from(!is_orig)].feed(data, ber_frame, |m| {
+                let ok = is_ldap_message(m);
+                any |= ok;
+                ok
+            })
+        };
+        self.outcome(cx, fed, any);
+    }
+
+    fn gap(&mut self, _cx: &mut Context<'_>, is_orig: bool, _len: u64) {
+        self.streams[usize::from(!is_orig)].clear();
+        if !self.confirmed {
+            self.done = true;
+        }
+    }
+
+    fn finish(&mut self, _cx: &mut Context<'_>) {}
+}
+
+/// The size of the BER SEQUENCE at the start of `b`.
+fn ber_frame(b: &[u8]) -> Framing {
+    let (Some(&tag), Some(&first)) = (b.first(), b.get(1)) else {
+        return Framing::NeedMore;
+    };
+    if tag != 0x30 {
+        return Framing::Invalid;
+    }
+    match first {
+        0..=0x7f => Framing::Length(2 + first as usize),
+        0x81..=0x84 => {
+            let n = (first & 0x7f) as usize;
+            let Some(len) = b.get(2..2 + n) else {
+                return Framing::NeedMore;
+            };
+            let len = len.iter().fold(0usize, |a, &x| a << 8 | x as usize);
+            Framing::Length(2 + n + len)
+        }
+        _ => Framing::Invalid,
+    }
+}
+
+/// An LDAPMessage: SEQUENCE { messageID INTEGER (1–4 bytes), protocolOp
+/// [APPLICATION n] ... }.
+fn is_ldap_message(m: &[u8]) -> bool {
+    let hdr = match m.get(1) {
+        Some(&l) if l < 0x80 => 2,
+        Some(&l) => 2 + (l & 0x7f) as usize,
+        None => return false,
+    };
+    let Some(id) = m.get(hdr..) else {
+        return false;
+    };
+    let (Some(&0x02), Some(&id_len)) = (id.first(), id.get(1)) else {
+        return false;
+    };
+    if !(1..=4).contains(&id_len) {
+        return false;
+    }
+    id.get(2 + id_len as usize)
+        .is_some_and(|&op| op & 0xc0 == 0x40 && op & 0x1f <= 25)
+}
+
+/// Zeek's `dpd_ldap_client_*` / `dpd_ldap_server_*` signatures: a request
+/// LDAPMessage from the originator (bind, search or extended over UDP; also
+/// modify, add, delete, modifyDN, compare over TCP) and a SEQUENCE back.
+pub fn signature(proto: u8, orig: &[u8], resp: &[u8]) -> Option<bool> {
+    if orig.is_empty() || resp.is_empty() {
+        return None;
+    }
+    let ops: &[u8] = if proto == 17 {
+        &[0x60, 0x63, 0x77]
+    } else {
+        &[0x4a, 0x60, 0x63, 0x66, 0x68, 0x6c, 0x6e, 0x77]
+    };
+    let client = is_ldap_message(orig) && {
+        let hdr = if orig[1] < 0x80 {
+            2
+        } else {
+            2 + (orig[1] & 0x7f) as usize
+        };
+        let op_at = hdr + 2 + orig[hdr + 1] as usize;
+        orig[1] >= 0x05 && ops.contains(&orig[op_at])
+    };
+    Some(client && resp[0] == 0x30)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AnalyzerConfig, AppRecord, ConnInfo, FuidGen};
+    use records::Time;
+
+    /// bindRequest, messageID 1, simple auth (anonymous).
+    const BIND: &[u8] = b"\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00";
+    /// bindResponse success.
+    const BIND_OK: &[u8] = b"\x30\x0c\x02\x01\x01\x61\x07\x0a\x01\x00\x04\x00\x04\x00";
+
+    fn run(proto: u8, msgs: &[(bool, &[u8])]) -> (bool, bool) {
+        let info = ConnInfo {
+            uid: "C1",
+            orig_h: "10.0.0.1".parse().unwrap(),
+            orig_p: 40000,
+            resp_h: "10.0.0.2".parse().unwrap(),
+            resp_p: 389,
+            proto,
+            local_orig: None,
+        };
+        let config = AnalyzerConfig::default();
+        let mut fuids = FuidGen::new(Some(1));
+        let mut sink: Vec<AppRecord> = Vec::new();
+        let mut a = LdapAnalyzer::new(proto);
+        let (mut confirmed, mut violated) = (false, false);
+        for (is_orig, m) in msgs {
+            let mut cx = Context::new(&info, Time(0), &config, &mut fuids, &mut sink);
+            a.deliver(&mut cx, *is_orig, m);
+            confirmed |= cx.confirmed;
+            violated |= cx.violation.is_some();
+        }
+        (confirmed, violated)
+    }
+
+    #[test]
+    fn bind_exchange_confirms_even_split_byte_by_byte() {
+        assert_eq!(run(6, &[(true, BIND), (false, BIND_OK)]), (true, false));
+        let bytes: Vec<(bool, &[u8])> = BIND.chunks(1).map(|c| (true, c)).collect();
+        assert_eq!(run(6, &bytes), (true, false));
+        assert_eq!(run(17, &[(true, BIND)]), (true, false));
+    }
+
+    #[test]
+    fn other_protocols_are_violations() {
+        assert_eq!(run(6, &[(true, b"GET / HTTP/1.1\r\n\r\n")]), (false, true));
+        assert_eq!(run(17, &[(true, &BIND[..10])]), (false, true));
+    }
+
+    #[test]
+    fn signature_wants_a_request_and_a_reply() {
+        assert_eq!(signature(6, BIND, b""), None);
+        assert_eq!(signature(6, BIND, BIND_OK), Some(true));
+        assert_eq!(signature(6, BIND_OK, BIND), Some(false));
+        assert_eq!(signature(6, b"\x16\x03\x01\x00\x05", b"\x30"), Some(false));
+    }
+}
