@@ -9,10 +9,11 @@ use crate::Analyzer;
 pub enum Kind {
     Dns,
     Http,
+    Ssh,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::Dns, Kind::Http];
+    pub const ALL: &'static [Kind] = &[Kind::Dns, Kind::Http, Kind::Ssh];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
     /// `--disable-analyzer http`).
@@ -20,6 +21,7 @@ impl Kind {
         match self {
             Kind::Dns => "DNS",
             Kind::Http => "HTTP",
+            Kind::Ssh => "SSH",
         }
     }
 
@@ -38,6 +40,7 @@ impl Kind {
         match self {
             Kind::Dns => "base/protocols/dns",
             Kind::Http => "base/protocols/http",
+            Kind::Ssh => "base/protocols/ssh",
         }
     }
 
@@ -46,6 +49,7 @@ impl Kind {
         match self {
             Kind::Dns => "dns",
             Kind::Http => "http",
+            Kind::Ssh => "ssh",
         }
     }
 
@@ -54,6 +58,7 @@ impl Kind {
         match (self, proto) {
             (Kind::Dns, 6 | 17) => Some(Box::new(crate::dns::DnsAnalyzer::new(proto))),
             (Kind::Http, 6) => Some(Box::new(crate::http::HttpAnalyzer::new())),
+            (Kind::Ssh, 6) => Some(Box::new(crate::ssh::SshAnalyzer::new())),
             _ => None,
         }
     }
@@ -64,6 +69,7 @@ impl Kind {
     pub fn signature(self, proto: u8, orig: &[u8], resp: &[u8]) -> Option<bool> {
         match (self, proto) {
             (Kind::Http, 6) => http_signature(orig, resp),
+            (Kind::Ssh, 6) => ssh_signature(orig, resp),
             _ => Some(false),
         }
     }
@@ -102,6 +108,30 @@ fn http_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
     Some(client && server)
 }
 
+/// Zeek's `dpd_ssh_client` + `dpd_ssh_server`: both sides start with
+/// `SSH-1.` or `SSH-2.` (any case of "SSH").
+fn ssh_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    match (ssh_banner_start(orig), ssh_banner_start(resp)) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether `b` starts like an SSH banner; `None` while too short to say.
+fn ssh_banner_start(b: &[u8]) -> Option<bool> {
+    let fits = |i: usize, c: &u8| match i {
+        0..=2 => c.eq_ignore_ascii_case(&b"ssh"[i]),
+        3 => *c == b'-',
+        4 => matches!(c, b'1' | b'2'),
+        _ => *c == b'.',
+    };
+    if !b.iter().take(6).enumerate().all(|(i, c)| fits(i, c)) {
+        return Some(false);
+    }
+    (b.len() >= 6).then_some(true)
+}
+
 fn trim_leading_space(b: &[u8]) -> &[u8] {
     let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
     &b[n..]
@@ -119,6 +149,15 @@ mod tests {
         assert_eq!(Kind::from_name("Analyzer::ANALYZER_HTTP"), Some(Kind::Http));
         assert_eq!(Kind::from_name("http"), Some(Kind::Http));
         assert_eq!(Kind::from_name("nope"), None);
+    }
+
+    #[test]
+    fn ssh_signature_needs_both_banners() {
+        assert_eq!(ssh_signature(b"SSH-2.0-OpenSSH_6.2\r\n", b""), None);
+        assert_eq!(ssh_signature(b"ssh-1.5-x", b"SSH-1.99-y"), Some(true));
+        assert_eq!(ssh_signature(b"SSH-2.0-x", b"SSH-2"), None);
+        assert_eq!(ssh_signature(b"SSH-3.0-x", b"SSH-2.0-y"), Some(false));
+        assert_eq!(ssh_signature(b"GET / HTTP/1.1", b"SSH-2.0-y"), Some(false));
     }
 
     #[test]
