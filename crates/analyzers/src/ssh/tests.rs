@@ -74,7 +74,7 @@ fn packet(payload: &[u8]) -> Vec<u8> {
     let mut v = len.to_be_bytes().to_vec();
     v.push(padding as u8);
     v.extend_from_slice(payload);
-    v.extend(std::iter::repeat(0).take(padding));
+    v.extend(std::iter::repeat_n(0, padding));
     v
 }
 
