@@ -12,6 +12,8 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("protocols/dns/auth-addl", "dns-auth-addl"),
     ("frameworks/files/hash-all-files", "file-hashes"),
     ("frameworks/files/extract-all-files", "file-extract"),
+    ("hassh", "hassh"),
+    ("packages/hassh", "hassh"),
 ];
 
 /// Redefs of analyzer options this module honours.
@@ -67,6 +69,7 @@ pub fn plan(
     }
     let mut config = AnalyzerConfig::default();
     config.files.hash = options.iter().any(|o| o == "file-hashes");
+    config.ssh.hassh = options.iter().any(|o| o == "hassh");
     let mut extract_prefix = "extract_files".to_string();
     if let Some(script) = script {
         apply_redefs(script, &mut config, &mut extract_prefix);
@@ -90,8 +93,7 @@ pub fn plan(
 /// Where a run's local networks matter to analyzers (ssh.log's
 /// `direction`).
 pub fn set_local_nets(plan: &mut AnalyzerPlan, nets: Option<&NetSet>) {
-    plan.config.ssh.local_nets =
-        nets.map(|n| n.cidrs().iter().map(|c| (c.addr, c.len)).collect());
+    plan.config.ssh.local_nets = nets.map(|n| n.cidrs().iter().map(|c| (c.addr, c.len)).collect());
 }
 
 /// `SSH::max_*` length and list limits.

@@ -4,6 +4,7 @@
 //! inferred from encrypted packet sizes.
 
 mod auth;
+mod hassh;
 mod kex;
 mod record;
 mod version;
@@ -36,6 +37,8 @@ pub struct SshConfig {
     /// `Site::local_nets` as (network, prefix length), for `direction`;
     /// `None` leaves it unset.
     pub local_nets: Option<Vec<(IpAddr, u8)>>,
+    /// HASSH columns (the `hassh` package) are logged.
+    pub hassh: bool,
 }
 
 impl Default for SshConfig {
@@ -45,6 +48,7 @@ impl Default for SshConfig {
             max_string_length: 1 << 20,
             kexinit: KexinitLimits::default(),
             local_nets: None,
+            hassh: false,
         }
     }
 }
@@ -106,6 +110,8 @@ struct Session {
     host_key_fingerprint: Option<String>,
     auth_success: Option<bool>,
     auth_attempts: u64,
+    /// HASSH of the client's and of the server's latest KEXINIT.
+    hassh: [Option<hassh::Hassh>; 2],
     /// The first KEXINIT seen (from the server when `true`).
     first_capabilities: Option<(bool, Capabilities)>,
     logged: bool,
@@ -351,7 +357,7 @@ impl SshAnalyzer {
             cx.weird("SSH", c.weird, Some(c.addl));
         }
         self.pick_kex_method(cx, is_orig, &caps.kex);
-        self.capabilities(is_orig, caps);
+        self.capabilities(is_orig, caps, cx.config.ssh.hassh);
         Ok(())
     }
 
@@ -385,11 +391,14 @@ impl SshAnalyzer {
 
     /// A KEXINIT's offer, as Zeek's `ssh_capabilities` handler keeps it:
     /// the first side's is kept until the other side's arrives.
-    fn capabilities(&mut self, is_orig: bool, caps: Capabilities) {
+    fn capabilities(&mut self, is_orig: bool, caps: Capabilities, with_hassh: bool) {
         let Some(s) = self.session.as_mut() else {
             return;
         };
         let is_server = !is_orig;
+        if with_hassh {
+            s.hassh[side_index(is_orig)] = Some(hassh::of(&caps, is_server));
+        }
         match &s.first_capabilities {
             None => s.first_capabilities = Some((is_server, caps)),
             Some((first_is_server, _)) if *first_is_server == is_server => {}
@@ -487,6 +496,7 @@ impl Session {
     fn record(&self, cx: &Context<'_>) -> SshRecord {
         let c = cx.conn;
         let text = |v: &Option<Vec<u8>>| v.as_deref().map(ZString::from);
+        let [client, server] = self.hassh.each_ref().map(Option::as_ref);
         let alg = |f: fn(&Negotiated) -> &Vec<u8>| {
             self.negotiated
                 .as_ref()
@@ -511,6 +521,17 @@ impl Session {
             kex_alg: alg(|n| &n.kex),
             host_key_alg: alg(|n| &n.host_key),
             host_key_fingerprint: self.host_key_fingerprint.as_deref().map(ZString::from),
+            hassh_version: self
+                .hassh
+                .iter()
+                .any(Option::is_some)
+                .then(|| hassh::VERSION.into()),
+            hassh: client.map(|h| h.hash.clone()),
+            hassh_server: server.map(|h| h.hash.clone()),
+            cshka: client.map(|h| ZString::from(h.host_key_algorithms.as_slice())),
+            hassh_algorithms: client.map(|h| ZString::from(h.algorithms.as_slice())),
+            sshka: server.map(|h| ZString::from(h.host_key_algorithms.as_slice())),
+            hassh_server_algorithms: server.map(|h| ZString::from(h.algorithms.as_slice())),
         }
     }
 }

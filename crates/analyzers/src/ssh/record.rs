@@ -23,5 +23,12 @@ records::record! {
         pub kex_alg: Option<ZString> = "kex_alg",
         pub host_key_alg: Option<ZString> = "host_key_alg",
         pub host_key_fingerprint: Option<ZString> = "host_key_fingerprint",
+        pub hassh_version: Option<String> = "hasshVersion" if "hassh",
+        pub hassh: Option<String> = "hassh" if "hassh",
+        pub hassh_server: Option<String> = "hasshServer" if "hassh",
+        pub cshka: Option<ZString> = "cshka" if "hassh",
+        pub hassh_algorithms: Option<ZString> = "hasshAlgorithms" if "hassh",
+        pub sshka: Option<ZString> = "sshka" if "hassh",
+        pub hassh_server_algorithms: Option<ZString> = "hasshServerAlgorithms" if "hassh",
     }
 }

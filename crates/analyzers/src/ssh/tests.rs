@@ -436,3 +436,34 @@ fn fingerprint_is_sha256_base64_cut_to_32() {
         "SHA256:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qc"
     );
 }
+
+#[test]
+fn hassh_columns_only_when_enabled() {
+    let out = run(&AnalyzerConfig::default(), &handshake());
+    assert_eq!(
+        (
+            out.rows[0].hassh_version.as_deref(),
+            out.rows[0].hassh.as_deref()
+        ),
+        (None, None)
+    );
+
+    let mut config = AnalyzerConfig::default();
+    config.ssh.hassh = true;
+    let r = &run(&config, &handshake()).rows[0];
+    assert_eq!(r.hassh_version.as_deref(), Some("1.1"));
+    assert_eq!(
+        r.hassh_algorithms,
+        Some(ZString::from(
+            "ecdh-sha2-nistp256,diffie-hellman-group14-sha1;aes128-ctr,aes256-ctr;hmac-md5,hmac-sha1;none,zlib@openssh.com"
+        ))
+    );
+    assert_eq!(r.sshka, Some(ZString::from("ssh-rsa")));
+    assert_eq!(
+        r.hassh_server_algorithms,
+        Some(ZString::from(
+            "diffie-hellman-group14-sha1,ecdh-sha2-nistp256;aes256-ctr,aes128-ctr;hmac-sha1,hmac-md5;none"
+        ))
+    );
+    assert_ne!(r.hassh, r.hassh_server);
+}
