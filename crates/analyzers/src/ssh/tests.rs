@@ -467,3 +467,56 @@ fn hassh_columns_only_when_enabled() {
     );
     assert_ne!(r.hassh, r.hassh_server);
 }
+
+#[test]
+fn group_exchange_reply_carries_the_host_key() {
+    let gex = "diffie-hellman-group-exchange-sha256";
+    let msg = |t: u8, strings: &[&[u8]]| {
+        let mut p = vec![t];
+        for s in strings {
+            p.extend(string(s));
+        }
+        packet(&p)
+    };
+    let steps = vec![
+        (false, SERVER.to_vec()),
+        (true, CLIENT.to_vec()),
+        (
+            true,
+            kexinit(gex, "ssh-rsa", "aes128-ctr", "hmac-md5", "none"),
+        ),
+        (
+            false,
+            kexinit(gex, "ssh-rsa", "aes128-ctr", "hmac-md5", "none"),
+        ),
+        (true, packet(&[34, 0, 0, 4, 0, 0, 0, 8, 0, 0, 0, 32, 0])),
+        (false, msg(31, &[&[0x7f; 257], &[2]])),
+        (true, msg(32, &[&[1; 256]])),
+        (false, msg(33, &[HOST_KEY, &[1; 256], &[2; 64]])),
+        (false, newkeys()),
+        (true, newkeys()),
+    ];
+    let out = run(&AnalyzerConfig::default(), &steps);
+    assert!(out.confirmed);
+    assert_eq!(out.violation, None);
+    let r = &out.rows[0];
+    assert_eq!(r.kex_alg, Some(ZString::from(gex)));
+    assert_eq!(
+        r.host_key_fingerprint,
+        Some(ZString::from(fingerprint(HOST_KEY)))
+    );
+}
+
+#[test]
+fn unexpected_message_in_an_ecdh_exchange_is_a_violation() {
+    let mut steps = handshake();
+    steps[4] = (true, packet(&[50, 1, 2, 3]));
+    let out = run(&AnalyzerConfig::default(), &steps);
+    assert!(out.violation.is_some());
+    assert!(!out.confirmed);
+    // The row is still written, with what was known.
+    assert_eq!(
+        out.rows[0].kex_alg,
+        Some(ZString::from("ecdh-sha2-nistp256"))
+    );
+}
