@@ -1,6 +1,6 @@
 //! SSH analyzer: arbitrary bytes in chunks of arbitrary size to either
 //! side, optionally after valid banners (to reach the binary packets) and
-//! with small length caps.
+//! with small length caps and HASSH.
 #![no_main]
 use analyzers::ssh::SshAnalyzer;
 use analyzers::{Analyzer, AnalyzerConfig, AppRecord, ConnInfo, Context, FuidGen};
@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         config.ssh.max_string_length = 64;
         config.ssh.kexinit.kex = 2;
     }
+    config.ssh.hassh = mode & 8 != 0;
     let conn = ConnInfo {
         uid: "Cfuzz",
         orig_h: "10.0.0.1".parse().unwrap(),
