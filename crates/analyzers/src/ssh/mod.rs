@@ -158,6 +158,10 @@ impl SshAnalyzer {
         let buf = std::mem::take(&mut self.sides[i].buf);
         let mut pos = 0;
         let result = loop {
+            if self.sides[i].pending_lf && pos < buf.len() {
+                self.sides[i].pending_lf = false;
+                pos += usize::from(buf[pos] == b'\n');
+            }
             let step = match self.sides[i].phase {
                 Phase::Encrypted => break Ok(()),
                 Phase::Version => self.version_line(cx, is_orig, &buf[pos..]),
@@ -182,20 +186,13 @@ impl SshAnalyzer {
         is_orig: bool,
         buf: &[u8],
     ) -> Result<Option<usize>, ParseError> {
-        let side = &mut self.sides[side_index(is_orig)];
-        if side.pending_lf && !buf.is_empty() {
-            side.pending_lf = false;
-            if buf[0] == b'\n' {
-                return Ok(Some(1));
-            }
-        }
         let Some((line, used, pending_lf)) = wire::split_line(buf) else {
             if buf.len() > MAX_BANNER {
                 return Err(ParseError("version line too long"));
             }
             return Ok(None);
         };
-        side.pending_lf = pending_lf;
+        self.sides[side_index(is_orig)].pending_lf = pending_lf;
         if is_orig {
             self.client_version(cx, line);
         } else if line.starts_with(b"SSH-") {
@@ -251,7 +248,8 @@ impl SshAnalyzer {
             return Ok(None);
         };
         let raw_len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
-        let len = self.cap_packet_length(cx, raw_len);
+        let max = cx.config.ssh.max_packet_length;
+        let len = if max > 0 { raw_len.min(max) } else { raw_len };
         let unit = match proto {
             Proto::V1 => u64::from(len) + 4 + 8 - u64::from(len % 8),
             _ => u64::from(len) + 4,
@@ -262,26 +260,19 @@ impl SshAnalyzer {
         let Some(body) = buf.get(4..unit as usize) else {
             return Ok(None);
         };
+        if len < raw_len {
+            // Zeek reads on with the capped length.
+            cx.weird(
+                "SSH",
+                "SSH_max_packet_length_exceeded",
+                Some(format!("{raw_len} > {max}")),
+            );
+        }
         match proto {
             Proto::V1 => self.ssh1_packet(cx, is_orig, body, len)?,
             _ => self.ssh2_packet(cx, is_orig, body, len)?,
         }
         Ok(Some(unit as usize))
-    }
-
-    /// Zeek cuts a packet longer than `SSH::max_packet_length` to that
-    /// length (and reads on from there).
-    fn cap_packet_length(&self, cx: &mut Context<'_>, len: u32) -> u32 {
-        let max = cx.config.ssh.max_packet_length;
-        if max == 0 || len <= max {
-            return len;
-        }
-        cx.weird(
-            "SSH",
-            "SSH_max_packet_length_exceeded",
-            Some(format!("{len} > {max}")),
-        );
-        max
     }
 
     /// An SSH2 packet: padding length, message type, payload, padding.

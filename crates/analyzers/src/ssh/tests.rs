@@ -520,3 +520,33 @@ fn unexpected_message_in_an_ecdh_exchange_is_a_violation() {
         Some(ZString::from("ecdh-sha2-nistp256"))
     );
 }
+
+#[test]
+fn a_capped_packet_in_pieces_is_one_weird() {
+    let mut config = AnalyzerConfig::default();
+    config.ssh.max_packet_length = 100;
+    let mut steps = handshake();
+    let kexinit = steps.remove(2).1;
+    let rest = steps.split_off(2);
+    steps.extend(kexinit.chunks(20).map(|c| (true, c.to_vec())));
+    steps.extend(rest);
+    let out = run(&config, &steps);
+    assert_eq!(out.weirds.len(), 1);
+    assert_eq!(out.weirds[0].name, "SSH_max_packet_length_exceeded");
+}
+
+#[test]
+fn crlf_split_across_deliveries_is_one_line_end() {
+    let mut steps = handshake();
+    steps[1] = (true, b"SSH-2.0-OpenSSH_6.6\r".to_vec());
+    let mut kexinit = b"\n".to_vec();
+    kexinit.extend(steps[2].1.clone());
+    steps[2] = (true, kexinit);
+    let out = run(&AnalyzerConfig::default(), &steps);
+    assert_eq!(out.violation, None);
+    assert!(out.confirmed);
+    assert_eq!(
+        out.rows[0].client,
+        Some(ZString::from("SSH-2.0-OpenSSH_6.6"))
+    );
+}
