@@ -15,6 +15,7 @@ pub enum Kind {
     Dhcp,
     Ntp,
     Pop3,
+    Ssh,
 }
 
 impl Kind {
@@ -27,6 +28,7 @@ impl Kind {
         Kind::Dhcp,
         Kind::Ntp,
         Kind::Pop3,
+        Kind::Ssh,
     ];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Dhcp => "DHCP",
             Kind::Ntp => "NTP",
             Kind::Pop3 => "POP3",
+            Kind::Ssh => "SSH",
         }
     }
 
@@ -65,6 +68,7 @@ impl Kind {
             Kind::Dhcp => "base/protocols/dhcp",
             Kind::Ntp => "base/protocols/ntp",
             Kind::Pop3 => "base/protocols/pop3",
+            Kind::Ssh => "base/protocols/ssh",
         }
     }
 
@@ -80,6 +84,7 @@ impl Kind {
             Kind::Dhcp => "dhcp",
             Kind::Ntp => "ntp",
             Kind::Pop3 => "pop3",
+            Kind::Ssh => "ssh",
         }
     }
 
@@ -94,6 +99,7 @@ impl Kind {
             (Kind::Dhcp, 17) => Some(Box::<crate::dhcp::DhcpAnalyzer>::default()),
             (Kind::Ntp, 17) => Some(Box::<crate::ntp::NtpAnalyzer>::default()),
             (Kind::Pop3, 6) => Some(Box::<crate::pop3::Pop3Analyzer>::default()),
+            (Kind::Ssh, 6) => Some(Box::new(crate::ssh::SshAnalyzer::new())),
             _ => None,
         }
     }
@@ -107,6 +113,7 @@ impl Kind {
             (Kind::Ldap, 6 | 17) => crate::ldap::signature(proto, orig, resp),
             (Kind::Postgresql, 6) => crate::postgresql::signature(orig, resp),
             (Kind::Pop3, 6) => crate::pop3::signature(orig, resp),
+            (Kind::Ssh, 6) => ssh_signature(orig, resp),
             _ => Some(false),
         }
     }
@@ -150,6 +157,30 @@ fn trim_leading_space(b: &[u8]) -> &[u8] {
     &b[n..]
 }
 
+/// Zeek's `dpd_ssh_client` + `dpd_ssh_server`: both sides start with
+/// `SSH-1.` or `SSH-2.` (any case of "SSH").
+fn ssh_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    match (ssh_banner_start(orig), ssh_banner_start(resp)) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether `b` starts like an SSH banner; `None` while too short to say.
+fn ssh_banner_start(b: &[u8]) -> Option<bool> {
+    let fits = |i: usize, c: &u8| match i {
+        0..=2 => c.eq_ignore_ascii_case(&b"ssh"[i]),
+        3 => *c == b'-',
+        4 => matches!(c, b'1' | b'2'),
+        _ => *c == b'.',
+    };
+    if !b.iter().take(6).enumerate().all(|(i, c)| fits(i, c)) {
+        return Some(false);
+    }
+    (b.len() >= 6).then_some(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +210,14 @@ mod tests {
             http_signature(b"GET / HTTP/1.1\r\n", b"220 ftp ready\r\n"),
             Some(false)
         );
+    }
+
+    #[test]
+    fn ssh_signature_needs_both_banners() {
+        assert_eq!(ssh_signature(b"SSH-2.0-OpenSSH_6.2\r\n", b""), None);
+        assert_eq!(ssh_signature(b"ssh-1.5-x", b"SSH-1.99-y"), Some(true));
+        assert_eq!(ssh_signature(b"SSH-2.0-x", b"SSH-2"), None);
+        assert_eq!(ssh_signature(b"SSH-3.0-x", b"SSH-2.0-y"), Some(false));
+        assert_eq!(ssh_signature(b"GET / HTTP/1.1", b"SSH-2.0-y"), Some(false));
     }
 }

@@ -23,6 +23,7 @@ mod ntp;
 mod pop3;
 mod postgresql;
 mod record;
+pub mod ssh;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};
 pub use dpd::Kind;

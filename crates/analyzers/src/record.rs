@@ -3,6 +3,7 @@
 use crate::dns::DnsRecord;
 use crate::files::FilesRecord;
 use crate::http::HttpRecord;
+use crate::ssh::SshRecord;
 use records::{Port, Time};
 use std::net::IpAddr;
 
@@ -42,6 +43,7 @@ pub enum AppRecord {
     Dns(Box<DnsRecord>),
     Http(Box<HttpRecord>),
     Files(Box<FilesRecord>),
+    Ssh(Box<SshRecord>),
     Analyzer(Box<AnalyzerRecord>),
     Weird(AppWeird),
 }

@@ -4,7 +4,7 @@
 
 use crate::args::Cli;
 use analyzers::{AnalyzerConfig, AnalyzerPlan, Kind};
-use config::{ZValue, ZeekScript};
+use config::{NetSet, ZValue, ZeekScript};
 use pipeline::zeek_scripts;
 
 /// Scripts that switch on optional analyzer behaviour (and log columns).
@@ -12,6 +12,8 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("protocols/dns/auth-addl", "dns-auth-addl"),
     ("frameworks/files/hash-all-files", "file-hashes"),
     ("frameworks/files/extract-all-files", "file-extract"),
+    ("hassh", "hassh"),
+    ("packages/hassh", "hassh"),
 ];
 
 /// Redefs of analyzer options this module honours.
@@ -22,6 +24,14 @@ pub const REDEF_NAMES: &[&str] = &[
     "HTTP::default_capture_password",
     "FileExtract::default_limit",
     "FileExtract::prefix",
+    "SSH::max_packet_length",
+    "SSH::max_string_length",
+    "SSH::max_kexinit_kex_algorithms",
+    "SSH::max_kexinit_hostkey_algorithms",
+    "SSH::max_kexinit_encryption_algorithms",
+    "SSH::max_kexinit_mac_algorithms",
+    "SSH::max_kexinit_compression_algorithms",
+    "SSH::max_kexinit_languages",
 ];
 
 /// The analyzer plan of a run. `packages` are the loaded script packages
@@ -59,6 +69,7 @@ pub fn plan(
     }
     let mut config = AnalyzerConfig::default();
     config.files.hash = options.iter().any(|o| o == "file-hashes");
+    config.ssh.hassh = options.iter().any(|o| o == "hassh");
     let mut extract_prefix = "extract_files".to_string();
     if let Some(script) = script {
         apply_redefs(script, &mut config, &mut extract_prefix);
@@ -79,6 +90,29 @@ pub fn plan(
     }))
 }
 
+/// Where a run's local networks matter to analyzers (ssh.log's
+/// `direction`).
+pub fn set_local_nets(plan: &mut AnalyzerPlan, nets: Option<&NetSet>) {
+    plan.config.ssh.local_nets = nets.map(|n| n.cidrs().iter().map(|c| (c.addr, c.len)).collect());
+}
+
+/// `SSH::max_*` length and list limits.
+fn ssh_redef(name: &str, n: u64, config: &mut AnalyzerConfig) {
+    let ssh = &mut config.ssh;
+    let count = n as usize;
+    match name {
+        "SSH::max_packet_length" => ssh.max_packet_length = n.min(u32::MAX as u64) as u32,
+        "SSH::max_string_length" => ssh.max_string_length = n.min(u32::MAX as u64) as u32,
+        "SSH::max_kexinit_kex_algorithms" => ssh.kexinit.kex = count,
+        "SSH::max_kexinit_hostkey_algorithms" => ssh.kexinit.hostkey = count,
+        "SSH::max_kexinit_encryption_algorithms" => ssh.kexinit.encryption = count,
+        "SSH::max_kexinit_mac_algorithms" => ssh.kexinit.mac = count,
+        "SSH::max_kexinit_compression_algorithms" => ssh.kexinit.compression = count,
+        "SSH::max_kexinit_languages" => ssh.kexinit.languages = count,
+        _ => {}
+    }
+}
+
 fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix: &mut String) {
     for r in &script.redefs {
         match (r.name.as_str(), &r.value) {
@@ -93,6 +127,7 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
                 config.http.capture_password = *b
             }
             ("FileExtract::default_limit", ZValue::Count(n)) => config.files.extract_limit = *n,
+            (name, ZValue::Count(n)) if name.starts_with("SSH::") => ssh_redef(name, *n, config),
             ("FileExtract::prefix", ZValue::String(s)) => {
                 *extract_prefix = String::from_utf8_lossy(s).trim_end_matches('/').to_string()
             }

@@ -77,7 +77,10 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
     let local_nets = local_nets(cli, &settings)?;
     let load_refs: Vec<&str> = loads.iter().map(|l| normalise(l)).collect();
     let packages = zeek_scripts::loaded_packages(cli.bare, &load_refs);
-    let analyzers = crate::analyzers::plan(cli, &packages, script.as_ref(), &mut options)?;
+    let mut analyzers = crate::analyzers::plan(cli, &packages, script.as_ref(), &mut options)?;
+    if let Some(plan) = analyzers.as_mut() {
+        crate::analyzers::set_local_nets(plan, local_nets.as_ref());
+    }
     let mut likely: std::collections::HashSet<(u16, u8)> =
         zeek_scripts::likely_server_ports(cli.bare, &load_refs)
             .into_iter()

@@ -1,0 +1,247 @@
+//! End-to-end: application analyzers on synthesized traffic — dns.log,
+//! http.log, files.log, conn.log's service, and the switches users have.
+
+mod common;
+
+use common::{ip, run_on, tmpdir, Run, T0};
+use testkit::packet::Packet;
+use testkit::{Capture, PcapFormat, TcpConversation, MS, SEC};
+
+fn pcap(cap: Capture) -> Vec<u8> {
+    cap.sorted().to_bytes(PcapFormat::Pcap {
+        nanos: false,
+        big_endian: false,
+    })
+}
+
+/// A DNS message with one question and, for a response, one A answer.
+fn dns_message(id: u16, name: &str, answer: Option<([u8; 4], u32)>) -> Vec<u8> {
+    let mut m = Vec::new();
+    m.extend_from_slice(&id.to_be_bytes());
+    let flags: u16 = if answer.is_some() { 0x8180 } else { 0x0100 };
+    m.extend_from_slice(&flags.to_be_bytes());
+    m.extend_from_slice(&1u16.to_be_bytes());
+    m.extend_from_slice(&(answer.is_some() as u16).to_be_bytes());
+    m.extend_from_slice(&[0, 0, 0, 0]);
+    for label in name.split('.') {
+        m.push(label.len() as u8);
+        m.extend_from_slice(label.as_bytes());
+    }
+    m.push(0);
+    m.extend_from_slice(&[0, 1, 0, 1]);
+    if let Some((addr, ttl)) = answer {
+        m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
+        m.extend_from_slice(&ttl.to_be_bytes());
+        m.extend_from_slice(&4u16.to_be_bytes());
+        m.extend_from_slice(&addr);
+    }
+    m
+}
+
+fn column<'a>(r: &'a Run, log: &str, row: &'a [String], name: &str) -> &'a str {
+    let fields = r
+        .log(log)
+        .lines()
+        .find(|l| l.starts_with("#fields"))
+        .map(|l| {
+            l.split('\t')
+                .skip(1)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let i = fields
+        .iter()
+        .position(|f| f == name)
+        .unwrap_or_else(|| panic!("{log} has no column {name}"));
+    &row[i]
+}
+
+fn dns_over_udp() -> Capture {
+    let mut cap = Capture::new();
+    cap.push(
+        T0,
+        Packet::udp(ip("10.0.0.1"), 33333, ip("10.0.0.53"), 53)
+            .payload(&dns_message(0x1234, "www.example.com", None))
+            .build(),
+    );
+    cap.push(
+        T0 + 20 * MS,
+        Packet::udp(ip("10.0.0.53"), 53, ip("10.0.0.1"), 33333)
+            .payload(&dns_message(
+                0x1234,
+                "www.example.com",
+                Some(([93, 184, 216, 34], 300)),
+            ))
+            .build(),
+    );
+    cap
+}
+
+#[test]
+fn dns_query_and_answer_make_one_dns_log_row() {
+    let r = run_on(&pcap(dns_over_udp()), "dns-udp", &["--seed", "1"]);
+    assert!(r.out.status.success(), "{}", r.stderr());
+    let rows = r.rows("dns.log");
+    assert_eq!(rows.len(), 1, "{}", r.log("dns.log"));
+    let row = &rows[0];
+    assert_eq!(column(&r, "dns.log", row, "query"), "www.example.com");
+    assert_eq!(column(&r, "dns.log", row, "trans_id"), "4660");
+    assert_eq!(column(&r, "dns.log", row, "qtype_name"), "A");
+    assert_eq!(column(&r, "dns.log", row, "rcode_name"), "NOERROR");
+    assert_eq!(column(&r, "dns.log", row, "answers"), "93.184.216.34");
+    assert_eq!(column(&r, "dns.log", row, "TTLs"), "300.000000");
+    assert_eq!(column(&r, "dns.log", row, "rtt"), "0.020000");
+    let conns = r.rows("conn.log");
+    assert_eq!(column(&r, "conn.log", &conns[0], "service"), "dns");
+}
+
+fn http_exchange(port: u16) -> Capture {
+    let body = b"<html><body>hello</body></html>";
+    let response = [
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes(),
+        body.to_vec(),
+    ]
+    .concat();
+    let mut cap = Capture::new();
+    cap.extend(
+        TcpConversation::new(ip("10.0.0.1"), 40001, ip("10.0.0.80"), port, T0)
+            .handshake()
+            .client_sends(
+                b"GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: test/1.0\r\n\r\n",
+            )
+            .server_sends(&response)
+            .close()
+            .frames(),
+    );
+    cap
+}
+
+fn assert_one_http_row(r: &Run) {
+    let rows = r.rows("http.log");
+    assert_eq!(rows.len(), 1, "{}", r.log("http.log"));
+    let row = &rows[0];
+    assert_eq!(column(r, "http.log", row, "method"), "GET");
+    assert_eq!(column(r, "http.log", row, "host"), "example.com");
+    assert_eq!(column(r, "http.log", row, "uri"), "/index.html");
+    assert_eq!(column(r, "http.log", row, "user_agent"), "test/1.0");
+    assert_eq!(column(r, "http.log", row, "status_code"), "200");
+    assert_eq!(column(r, "http.log", row, "response_body_len"), "31");
+    assert_eq!(column(r, "http.log", row, "resp_mime_types"), "text/html");
+    let conns = r.rows("conn.log");
+    assert_eq!(column(r, "conn.log", &conns[0], "service"), "http");
+}
+
+#[test]
+fn http_on_its_port_is_analyzed() {
+    let r = run_on(&pcap(http_exchange(80)), "http-80", &["--seed", "1"]);
+    assert!(r.out.status.success(), "{}", r.stderr());
+    assert_one_http_row(&r);
+    let files = r.rows("files.log");
+    assert_eq!(files.len(), 1, "{}", r.log("files.log"));
+    assert_eq!(column(&r, "files.log", &files[0], "mime_type"), "text/html");
+    assert_eq!(column(&r, "files.log", &files[0], "seen_bytes"), "31");
+    assert_eq!(column(&r, "files.log", &files[0], "source"), "HTTP");
+}
+
+#[test]
+fn http_on_an_unusual_port_is_found_by_its_payload() {
+    let r = run_on(&pcap(http_exchange(8081)), "http-8081", &["--seed", "1"]);
+    assert!(r.out.status.success(), "{}", r.stderr());
+    assert_one_http_row(&r);
+}
+
+#[test]
+fn a_disabled_analyzer_stays_off() {
+    let r = run_on(
+        &pcap(http_exchange(80)),
+        "http-off",
+        &["--disable-analyzer", "http"],
+    );
+    assert!(r.out.status.success(), "{}", r.stderr());
+    assert!(r.rows("http.log").is_empty());
+    let conns = r.rows("conn.log");
+    assert_eq!(column(&r, "conn.log", &conns[0], "service"), "-");
+}
+
+#[test]
+fn an_unknown_analyzer_name_is_one_clear_error() {
+    let r = run_on(
+        &pcap(http_exchange(80)),
+        "http-bad",
+        &["--disable-analyzer", "htp"],
+    );
+    assert!(!r.out.status.success());
+    let err = r.stderr();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("htp") && err.contains("HTTP"), "{err}");
+}
+
+#[test]
+fn bare_mode_loads_no_analyzer_unless_asked() {
+    let r = run_on(&pcap(dns_over_udp()), "dns-bare", &["-b"]);
+    assert!(r.rows("dns.log").is_empty());
+    let r = run_on(
+        &pcap(dns_over_udp()),
+        "dns-bare-load",
+        &["-b", "--load", "base/protocols/dns"],
+    );
+    assert_eq!(r.rows("dns.log").len(), 1, "{}", r.stderr());
+}
+
+#[test]
+fn extracted_files_land_in_the_directory_asked_for() {
+    let dir = tmpdir("extract-target");
+    let r = run_on(
+        &pcap(http_exchange(80)),
+        "http-extract",
+        &["--extract-files", dir.to_str().unwrap(), "--seed", "1"],
+    );
+    assert!(r.out.status.success(), "{}", r.stderr());
+    let files = r.rows("files.log");
+    assert_eq!(files.len(), 1, "{}", r.log("files.log"));
+    let name = column(&r, "files.log", &files[0], "extracted");
+    assert!(!name.contains('/') && name != "-", "{name}");
+    let content = std::fs::read(dir.join(name)).unwrap();
+    assert_eq!(content, b"<html><body>hello</body></html>");
+}
+
+#[test]
+fn dns_over_tcp_carries_several_messages() {
+    let mut framed = Vec::new();
+    for (id, name) in [(1u16, "a.example"), (2, "b.example")] {
+        let q = dns_message(id, name, None);
+        framed.extend_from_slice(&(q.len() as u16).to_be_bytes());
+        framed.extend_from_slice(&q);
+    }
+    let mut replies = Vec::new();
+    for (id, name) in [(1u16, "a.example"), (2, "b.example")] {
+        let a = dns_message(id, name, Some(([192, 0, 2, id as u8], 60)));
+        replies.extend_from_slice(&(a.len() as u16).to_be_bytes());
+        replies.extend_from_slice(&a);
+    }
+    let mut cap = Capture::new();
+    cap.extend(
+        TcpConversation::new(ip("10.0.0.1"), 40002, ip("10.0.0.53"), 53, T0 + SEC)
+            .handshake()
+            .client_sends(&framed)
+            .server_sends(&replies)
+            .close()
+            .frames(),
+    );
+    let r = run_on(&pcap(cap), "dns-tcp", &["--seed", "1"]);
+    let rows = r.rows("dns.log");
+    let mut queries: Vec<&str> = rows
+        .iter()
+        .map(|row| column(&r, "dns.log", row, "query"))
+        .collect();
+    queries.sort();
+    assert_eq!(queries, ["a.example", "b.example"], "{}", r.log("dns.log"));
+    assert!(rows
+        .iter()
+        .all(|row| column(&r, "dns.log", row, "proto") == "tcp"));
+}
