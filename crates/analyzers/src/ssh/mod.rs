@@ -262,6 +262,7 @@ impl SshAnalyzer {
         };
         if len < raw_len {
             // Zeek reads on with the capped length.
+            cx.analysis_partial();
             cx.weird(
                 "SSH",
                 "SSH_max_packet_length_exceeded",
@@ -345,6 +346,7 @@ impl SshAnalyzer {
         report_capped_strings(cx, &r);
         let caps = parsed?;
         for c in cut {
+            cx.analysis_partial();
             cx.weird("SSH", c.weird, Some(c.addl));
         }
         self.pick_kex_method(cx, is_orig, &caps.kex);
@@ -529,6 +531,7 @@ impl Session {
 
 fn report_capped_strings(cx: &mut Context<'_>, r: &Reader<'_>) {
     for c in &r.capped {
+        cx.analysis_partial();
         cx.weird(
             "SSH",
             "SSH_max_string_length_exceeded",
