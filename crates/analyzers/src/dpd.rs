@@ -9,10 +9,11 @@ use crate::Analyzer;
 pub enum Kind {
     Dns,
     Http,
+    Ssl,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::Dns, Kind::Http];
+    pub const ALL: &'static [Kind] = &[Kind::Dns, Kind::Http, Kind::Ssl];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
     /// `--disable-analyzer http`).
@@ -20,6 +21,7 @@ impl Kind {
         match self {
             Kind::Dns => "DNS",
             Kind::Http => "HTTP",
+            Kind::Ssl => "SSL",
         }
     }
 
@@ -38,6 +40,7 @@ impl Kind {
         match self {
             Kind::Dns => "base/protocols/dns",
             Kind::Http => "base/protocols/http",
+            Kind::Ssl => "base/protocols/ssl",
         }
     }
 
@@ -46,6 +49,7 @@ impl Kind {
         match self {
             Kind::Dns => "dns",
             Kind::Http => "http",
+            Kind::Ssl => "ssl",
         }
     }
 
@@ -54,6 +58,7 @@ impl Kind {
         match (self, proto) {
             (Kind::Dns, 6 | 17) => Some(Box::new(crate::dns::DnsAnalyzer::new(proto))),
             (Kind::Http, 6) => Some(Box::new(crate::http::HttpAnalyzer::new())),
+            (Kind::Ssl, 6) => Some(Box::new(crate::ssl::SslAnalyzer::new())),
             _ => None,
         }
     }
@@ -64,6 +69,7 @@ impl Kind {
     pub fn signature(self, proto: u8, orig: &[u8], resp: &[u8]) -> Option<bool> {
         match (self, proto) {
             (Kind::Http, 6) => http_signature(orig, resp),
+            (Kind::Ssl, 6) => crate::ssl::signature(orig, resp),
             _ => Some(false),
         }
     }

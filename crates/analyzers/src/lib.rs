@@ -16,6 +16,7 @@ pub mod files;
 mod host;
 pub mod http;
 mod record;
+pub mod ssl;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, FuidGen};
 pub use dpd::Kind;
