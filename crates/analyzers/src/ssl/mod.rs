@@ -497,7 +497,8 @@ impl SslAnalyzer {
 
     fn history_limit(&mut self, cx: &mut Context<'_>, reached: bool) {
         if reached {
-            cx.weird("SSL", "SSL_max_ssl_history_length_reached", None);
+            let len = session::MAX_HISTORY.to_string();
+            cx.weird("SSL", "SSL_max_ssl_history_length_reached", Some(len));
         }
     }
 

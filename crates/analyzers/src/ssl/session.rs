@@ -9,7 +9,7 @@ use crate::context::ConnInfo;
 use records::{Port, Time, ZString};
 
 /// `SSL::max_ssl_history_length`.
-const MAX_HISTORY: usize = 100;
+pub(super) const MAX_HISTORY: usize = 100;
 const TLS_V13: u16 = 0x0304;
 const SSL_V2: u16 = 0x0002;
 /// ServerHello.random of a HelloRetryRequest (RFC 8446, 4.1.3).

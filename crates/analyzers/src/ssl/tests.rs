@@ -543,3 +543,14 @@ fn oversized_handshake_message_is_refused() {
     assert!(run.violation.as_deref().unwrap_or("").contains("too large"));
     assert!(run.analyzer.sides.iter().all(|s| s.handshake.is_empty()));
 }
+
+#[test]
+fn history_is_capped() {
+    let mut run = Run::new();
+    for _ in 0..60 {
+        run.send(false, &record(21, 0x0303, &[1, 0, 1, 0]));
+    }
+    run.finish();
+    assert_eq!(run.row().ssl_history.len(), session::MAX_HISTORY);
+    assert_eq!(run.weirds(), vec!["SSL_max_ssl_history_length_reached"]);
+}
