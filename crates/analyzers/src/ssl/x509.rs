@@ -88,7 +88,9 @@ pub fn parse(der: &[u8]) -> Option<CertInfo> {
     })
 }
 
-/// subjectAltName DNS names, or the subject CNs when there are none.
+/// The names hostnames are checked against (RFC 2818): the
+/// subjectAltName DNS names if the certificate has that extension, else
+/// the subject's last common name.
 fn host_names(tbs: &[u8]) -> Option<Vec<String>> {
     let mut fields = Der::new(tbs);
     let mut field = fields.next()?;
@@ -101,22 +103,15 @@ fn host_names(tbs: &[u8]) -> Option<Vec<String>> {
     fields.expect(SEQUENCE)?; // validity
     let subject = fields.expect(SEQUENCE)?;
     fields.expect(SEQUENCE)?; // subjectPublicKeyInfo
-    let mut san = Vec::new();
-    while let Some(f) = fields.next() {
-        if f.tag == EXPLICIT_EXTENSIONS {
-            san = subject_alt_dns_names(f.body);
-        }
-    }
-    if san.is_empty() {
-        return Some(common_names(subject.body));
-    }
-    Some(san)
+    let san = std::iter::from_fn(|| fields.next())
+        .filter(|f| f.tag == EXPLICIT_EXTENSIONS)
+        .find_map(|f| subject_alt_dns_names(f.body));
+    Some(san.unwrap_or_else(|| common_names(subject.body).pop().into_iter().collect()))
 }
 
-fn subject_alt_dns_names(extensions: &[u8]) -> Vec<String> {
-    let Some(list) = Der::new(extensions).expect(SEQUENCE) else {
-        return Vec::new();
-    };
+/// The DNS names of the subjectAltName extension; `None` without one.
+fn subject_alt_dns_names(extensions: &[u8]) -> Option<Vec<String>> {
+    let list = Der::new(extensions).expect(SEQUENCE)?;
     let mut exts = Der::new(list.body);
     while let Some(ext) = exts.next() {
         let mut parts = Der::new(ext.body);
@@ -124,16 +119,16 @@ fn subject_alt_dns_names(extensions: &[u8]) -> Vec<String> {
             continue;
         }
         let value = std::iter::from_fn(|| parts.next()).find(|t| t.tag == OCTET_STRING);
-        let Some(names) = value.and_then(|v| Der::new(v.body).expect(SEQUENCE)) else {
-            return Vec::new();
-        };
-        let mut names = Der::new(names.body);
-        return std::iter::from_fn(|| names.next())
-            .filter(|n| n.tag == DNS_NAME)
-            .map(|n| String::from_utf8_lossy(n.body).into_owned())
-            .collect();
+        let names = value.and_then(|v| Der::new(v.body).expect(SEQUENCE));
+        let mut names = Der::new(names.map_or(&[][..], |n| n.body));
+        return Some(
+            std::iter::from_fn(|| names.next())
+                .filter(|n| n.tag == DNS_NAME)
+                .map(|n| String::from_utf8_lossy(n.body).into_owned())
+                .collect(),
+        );
     }
-    Vec::new()
+    None
 }
 
 fn common_names(name: &[u8]) -> Vec<String> {
@@ -153,23 +148,34 @@ fn common_names(name: &[u8]) -> Vec<String> {
     out
 }
 
-/// Whether `host` is one of `names`, allowing a leading "*." wildcard
-/// for exactly one label.
+/// Whether `host` matches one of `names` (Zeek's `x509_check_hostname`
+/// rules, case-insensitive).
 pub fn matches_host(names: &[String], host: &str) -> bool {
     names.iter().any(|n| name_matches(n, host))
 }
 
+/// A wildcard may only end the leftmost label ("*.a.b", "ww*.a.b"), stands
+/// for part of exactly one label, and needs two labels after it.
 fn name_matches(pattern: &str, host: &str) -> bool {
-    if pattern.eq_ignore_ascii_case(host) {
-        return true;
+    let pattern = pattern.to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    if !pattern.contains('*') {
+        return pattern == host;
     }
-    let Some(suffix) = pattern.strip_prefix("*.") else {
+    let (Some((first, rest)), Some((label, host_rest))) =
+        (pattern.split_once('.'), host.split_once('.'))
+    else {
         return false;
     };
-    match host.split_once('.') {
-        Some((label, rest)) => !label.is_empty() && rest.eq_ignore_ascii_case(suffix),
-        None => false,
-    }
+    let Some(prefix) = first.strip_suffix('*') else {
+        return false;
+    };
+    !prefix.contains('*')
+        && !rest.contains('*')
+        && rest.contains('.')
+        && rest == host_rest
+        && !label.is_empty()
+        && label.starts_with(prefix)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -244,6 +250,19 @@ pub(crate) mod tests {
         let c = parse(&certificate("Host.Example", &[])).unwrap();
         assert_eq!(c.host_names, vec!["Host.Example"]);
         assert!(matches_host(&c.host_names, "host.example"));
+    }
+
+    #[test]
+    fn wildcard_rules() {
+        let m = |p: &str, h: &str| name_matches(p, h);
+        assert!(m("*.zeek.org", "www.zeek.org"));
+        assert!(m("ww*.zeek.org", "www.zeek.org"));
+        assert!(!m("wa*.zeek.org", "www.zeek.org"));
+        assert!(!m("*.org", "zeek.org"));
+        assert!(!m("*", "www.zeek.org"));
+        assert!(!m("*.*.org", "www.zeek.org"));
+        assert!(!m("w*w.zeek.org", "www.zeek.org"));
+        assert!(!m("*.zeek.org", "zeek.org"));
     }
 
     #[test]
