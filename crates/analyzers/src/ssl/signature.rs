@@ -1,6 +1,7 @@
-//! Zeek's `dpd_ssl_client` / `dpd_ssl_server` signatures (dpd.sig): a
-//! TLS or SSLv2 ClientHello from the originator and a ServerHello
-//! (possibly after an alert record) from the responder.
+//! Zeek's SSL DPD signature (dpd.sig): a TLS or SSLv2 ClientHello from the
+//! originator. Current Zeek enables the analyzer on the client hello alone
+//! (a TLS client talking to a non-TLS server still gets `ssl` in conn.log's
+//! service), so the responder's bytes are not consulted.
 
 /// One byte position of a pattern.
 #[derive(Clone, Copy)]
@@ -26,26 +27,8 @@ const TLS_CLIENT_HELLO: &[B] = &[
     B::Is(3),
     MINOR,
 ];
-/// `...?\x01[\x00\x03][\x00-\x03]` at offsets 2 and 3.
+/// `...?\x01[\x00\x03][\x00-\x03]`, at offsets 2 and 3.
 const V2_CLIENT_HELLO: &[B] = &[B::Is(1), B::OneOf(&[0, 3]), MINOR];
-/// `\x16\x03[\x00-\x03]..\x02...\x03[\x00-\x03]`
-const TLS_SERVER_HELLO: &[B] = &[
-    B::Is(0x16),
-    B::Is(3),
-    MINOR,
-    B::Any,
-    B::Any,
-    B::Is(2),
-    B::Any,
-    B::Any,
-    B::Any,
-    B::Is(3),
-    MINOR,
-];
-/// `\x15\x03[\x00-\x03]....` before a server hello.
-const ALERT_PREFIX: &[B] = &[B::Is(0x15), B::Is(3), MINOR, B::Any, B::Any, B::Any, B::Any];
-/// `...?\x04..\x00\x02` at offsets 2 and 3.
-const V2_SERVER_HELLO: &[B] = &[B::Is(4), B::Any, B::Any, B::Is(0), B::Is(2)];
 
 /// Whether `pattern` matches `data` at `offset` (data ending early does
 /// not match).
@@ -60,25 +43,15 @@ fn at(data: &[u8], offset: usize, pattern: &[B]) -> bool {
     })
 }
 
-fn client(orig: &[u8]) -> bool {
-    at(orig, 0, TLS_CLIENT_HELLO) || at(orig, 2, V2_CLIENT_HELLO) || at(orig, 3, V2_CLIENT_HELLO)
-}
-
-fn server(resp: &[u8]) -> bool {
-    at(resp, 0, TLS_SERVER_HELLO)
-        || (at(resp, 0, ALERT_PREFIX) && at(resp, ALERT_PREFIX.len(), TLS_SERVER_HELLO))
-        || at(resp, 2, V2_SERVER_HELLO)
-        || at(resp, 3, V2_SERVER_HELLO)
-}
-
-/// Whether the first bytes of each direction are SSL/TLS; `None` until
-/// both sides have sent something. Hellos come whole in the first
-/// segment in practice, so the start of each side is decided as it is.
-pub(crate) fn signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
-    if orig.is_empty() || resp.is_empty() {
-        return None;
-    }
-    Some(client(orig) && server(resp))
+/// Whether the originator's first bytes are an SSL/TLS client hello;
+/// `None` until it has sent something. Hellos come whole in the first
+/// segment in practice, so the start is decided as it is.
+pub(crate) fn signature(orig: &[u8], _resp: &[u8]) -> Option<bool> {
+    (!orig.is_empty()).then(|| {
+        at(orig, 0, TLS_CLIENT_HELLO)
+            || at(orig, 2, V2_CLIENT_HELLO)
+            || at(orig, 3, V2_CLIENT_HELLO)
+    })
 }
 
 #[cfg(test)]
@@ -86,24 +59,23 @@ mod tests {
     use super::*;
 
     const CH: &[u8] = &[0x16, 3, 1, 0, 0x40, 1, 0, 0, 0x3C, 3, 3, 0xAA];
-    const SH: &[u8] = &[0x16, 3, 3, 0, 0x40, 2, 0, 0, 0x3C, 3, 3, 0xBB];
 
     #[test]
-    fn tls_hellos_match() {
-        assert_eq!(signature(CH, SH), Some(true));
-        assert_eq!(signature(CH, b""), None);
-        assert_eq!(signature(&CH[..4], SH), Some(false));
-        let mut alert_then_hello = vec![0x15, 3, 3, 0, 2, 2, 40];
-        alert_then_hello.extend_from_slice(SH);
-        assert_eq!(signature(CH, &alert_then_hello), Some(true));
+    fn tls_client_hello_matches() {
+        assert_eq!(signature(CH, b""), Some(true));
+        assert_eq!(signature(CH, b"\x00\x01modbus"), Some(true));
+        assert_eq!(signature(b"", b""), None);
+        assert_eq!(signature(&CH[..4], b""), Some(false));
+        let server_hello = [0x16, 3, 3, 0, 0x40, 2, 0, 0, 0x3C, 3, 3, 0xBB];
+        assert_eq!(signature(&server_hello, b""), Some(false));
     }
 
     #[test]
     fn sslv2_and_mismatches() {
         let v2_ch = [0x80, 0x2E, 1, 3, 1, 0, 0x15];
-        let v2_sh = [0x83, 0x10, 4, 0, 1, 0, 2, 3];
-        assert_eq!(signature(&v2_ch, &v2_sh), Some(true));
-        assert_eq!(signature(b"GET / HTTP/1.1\r\n", SH), Some(false));
-        assert_eq!(signature(CH, b"HTTP/1.1 200 OK\r\n"), Some(false));
+        assert_eq!(signature(&v2_ch, b""), Some(true));
+        let v2_ch_three_byte_header = [0x00, 0x80, 0x2E, 1, 0, 2, 0];
+        assert_eq!(signature(&v2_ch_three_byte_header, b""), Some(true));
+        assert_eq!(signature(b"GET / HTTP/1.1\r\n", b""), Some(false));
     }
 }
