@@ -130,20 +130,22 @@ pub fn server_key_exchange_curve(body: &[u8]) -> Option<u16> {
     r.u16()
 }
 
-/// server_name extension: host names of type 0.
-pub fn server_names(data: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
+/// server_name extension: the host names, and the type of a name that is
+/// not a host name (it swallows the rest of the list, as in Zeek).
+pub fn server_names(data: &[u8]) -> (Vec<&[u8]>, Option<u8>) {
+    let mut hosts = Vec::new();
     let Some(list) = Reader::new(data).vec16() else {
-        return out;
+        return (hosts, None);
     };
     let mut r = Reader::new(list);
     while let Some(kind) = r.u8() {
-        let Some(name) = r.vec16() else { break };
-        if kind == 0 {
-            out.push(name);
+        if kind != 0 {
+            return (hosts, Some(kind));
         }
+        let Some(name) = r.vec16() else { break };
+        hosts.push(name);
     }
-    out
+    (hosts, None)
 }
 
 /// application_layer_protocol_negotiation extension: protocol names.
@@ -231,7 +233,9 @@ mod tests {
     #[test]
     fn extension_bodies() {
         let sni = [0, 8, 0, 0, 5, b'a', b'.', b'b', b'c', b'd'];
-        assert_eq!(server_names(&sni), vec![&b"a.bcd"[..]]);
+        assert_eq!(server_names(&sni), (vec![&b"a.bcd"[..]], None));
+        let odd = [0, 5, 0, 0, 0, 7, 1];
+        assert_eq!(server_names(&odd), (vec![&b""[..]], Some(7)));
         let alpn = [0, 6, 2, b'h', b'2', 2, b'h', b'3'];
         assert_eq!(alpn_protocols(&alpn), vec![&b"h2"[..], &b"h3"[..]]);
         assert_eq!(

@@ -402,7 +402,14 @@ impl SslAnalyzer {
     }
 
     fn server_names(&mut self, cx: &mut Context<'_>, data: &[u8]) {
-        let names = hs::server_names(data);
+        let (names, other_type) = hs::server_names(data);
+        if let Some(t) = other_type {
+            cx.weird(
+                "SSL",
+                "ssl_ext_unknown_server_name_type",
+                Some(t.to_string()),
+            );
+        }
         if self.session(cx).server_names(&names) {
             let list: Vec<_> = names.iter().map(|n| String::from_utf8_lossy(n)).collect();
             cx.weird(

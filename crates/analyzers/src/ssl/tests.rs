@@ -554,3 +554,27 @@ fn history_is_capped() {
     assert_eq!(run.row().ssl_history.len(), session::MAX_HISTORY);
     assert_eq!(run.weirds(), vec!["SSL_max_ssl_history_length_reached"]);
 }
+
+#[test]
+fn server_name_weirds() {
+    let entry = |name: &[u8]| [&[0u8][..], &vec16(name)].concat();
+    let two_names = ext(
+        0,
+        &vec16(&[entry(b"a.example"), entry(b"b.example")].concat()),
+    );
+    let mut run = Run::new();
+    run.send(true, &hs_record(1, &client_hello(&[], &[two_names])[4..]))
+        .finish();
+    assert_eq!(
+        run.row().server_name.as_ref().map(|s| &s.0[..]),
+        Some(&b"a.example"[..])
+    );
+    assert_eq!(run.weirds(), vec!["SSL_many_server_names"]);
+
+    let odd_type = ext(0, &vec16(&[9, 0, 1, b'x']));
+    let mut run = Run::new();
+    run.send(true, &hs_record(1, &client_hello(&[], &[odd_type])[4..]))
+        .finish();
+    assert_eq!(run.row().server_name, None);
+    assert_eq!(run.weirds(), vec!["ssl_ext_unknown_server_name_type"]);
+}
