@@ -207,7 +207,7 @@ impl SslAnalyzer {
             return self.ciphertext(cx);
         }
         self.session(cx);
-        let is_client = is_orig ^ self.flipped;
+        let is_client = self.is_client(is_orig);
         match header.content {
             CHANGE_CIPHER_SPEC => self.change_cipher_spec(cx, is_orig),
             ALERT => self.alerts(cx, is_client, body),
@@ -249,7 +249,7 @@ impl SslAnalyzer {
         if !self.is_tls13() {
             self.side(is_orig).encrypted = true;
         }
-        let is_client = is_orig ^ self.flipped;
+        let is_client = self.is_client(is_orig);
         let full = self.session(cx).change_cipher_spec(is_client);
         self.history_limit(cx, full);
     }
@@ -331,7 +331,7 @@ impl SslAnalyzer {
             _ => {}
         }
         if !self.stopped {
-            let is_client = is_orig ^ self.flipped;
+            let is_client = self.is_client(is_orig);
             let full = self.session(cx).handshake_message(is_client, msg_type);
             self.history_limit(cx, full);
         }
@@ -377,7 +377,7 @@ impl SslAnalyzer {
         msg_type: u8,
         exts: &[hs::Extension<'_>],
     ) {
-        let is_client = is_orig ^ self.flipped;
+        let is_client = self.is_client(is_orig);
         for ext in exts {
             match ext.kind {
                 hs::EXT_SERVER_NAME if is_client => self.server_names(cx, ext.data),
@@ -424,7 +424,7 @@ impl SslAnalyzer {
         let Some(certs) = hs::certificates(body) else {
             return self.fail(cx, out_of_bound("Certificate"));
         };
-        let is_client = is_orig ^ self.flipped;
+        let is_client = self.is_client(is_orig);
         self.session(cx).certificates(is_client, &certs);
     }
 
@@ -507,6 +507,11 @@ impl SslAnalyzer {
             let len = session::MAX_HISTORY.to_string();
             cx.weird("SSL", "SSL_max_ssl_history_length_reached", Some(len));
         }
+    }
+
+    /// Whether `is_orig` data comes from the TLS client.
+    fn is_client(&self, is_orig: bool) -> bool {
+        is_orig != self.flipped
     }
 
     fn is_tls13(&self) -> bool {

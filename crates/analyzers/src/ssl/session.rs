@@ -11,6 +11,9 @@ use records::{Port, Time, ZString};
 /// `SSL::max_ssl_history_length`.
 pub(super) const MAX_HISTORY: usize = 100;
 const TLS_V13: u16 = 0x0304;
+/// Certificates kept per side: real chains are a handful; hostile input
+/// repeating Certificate messages must not grow memory without bound.
+const MAX_CHAIN: usize = 64;
 const SSL_V2: u16 = 0x0002;
 /// ServerHello.random of a HelloRetryRequest (RFC 8446, 4.1.3).
 pub(super) const HELLO_RETRY_RANDOM: [u8; 32] = [
@@ -201,7 +204,8 @@ impl Session {
         } else {
             &mut chains.server
         };
-        chain.extend(ders.iter().map(|d| x509::parse(d)));
+        let room = MAX_CHAIN.saturating_sub(chain.len());
+        chain.extend(ders.iter().take(room).map(|d| x509::parse(d)));
     }
 
     /// Whether a version has been chosen (Zeek's `c$ssl?$version`).

@@ -578,3 +578,21 @@ fn server_name_weirds() {
     assert_eq!(run.row().server_name, None);
     assert_eq!(run.weirds(), vec!["ssl_ext_unknown_server_name_type"]);
 }
+
+#[test]
+fn certificate_chains_are_bounded() {
+    let cert = cert_for_example();
+    let mut run = Run::new();
+    for _ in 0..30 {
+        run.send(
+            false,
+            &record(
+                22,
+                0x0303,
+                &certificate_msg(&[cert.clone(), cert.clone(), cert.clone()]),
+            ),
+        );
+    }
+    run.finish();
+    assert_eq!(run.row().cert_chain_fps.as_ref().map(Vec::len), Some(64));
+}
