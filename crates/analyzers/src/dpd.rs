@@ -16,6 +16,7 @@ pub enum Kind {
     Ntp,
     Pop3,
     Ssh,
+    Ssl,
 }
 
 impl Kind {
@@ -29,6 +30,7 @@ impl Kind {
         Kind::Ntp,
         Kind::Pop3,
         Kind::Ssh,
+        Kind::Ssl,
     ];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
@@ -44,6 +46,7 @@ impl Kind {
             Kind::Ntp => "NTP",
             Kind::Pop3 => "POP3",
             Kind::Ssh => "SSH",
+            Kind::Ssl => "SSL",
         }
     }
 
@@ -69,6 +72,7 @@ impl Kind {
             Kind::Ntp => "base/protocols/ntp",
             Kind::Pop3 => "base/protocols/pop3",
             Kind::Ssh => "base/protocols/ssh",
+            Kind::Ssl => "base/protocols/ssl",
         }
     }
 
@@ -85,6 +89,7 @@ impl Kind {
             Kind::Ntp => "ntp",
             Kind::Pop3 => "pop3",
             Kind::Ssh => "ssh",
+            Kind::Ssl => "ssl",
         }
     }
 
@@ -100,6 +105,7 @@ impl Kind {
             (Kind::Ntp, 17) => Some(Box::<crate::ntp::NtpAnalyzer>::default()),
             (Kind::Pop3, 6) => Some(Box::<crate::pop3::Pop3Analyzer>::default()),
             (Kind::Ssh, 6) => Some(Box::new(crate::ssh::SshAnalyzer::new())),
+            (Kind::Ssl, 6) => Some(Box::new(crate::ssl::SslAnalyzer::new())),
             _ => None,
         }
     }
@@ -114,6 +120,7 @@ impl Kind {
             (Kind::Postgresql, 6) => crate::postgresql::signature(orig, resp),
             (Kind::Pop3, 6) => crate::pop3::signature(orig, resp),
             (Kind::Ssh, 6) => ssh_signature(orig, resp),
+            (Kind::Ssl, 6) => crate::ssl::signature(orig, resp),
             _ => Some(false),
         }
     }

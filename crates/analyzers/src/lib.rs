@@ -24,6 +24,7 @@ mod pop3;
 mod postgresql;
 mod record;
 pub mod ssh;
+pub mod ssl;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};
 pub use dpd::Kind;

@@ -4,6 +4,7 @@ use crate::dns::DnsRecord;
 use crate::files::FilesRecord;
 use crate::http::HttpRecord;
 use crate::ssh::SshRecord;
+use crate::ssl::SslRecord;
 use records::{Port, Time};
 use std::net::IpAddr;
 
@@ -42,6 +43,7 @@ pub struct AppWeird {
 pub enum AppRecord {
     Dns(Box<DnsRecord>),
     Http(Box<HttpRecord>),
+    Ssl(Box<SslRecord>),
     Files(Box<FilesRecord>),
     Ssh(Box<SshRecord>),
     Analyzer(Box<AnalyzerRecord>),

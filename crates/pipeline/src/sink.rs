@@ -5,6 +5,7 @@ use analyzers::dns::DnsRecord;
 use analyzers::files::FilesRecord;
 use analyzers::http::HttpRecord;
 use analyzers::ssh::SshRecord;
+use analyzers::ssl::SslRecord;
 use analyzers::{AnalyzerRecord, AppRecord};
 use flow::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use logs::{Format, LogFile, RowFormatter};
@@ -24,9 +25,10 @@ pub enum LogId {
     Files = 5,
     Analyzer = 6,
     Ssh = 7,
+    Ssl = 8,
 }
 
-const LOGS: usize = 8;
+const LOGS: usize = 9;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -36,6 +38,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::Files,
     LogId::Analyzer,
     LogId::Ssh,
+    LogId::Ssl,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -65,6 +68,7 @@ impl Formats {
             Arc::new(Schema::new::<FilesRecord>(options)),
             Arc::new(Schema::new::<AnalyzerRecord>(options)),
             Arc::new(Schema::new::<SshRecord>(options)),
+            Arc::new(Schema::new::<SslRecord>(options)),
         ];
         let formats = schemas
             .clone()
@@ -141,6 +145,7 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
             AppRecord::Files(r) => self.push(LogId::Files, &*r),
             AppRecord::Analyzer(r) => self.push(LogId::Analyzer, &*r),
             AppRecord::Ssh(r) => self.push(LogId::Ssh, &*r),
+            AppRecord::Ssl(r) => self.push(LogId::Ssl, &*r),
             // The flows stage turns analyzer weirds into weird.log rows.
             AppRecord::Weird(_) => {}
         }

@@ -1,0 +1,27 @@
+use records::{Port, Time, ZString};
+use std::net::IpAddr;
+
+records::record! {
+    /// One ssl.log row (Zeek's `SSL::Info`): one TLS/DTLS session.
+    #[derive(Debug, Clone, Default)]
+    pub struct SslRecord : "ssl" {
+        pub ts: Time = "ts",
+        pub uid: String = "uid",
+        pub orig_h: Option<IpAddr> = "id.orig_h",
+        pub orig_p: Port = "id.orig_p",
+        pub resp_h: Option<IpAddr> = "id.resp_h",
+        pub resp_p: Port = "id.resp_p",
+        pub version: Option<String> = "version",
+        pub cipher: Option<String> = "cipher",
+        pub curve: Option<String> = "curve",
+        pub server_name: Option<ZString> = "server_name",
+        pub resumed: bool = "resumed",
+        pub last_alert: Option<String> = "last_alert",
+        pub next_protocol: Option<ZString> = "next_protocol",
+        pub established: bool = "established",
+        pub ssl_history: String = "ssl_history",
+        pub cert_chain_fps: Option<Vec<String>> = "cert_chain_fps",
+        pub client_cert_chain_fps: Option<Vec<String>> = "client_cert_chain_fps",
+        pub sni_matches_cert: Option<bool> = "sni_matches_cert",
+    }
+}

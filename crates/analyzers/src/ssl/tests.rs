@@ -1,0 +1,598 @@
+//! End-to-end tests: TLS conversations built byte by byte, run through the
+//! analyzer, checked against the ssl.log row Zeek would write.
+
+use super::x509::tests::certificate;
+use super::*;
+use crate::context::{AnalyzerConfig, ConnInfo, FuidGen};
+use records::Time;
+use std::net::{IpAddr, Ipv4Addr};
+
+const CIPHER_ECDHE_RSA_AES128_GCM: u16 = 0xC02F;
+
+fn record(content: u8, version: u16, body: &[u8]) -> Vec<u8> {
+    let mut r = vec![content];
+    r.extend(version.to_be_bytes());
+    r.extend((body.len() as u16).to_be_bytes());
+    r.extend(body);
+    r
+}
+
+fn handshake(msg_type: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![msg_type];
+    m.extend(&(body.len() as u32).to_be_bytes()[1..]);
+    m.extend(body);
+    m
+}
+
+fn hs_record(msg_type: u8, body: &[u8]) -> Vec<u8> {
+    record(22, 0x0303, &handshake(msg_type, body))
+}
+
+fn vec8(b: &[u8]) -> Vec<u8> {
+    [&[b.len() as u8][..], b].concat()
+}
+
+fn vec16(b: &[u8]) -> Vec<u8> {
+    [&(b.len() as u16).to_be_bytes()[..], b].concat()
+}
+
+fn ext(kind: u16, data: &[u8]) -> Vec<u8> {
+    [&kind.to_be_bytes()[..], &vec16(data)].concat()
+}
+
+fn sni(name: &str) -> Vec<u8> {
+    ext(0, &vec16(&[&[0u8][..], &vec16(name.as_bytes())].concat()))
+}
+
+fn alpn(protocols: &[&str]) -> Vec<u8> {
+    let list: Vec<u8> = protocols.iter().flat_map(|p| vec8(p.as_bytes())).collect();
+    ext(16, &vec16(&list))
+}
+
+fn client_hello(session_id: &[u8], exts: &[Vec<u8>]) -> Vec<u8> {
+    let mut b = vec![3, 3];
+    b.extend([0x11; 32]);
+    b.extend(vec8(session_id));
+    b.extend(vec16(&[0x13, 0x01, 0xC0, 0x2F]));
+    b.extend(vec8(&[0]));
+    b.extend(vec16(&exts.concat()));
+    handshake(1, &b)
+}
+
+fn server_hello(random: [u8; 32], session_id: &[u8], cipher: u16, exts: &[Vec<u8>]) -> Vec<u8> {
+    let mut b = vec![3, 3];
+    b.extend(random);
+    b.extend(vec8(session_id));
+    b.extend(cipher.to_be_bytes());
+    b.push(0);
+    b.extend(vec16(&exts.concat()));
+    handshake(2, &b)
+}
+
+fn certificate_msg(certs: &[Vec<u8>]) -> Vec<u8> {
+    let list: Vec<u8> = certs
+        .iter()
+        .flat_map(|c| [&(c.len() as u32).to_be_bytes()[1..], c].concat())
+        .collect();
+    handshake(
+        11,
+        &[&(list.len() as u32).to_be_bytes()[1..], &list].concat(),
+    )
+}
+
+/// One analyzer on one connection, with what it reported.
+struct Run {
+    analyzer: SslAnalyzer,
+    out: Vec<AppRecord>,
+    confirmed: bool,
+    violation: Option<String>,
+    now: i64,
+}
+
+impl Run {
+    fn new() -> Self {
+        Run {
+            analyzer: SslAnalyzer::new(),
+            out: Vec::new(),
+            confirmed: false,
+            violation: None,
+            now: 1_000_000,
+        }
+    }
+
+    fn with(&mut self, f: impl FnOnce(&mut SslAnalyzer, &mut Context<'_>)) {
+        let conn = ConnInfo {
+            uid: "CTest",
+            orig_h: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            orig_p: 50000,
+            resp_h: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+            resp_p: 443,
+            proto: 6,
+            local_orig: None,
+        };
+        let config = AnalyzerConfig::default();
+        let mut fuids = FuidGen::new(Some(1));
+        self.now += 1;
+        let mut cx = Context::new(&conn, Time(self.now), &config, &mut fuids, &mut self.out);
+        f(&mut self.analyzer, &mut cx);
+        self.confirmed |= cx.confirmed;
+        if let Some((reason, _)) = cx.violation.take() {
+            self.violation.get_or_insert(reason);
+        }
+    }
+
+    fn send(&mut self, is_orig: bool, bytes: &[u8]) -> &mut Self {
+        self.with(|a, cx| a.deliver(cx, is_orig, bytes));
+        self
+    }
+
+    fn finish(&mut self) -> &mut Self {
+        self.with(|a, cx| a.finish(cx));
+        self
+    }
+
+    /// The ssl.log rows written so far.
+    fn rows(&self) -> Vec<&SslRecord> {
+        self.out
+            .iter()
+            .filter_map(|r| match r {
+                AppRecord::Ssl(s) => Some(&**s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn row(&self) -> &SslRecord {
+        let rows = self.rows();
+        assert_eq!(rows.len(), 1, "exactly one ssl.log row");
+        rows[0]
+    }
+
+    fn weirds(&self) -> Vec<&'static str> {
+        self.out
+            .iter()
+            .filter_map(|r| match r {
+                AppRecord::Weird(w) => Some(w.name),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A TLS 1.2 ECDHE handshake: client bytes and server bytes per flight.
+fn tls12_flights(cert: &[u8]) -> Vec<(bool, Vec<u8>)> {
+    let ske = handshake(12, &[3, 0, 23, 1, 4]);
+    vec![
+        (
+            true,
+            hs_record(
+                1,
+                &client_hello(&[], &[sni("www.example.com"), alpn(&["h2", "http/1.1"])])[4..],
+            ),
+        ),
+        (
+            false,
+            [record(
+                22,
+                0x0303,
+                &[
+                    server_hello([5; 32], &[], CIPHER_ECDHE_RSA_AES128_GCM, &[alpn(&["h2"])]),
+                    certificate_msg(&[cert.to_vec()]),
+                    ske,
+                    handshake(14, &[]),
+                ]
+                .concat(),
+            )]
+            .concat(),
+        ),
+        (
+            true,
+            [
+                hs_record(16, &[0; 33]),
+                record(20, 0x0303, &[1]),
+                record(22, 0x0303, &[0xEE; 40]),
+            ]
+            .concat(),
+        ),
+        (
+            false,
+            [record(20, 0x0303, &[1]), record(22, 0x0303, &[0xDD; 40])].concat(),
+        ),
+    ]
+}
+
+fn cert_for_example() -> Vec<u8> {
+    certificate("www.example.com", &["www.example.com", "example.com"])
+}
+
+#[test]
+fn tls12_handshake_logs_when_established() {
+    let cert = cert_for_example();
+    let mut run = Run::new();
+    for (is_orig, bytes) in tls12_flights(&cert) {
+        run.send(is_orig, &bytes);
+    }
+    assert!(run.confirmed);
+    assert_eq!(run.violation, None);
+    let row = run.row();
+    assert_eq!(row.version.as_deref(), Some("TLSv12"));
+    assert_eq!(
+        row.cipher.as_deref(),
+        Some("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+    );
+    assert_eq!(row.curve.as_deref(), Some("secp256r1"));
+    assert_eq!(
+        row.server_name.as_ref().map(|s| &s.0[..]),
+        Some(&b"www.example.com"[..])
+    );
+    assert_eq!(
+        row.next_protocol.as_ref().map(|s| &s.0[..]),
+        Some(&b"h2"[..])
+    );
+    assert!(row.established);
+    assert!(!row.resumed);
+    assert_eq!(row.ssl_history, "CsxknGIi");
+    assert_eq!(
+        row.cert_chain_fps,
+        Some(vec![x509::parse(&cert).unwrap().fingerprint])
+    );
+    assert_eq!(row.client_cert_chain_fps, Some(vec![]));
+    assert_eq!(row.sni_matches_cert, Some(true));
+    assert_eq!(row.ts, Time(1_000_001), "ts is the first record's time");
+    // Established sessions are logged once; the analyzer is done.
+    run.send(false, &record(23, 0x0303, &[1; 10])).finish();
+    assert_eq!(run.rows().len(), 1);
+}
+
+#[test]
+fn records_split_byte_by_byte() {
+    let cert = cert_for_example();
+    let mut run = Run::new();
+    for (is_orig, bytes) in tls12_flights(&cert) {
+        for b in bytes {
+            run.send(is_orig, &[b]);
+        }
+    }
+    let row = run.row();
+    assert_eq!(row.ssl_history, "CsxknGIi");
+    assert!(row.established);
+    assert_eq!(row.sni_matches_cert, Some(true));
+}
+
+#[test]
+fn handshake_message_fragmented_over_records() {
+    let hello = client_hello(&[], &[sni("frag.example")]);
+    let (a, b) = hello.split_at(20);
+    let mut run = Run::new();
+    run.send(
+        true,
+        &[record(22, 0x0301, a), record(22, 0x0301, b)].concat(),
+    )
+    .finish();
+    assert!(run.confirmed);
+    let row = run.row();
+    assert_eq!(
+        row.server_name.as_ref().map(|s| &s.0[..]),
+        Some(&b"frag.example"[..])
+    );
+    assert_eq!(row.ssl_history, "C");
+    assert!(!row.established);
+    assert_eq!(row.cert_chain_fps, None);
+}
+
+#[test]
+fn tls13_negotiated_by_supported_versions() {
+    let key_share_client = ext(
+        51,
+        &vec16(&[&29u16.to_be_bytes()[..], &vec16(&[9; 32])].concat()),
+    );
+    let key_share_server = ext(51, &[&29u16.to_be_bytes()[..], &vec16(&[8; 32])].concat());
+    let mut run = Run::new();
+    run.send(
+        true,
+        &hs_record(
+            1,
+            &client_hello(
+                &[7; 32],
+                &[
+                    sni("tls13.example"),
+                    ext(43, &[4, 3, 4, 3, 3]),
+                    key_share_client,
+                ],
+            )[4..],
+        ),
+    );
+    let sh = server_hello(
+        [6; 32],
+        &[7; 32],
+        0x1301,
+        &[ext(43, &[3, 4]), key_share_server],
+    );
+    run.send(
+        false,
+        &[
+            hs_record(2, &sh[4..]),
+            record(20, 0x0303, &[1]),
+            record(23, 0x0303, &[0xAB; 50]),
+        ]
+        .concat(),
+    );
+    assert!(
+        run.rows().is_empty(),
+        "not established before the client encrypts"
+    );
+    run.send(
+        true,
+        &[record(20, 0x0303, &[1]), record(23, 0x0303, &[0xCD; 50])].concat(),
+    );
+    let row = run.row();
+    assert_eq!(row.version.as_deref(), Some("TLSv13"));
+    assert_eq!(row.cipher.as_deref(), Some("TLS_AES_128_GCM_SHA256"));
+    assert_eq!(row.curve.as_deref(), Some("x25519"));
+    assert_eq!(row.ssl_history, "CsiI");
+    assert!(row.established);
+    assert!(
+        !row.resumed,
+        "an echoed session id does not mean resumption in TLS 1.3"
+    );
+    assert_eq!(row.cert_chain_fps, None);
+    assert_eq!(row.sni_matches_cert, None);
+}
+
+#[test]
+fn hello_retry_request_and_psk_resumption() {
+    let hrr_random = session::HELLO_RETRY_RANDOM;
+    let mut run = Run::new();
+    run.send(
+        true,
+        &hs_record(1, &client_hello(&[], &[ext(43, &[2, 3, 4])])[4..]),
+    );
+    run.send(
+        false,
+        &hs_record(
+            2,
+            &server_hello(
+                hrr_random,
+                &[],
+                0x1301,
+                &[ext(43, &[3, 4]), ext(51, &[0, 24])],
+            )[4..],
+        ),
+    );
+    run.send(
+        true,
+        &hs_record(
+            1,
+            &client_hello(&[], &[ext(43, &[2, 3, 4]), ext(41, &[0; 10])])[4..],
+        ),
+    );
+    run.send(
+        false,
+        &hs_record(
+            2,
+            &server_hello([1; 32], &[], 0x1302, &[ext(43, &[3, 4]), ext(41, &[0, 0])])[4..],
+        ),
+    );
+    run.finish();
+    let row = run.row();
+    assert_eq!(row.ssl_history, "CjCs");
+    assert_eq!(row.curve.as_deref(), Some("secp384r1"));
+    assert_eq!(row.cipher.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
+    assert!(row.resumed);
+}
+
+#[test]
+fn session_id_echo_resumes_tls12() {
+    let id = [0x42; 32];
+    let mut run = Run::new();
+    run.send(true, &hs_record(1, &client_hello(&id, &[])[4..]));
+    run.send(
+        false,
+        &[
+            hs_record(2, &server_hello([3; 32], &id, 0x009C, &[])[4..]),
+            record(20, 0x0303, &[1]),
+            record(22, 0x0303, &[0x99; 40]),
+        ]
+        .concat(),
+    );
+    run.send(
+        true,
+        &[record(20, 0x0303, &[1]), record(22, 0x0303, &[0x98; 40])].concat(),
+    );
+    let row = run.row();
+    assert!(row.resumed);
+    assert!(row.established);
+    assert_eq!(row.ssl_history, "CsiI");
+    assert_eq!(
+        row.cipher.as_deref(),
+        Some("TLS_RSA_WITH_AES_128_GCM_SHA256")
+    );
+    assert_eq!(row.curve, None);
+}
+
+#[test]
+fn plain_alert_is_logged_at_connection_end() {
+    let mut run = Run::new();
+    run.send(true, &hs_record(1, &client_hello(&[], &[])[4..]));
+    run.send(false, &record(21, 0x0303, &[2, 40]));
+    assert!(run.rows().is_empty());
+    run.finish();
+    let row = run.row();
+    assert_eq!(row.ssl_history, "Cl");
+    assert_eq!(row.last_alert.as_deref(), Some("handshake_failure"));
+    assert_eq!(row.version, None);
+    assert!(!row.established);
+    assert_eq!(row.sni_matches_cert, None);
+}
+
+#[test]
+fn excessive_alerts_are_capped() {
+    let mut run = Run::new();
+    run.send(false, &record(21, 0x0303, &[1, 0].repeat(12)))
+        .finish();
+    assert_eq!(run.row().ssl_history, "l".repeat(10));
+    assert_eq!(run.weirds(), vec!["SSL_excessive_alerts_in_record"]);
+}
+
+#[test]
+fn sslv2_client_hello_then_tls_server_hello() {
+    // SSLv2 CLIENT-HELLO: version 3.1, one 3-byte cipher, 16-byte challenge.
+    let mut body = vec![1, 3, 1, 0, 3, 0, 0, 0, 16, 0x01, 0x00, 0x80];
+    body.extend([0x77; 16]);
+    let mut v2 = vec![0x80 | (body.len() >> 8) as u8, body.len() as u8];
+    v2.extend(body);
+    let mut run = Run::new();
+    run.send(true, &v2);
+    assert!(run.confirmed);
+    run.send(
+        false,
+        &record(22, 0x0301, &server_hello([2; 32], &[], 0x0005, &[])),
+    )
+    .finish();
+    assert_eq!(run.violation, None);
+    let row = run.row();
+    assert_eq!(row.ssl_history, "Cs");
+    assert_eq!(row.version.as_deref(), Some("TLSv12"));
+    assert_eq!(row.cipher.as_deref(), Some("TLS_RSA_WITH_RC4_128_SHA"));
+}
+
+#[test]
+fn flipped_roles_are_marked() {
+    let mut run = Run::new();
+    run.send(false, &hs_record(1, &client_hello(&[], &[])[4..]));
+    run.send(
+        true,
+        &hs_record(2, &server_hello([2; 32], &[], 0x002F, &[])[4..]),
+    )
+    .finish();
+    assert_eq!(run.row().ssl_history, "^Cs");
+}
+
+#[test]
+fn non_tls_is_a_violation_without_a_row() {
+    let mut run = Run::new();
+    run.send(true, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .finish();
+    assert_eq!(
+        run.violation.as_deref(),
+        Some("Invalid version in TLS connection. Version: 17748")
+    );
+    assert!(!run.confirmed);
+    assert!(run.rows().is_empty());
+}
+
+#[test]
+fn bad_version_late_in_connection() {
+    let mut run = Run::new();
+    run.send(
+        true,
+        &hs_record(1, &client_hello(&[], &[sni("late.example")])[4..]),
+    );
+    run.send(false, &record(22, 0x0000, &[0; 4]));
+    assert_eq!(
+        run.violation.as_deref(),
+        Some("Invalid version late in TLS connection. Packet reported version: 0")
+    );
+    assert_eq!(run.row().ssl_history, "C");
+    run.send(
+        false,
+        &hs_record(2, &server_hello([2; 32], &[], 0x002F, &[])[4..]),
+    );
+    assert_eq!(run.rows().len(), 1, "nothing parsed after a violation");
+}
+
+#[test]
+fn unknown_handshake_type_and_record_type() {
+    let mut run = Run::new();
+    run.send(true, &hs_record(1, &client_hello(&[], &[])[4..]));
+    run.send(false, &hs_record(9, &[1, 2]));
+    assert_eq!(
+        run.violation.as_deref(),
+        Some("unknown handshake message (9) from responder")
+    );
+    assert_eq!(run.row().ssl_history, "C");
+
+    let mut run = Run::new();
+    run.send(true, &record(25, 0x0301, &[0; 3]));
+    assert_eq!(
+        run.violation.as_deref(),
+        Some("unknown SSL record type (25) from originator")
+    );
+}
+
+#[test]
+fn gap_stops_analysis_but_keeps_the_session() {
+    let mut run = Run::new();
+    run.send(
+        true,
+        &hs_record(1, &client_hello(&[], &[sni("gap.example")])[4..]),
+    );
+    run.with(|a, cx| a.gap(cx, false, 100));
+    run.send(
+        false,
+        &hs_record(2, &server_hello([2; 32], &[], 0x002F, &[])[4..]),
+    )
+    .finish();
+    assert_eq!(run.row().ssl_history, "C");
+}
+
+#[test]
+fn oversized_handshake_message_is_refused() {
+    let mut run = Run::new();
+    run.send(true, &record(22, 0x0301, &[1, 0x7F, 0xFF, 0xFF]));
+    assert!(run.violation.as_deref().unwrap_or("").contains("too large"));
+    assert!(run.analyzer.sides.iter().all(|s| s.handshake.is_empty()));
+}
+
+#[test]
+fn history_is_capped() {
+    let mut run = Run::new();
+    for _ in 0..60 {
+        run.send(false, &record(21, 0x0303, &[1, 0, 1, 0]));
+    }
+    run.finish();
+    assert_eq!(run.row().ssl_history.len(), session::MAX_HISTORY);
+    assert_eq!(run.weirds(), vec!["SSL_max_ssl_history_length_reached"]);
+}
+
+#[test]
+fn server_name_weirds() {
+    let entry = |name: &[u8]| [&[0u8][..], &vec16(name)].concat();
+    let two_names = ext(
+        0,
+        &vec16(&[entry(b"a.example"), entry(b"b.example")].concat()),
+    );
+    let mut run = Run::new();
+    run.send(true, &hs_record(1, &client_hello(&[], &[two_names])[4..]))
+        .finish();
+    assert_eq!(
+        run.row().server_name.as_ref().map(|s| &s.0[..]),
+        Some(&b"a.example"[..])
+    );
+    assert_eq!(run.weirds(), vec!["SSL_many_server_names"]);
+
+    let odd_type = ext(0, &vec16(&[9, 0, 1, b'x']));
+    let mut run = Run::new();
+    run.send(true, &hs_record(1, &client_hello(&[], &[odd_type])[4..]))
+        .finish();
+    assert_eq!(run.row().server_name, None);
+    assert_eq!(run.weirds(), vec!["ssl_ext_unknown_server_name_type"]);
+}
+
+#[test]
+fn certificate_chains_are_bounded() {
+    let cert = cert_for_example();
+    let mut run = Run::new();
+    for _ in 0..30 {
+        run.send(
+            false,
+            &record(
+                22,
+                0x0303,
+                &certificate_msg(&[cert.clone(), cert.clone(), cert.clone()]),
+            ),
+        );
+    }
+    run.finish();
+    assert_eq!(run.row().cert_chain_fps.as_ref().map(Vec::len), Some(64));
+}
