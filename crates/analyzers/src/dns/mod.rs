@@ -24,10 +24,11 @@ pub struct DnsConfig {
     pub max_pending_query_ids: usize,
     /// `dns_max_queries`: questions parsed per message.
     pub max_queries: usize,
-    /// Authority and additional records are parsed and logged (Zeek's
-    /// `dns_skip_all_auth`/`dns_skip_all_addl` off, as
-    /// `policy/protocols/dns/auth-addl` sets them).
-    pub auth_addl: bool,
+    /// `dns_skip_all_auth`: authority records are not parsed (unless
+    /// `policy/protocols/dns/auth-addl` switches this off).
+    pub skip_all_auth: bool,
+    /// `dns_skip_all_addl`: additional records are not parsed.
+    pub skip_all_addl: bool,
 }
 
 impl Default for DnsConfig {
@@ -36,7 +37,8 @@ impl Default for DnsConfig {
             max_pending_msgs: 50,
             max_pending_query_ids: 50,
             max_queries: 25,
-            auth_addl: false,
+            skip_all_auth: true,
+            skip_all_addl: true,
         }
     }
 }
@@ -137,8 +139,8 @@ impl Interpreter {
             netbios: conn.resp_p == 137,
             udp: cx.conn.proto == 17,
             max_queries: cx.config.dns.max_queries,
-            skip_all_auth: !cx.config.dns.auth_addl,
-            skip_all_addl: !cx.config.dns.auth_addl,
+            skip_all_auth: cx.config.dns.skip_all_auth,
+            skip_all_addl: cx.config.dns.skip_all_addl,
         };
         let Some(m) = parse_message(bytes, &opts) else {
             return;

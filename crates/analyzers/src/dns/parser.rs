@@ -45,6 +45,7 @@ pub mod rr {
     pub const SVCB: u16 = 64;
     pub const HTTPS: u16 = 65;
     pub const SPF: u16 = 99;
+    pub const TKEY: u16 = 249;
     pub const TSIG: u16 = 250;
     pub const CAA: u16 = 257;
     pub const BINDS: u16 = 65534;
@@ -103,10 +104,14 @@ pub struct Weird {
     pub addl: Option<String>,
 }
 
-/// One question, its name lower-cased as Zeek's `query`.
+/// One question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
+    /// Lower-cased, as Zeek's `query`.
     pub name: Vec<u8>,
+    /// As sent, except the parts reached by compression pointers (Zeek
+    /// lower-cases those while resolving them).
+    pub original: Vec<u8>,
     pub qtype: u16,
     pub qclass: u16,
 }
@@ -285,10 +290,18 @@ impl Parser<'_> {
 
     // ------------------------------------------------------------- names
 
-    /// Zeek's `ExtractName`: labels joined by dots, compression pointers
-    /// followed only backwards (so chains end), the trailing dot removed,
-    /// lower-cased. Never fails: a bad label ends the name with a weird.
+    /// A name, lower-cased (Zeek's `ExtractName` with `downcase`).
     fn name(&mut self) -> Vec<u8> {
+        let mut name = self.raw_name();
+        name.make_ascii_lowercase();
+        name
+    }
+
+    /// Zeek's `ExtractName`: labels joined by dots, compression pointers
+    /// followed only backwards (so chains end), the trailing dot removed.
+    /// Labels reached through pointers come lower-cased, the others as
+    /// sent. Never fails: a bad label ends the name with a weird.
+    fn raw_name(&mut self) -> Vec<u8> {
         let msg = self.msg;
         let mut name = Vec::new();
         // Where each pointer's target begins in `name`: Zeek resolves
@@ -332,7 +345,12 @@ impl Parser<'_> {
                 self.weird("DNS_label_len_gt_name_len", None);
                 break;
             }
-            name.extend_from_slice(&msg[pos..pos + len]);
+            let label = &msg[pos..pos + len];
+            if levels.is_empty() {
+                name.extend_from_slice(label);
+            } else {
+                name.extend(label.iter().map(u8::to_ascii_lowercase));
+            }
             name.push(b'.');
             pos += len;
         }
@@ -346,7 +364,6 @@ impl Parser<'_> {
                 name.pop();
             }
         }
-        name.make_ascii_lowercase();
         name
     }
 
@@ -357,7 +374,7 @@ impl Parser<'_> {
     }
 
     fn parse_question(&mut self) -> bool {
-        let name = self.name();
+        let original = self.raw_name();
         if self.remaining() < 4 {
             self.weird("DNS_truncated_quest_too_short", None);
             return false;
@@ -366,7 +383,8 @@ impl Parser<'_> {
         let qclass = self.short();
         if self.out.questions.len() < MAX_REPLIES {
             self.out.questions.push(Question {
-                name,
+                name: original.to_ascii_lowercase(),
+                original,
                 qtype,
                 qclass,
             });
@@ -429,6 +447,7 @@ impl Parser<'_> {
             rr::SRV => self.rr_srv(rd),
             rr::NAPTR => self.rr_naptr(rd),
             rr::EDNS => self.rr_edns(),
+            rr::TKEY => self.rr_tkey(),
             rr::TSIG => self.rr_tsig(),
             rr::RRSIG => self.rr_rrsig(rd),
             rr::DNSKEY => self.rr_dnskey(rd),
@@ -645,6 +664,16 @@ impl Parser<'_> {
         }
     }
 
+    /// Read for its layout only: no script logs TKEY records.
+    fn rr_tkey(&mut self) -> RrOutcome {
+        let _algorithm = self.name();
+        let _validity = (self.long(), self.long());
+        let _mode_error = (self.short(), self.short());
+        self.octets();
+        self.octets();
+        RrOutcome::silent(true)
+    }
+
     fn rr_tsig(&mut self) -> RrOutcome {
         let _algorithm = self.name();
         let _time = (self.long(), self.short());
@@ -688,7 +717,7 @@ impl Parser<'_> {
     /// or DNSKEY).
     fn algorithm_weird(&mut self, kind: &str, algorithm: u8) {
         let name = match (kind, algorithm) {
-            (_, 2..=8 | 10 | 12..=14) => return,
+            (_, 2..=8 | 10 | 12..=16) => return,
             ("RRSIG", 1) => "DNSSEC_RRSIG_NotRecommended_ZoneSignAlgo",
             ("RRSIG", 252) => "DNSSEC_RRSIG_Indirect_ZoneSignAlgo",
             ("RRSIG", 253) => "DNSSEC_RRSIG_PrivateDNS_ZoneSignAlgo",

@@ -265,6 +265,9 @@ fn note_question(rec: &mut DnsRecord, h: &Header, q: &Question, resp_p: u16) {
     }
     rec.qtype_name = Some(qtype_name);
     rec.query = Some(ZString(query));
+    if h.opcode == 0 {
+        rec.original_query = Some(ZString(q.original.clone()));
+    }
 }
 
 /// Zeek's `DNS::do_reply` hooks (base and `auth-addl`).

@@ -511,6 +511,35 @@ fn names_keep_raw_bytes_lowercased() {
     q.qd = vec![question(&[3, b'A', b'.', 0x01, 2, b'C', b'd', 0], 1)];
     let m = parse_message(&q.bytes(), &opts()).unwrap();
     assert_eq!(m.questions[0].name, b"a.\x01.cd");
+    assert_eq!(m.questions[0].original, b"A.\x01.Cd");
+}
+
+#[test]
+fn original_query_case_is_kept_except_behind_pointers() {
+    let mut q = Msg::query(1, "Mail.Example.COM", 1);
+    q.qd.push(question(&[3, b'W', b'w', b'W', 0xc0, 17], 1));
+    let mut run = Run::udp();
+    run.send(1.0, true, &q.bytes());
+    run.finish();
+    let r = run.rows()[0];
+    assert_eq!(text(&r.query), "www.example.com");
+    assert_eq!(text(&r.original_query), "WwW.example.com");
+}
+
+#[test]
+fn tkey_records_are_read_but_not_logged() {
+    let mut tkey = name("gss-tsig");
+    tkey.extend([0, 0, 0, 1, 0, 0, 0, 2, 0, 3, 0, 0, 0, 2, 0xab, 0xcd, 0, 0]);
+    let reply = Msg::reply(6, "k.example", 249)
+        .answer(rr(&QNAME_PTR, 249, 0, &tkey))
+        .answer(rr(&QNAME_PTR, 1, 7, &[1, 2, 3, 4]));
+    let mut run = Run::tcp();
+    run.send(1.0, true, &framed(&Msg::query(6, "k.example", 249).bytes()));
+    run.send(1.5, false, &framed(&reply.bytes()));
+    let r = run.rows()[0];
+    assert_eq!(answers(r), ["1.2.3.4"]);
+    assert_eq!(r.qtype_name.as_deref(), Some("TKEY"));
+    assert!(run.weirds().is_empty());
 }
 
 #[test]
@@ -662,7 +691,8 @@ fn authority_and_additional_records_with_auth_addl() {
     };
     for auth_addl in [false, true] {
         let mut run = Run::udp();
-        run.config.dns.auth_addl = auth_addl;
+        run.config.dns.skip_all_auth = !auth_addl;
+        run.config.dns.skip_all_addl = !auth_addl;
         run.send(1.0, true, &Msg::query(5, "a.example", 1).bytes());
         run.send(2.0, false, &reply.bytes());
         let r = run.rows()[0];
