@@ -30,12 +30,19 @@ impl Endpoints<'_> {
     }
 }
 
+/// Bytes of answer text kept per row: names behind compression pointers
+/// can make a reply's text far larger than the message, and up to
+/// `max_pending_query_ids` x `max_pending_msgs` rows wait per connection.
+const MAX_ANSWER_BYTES: usize = 256 * 1024;
+
 /// One dns.log row in the making (Zeek's `DNS::Info`).
 #[derive(Debug, Clone)]
 struct Session {
     rec: DnsRecord,
     saw_query: bool,
     saw_reply: bool,
+    /// Text in `rec.answers`, `rec.auth` and `rec.addl`.
+    answer_bytes: usize,
 }
 
 impl Session {
@@ -55,6 +62,7 @@ impl Session {
             rec,
             saw_query: false,
             saw_reply: false,
+            answer_bytes: 0,
         }
     }
 }
@@ -272,6 +280,10 @@ fn note_question(rec: &mut DnsRecord, h: &Header, q: &Question, resp_p: u16) {
 
 /// Zeek's `DNS::do_reply` hooks (base and `auth-addl`).
 fn note_reply(s: &mut Session, h: &Header, r: &Reply, now: Time) {
+    let fits = s.answer_bytes + r.text.len() <= MAX_ANSWER_BYTES;
+    if fits {
+        s.answer_bytes += r.text.len();
+    }
     let rec = &mut s.rec;
     match r.section {
         Section::Answer => {
@@ -284,14 +296,14 @@ fn note_reply(s: &mut Session, h: &Header, r: &Reply, now: Time) {
                 // A zero rtt means only the reply was seen.
                 rec.rtt = Some(now.since(rec.ts)).filter(|d| d.0 != 0);
             }
-            if !r.text.is_empty() {
+            if !r.text.is_empty() && fits {
                 rec.answers.get_or_insert_with(Vec::new).push(ZString(r.text.clone()));
                 let ttl = records::Interval(i64::from(r.ttl) * 1_000_000_000);
                 rec.ttls.get_or_insert_with(Vec::new).push(ttl);
             }
         }
-        Section::Authority if h.opcode == 0 => add_to_set(&mut rec.auth, &r.text),
-        Section::Additional if h.opcode == 0 => add_to_set(&mut rec.addl, &r.text),
+        Section::Authority if h.opcode == 0 && fits => add_to_set(&mut rec.auth, &r.text),
+        Section::Additional if h.opcode == 0 && fits => add_to_set(&mut rec.addl, &r.text),
         _ => {}
     }
 }

@@ -769,3 +769,20 @@ fn netbios_name_decoding_rules() {
     assert_eq!(state::decode_netbios_name(b"EBEC"), b"");
     assert_eq!(state::decode_netbios_name(b"ebecedeeefegehcacacacacacacacaaa"), b"ABCDEFG");
 }
+
+#[test]
+fn answer_text_per_row_is_bounded() {
+    let long = vec!["a".repeat(60); 8].join(".");
+    let mut reply = Msg::reply(1, &long, 5);
+    for _ in 0..600 {
+        reply = reply.answer(rr(&QNAME_PTR, 5, 1, &QNAME_PTR));
+    }
+    let mut run = Run::udp();
+    run.send(1.0, true, &Msg::query(1, &long, 5).bytes());
+    run.send(2.0, false, &reply.bytes());
+    let r = run.rows()[0];
+    let kept = r.answers.as_ref().unwrap().len();
+    assert_eq!(kept, 256 * 1024 / long.len());
+    assert_eq!(r.ttls.as_ref().unwrap().len(), kept);
+    assert_eq!(r.rtt, Some(secs(1.0)));
+}
