@@ -24,6 +24,9 @@ pub struct DnsConfig {
     pub max_pending_query_ids: usize,
     /// `dns_max_queries`: questions parsed per message.
     pub max_queries: usize,
+    /// `dns_max_compression_chain_depth`: compression pointers followed
+    /// per name.
+    pub max_compression_chain_depth: usize,
     /// `dns_skip_all_auth`: authority records are not parsed (unless
     /// `policy/protocols/dns/auth-addl` switches this off).
     pub skip_all_auth: bool,
@@ -37,6 +40,7 @@ impl Default for DnsConfig {
             max_pending_msgs: 50,
             max_pending_query_ids: 50,
             max_queries: 25,
+            max_compression_chain_depth: 100,
             skip_all_auth: true,
             skip_all_addl: true,
         }
@@ -139,6 +143,7 @@ impl Interpreter {
             netbios: conn.resp_p == 137,
             udp: cx.conn.proto == 17,
             max_queries: cx.config.dns.max_queries,
+            max_compression_depth: cx.config.dns.max_compression_chain_depth,
             skip_all_auth: cx.config.dns.skip_all_auth,
             skip_all_addl: cx.config.dns.skip_all_addl,
         };
@@ -155,8 +160,8 @@ impl Interpreter {
         if m.well_formed {
             cx.confirm();
         }
-        if m.too_many_queries {
-            cx.violation("DNS_Conn_count_too_large", None);
+        if let Some(reason) = m.violation {
+            cx.violation(reason, None);
             // No more data comes; Zeek's scripts still log what is pending
             // when the connection goes.
             self.flush(cx);

@@ -51,6 +51,9 @@ pub mod rr {
     pub const BINDS: u16 = 65534;
 }
 
+const TOO_MANY_QUERIES: &str = "DNS_Conn_count_too_large";
+const CHAIN_TOO_DEEP: &str = "DNS_max_compression_chain_depth_exceeded";
+
 /// EDNS option codes Zeek looks into.
 const EDNS_ECS: u16 = 8;
 const EDNS_TCP_KEEPALIVE: u16 = 11;
@@ -144,8 +147,10 @@ pub struct Message {
     pub weirds: Vec<Weird>,
     /// The questions and answers parsed: Zeek confirms the protocol.
     pub well_formed: bool,
-    /// More questions than `dns_max_queries`: Zeek's protocol violation.
-    pub too_many_queries: bool,
+    /// Why Zeek reports a protocol violation for this message: more
+    /// questions than `dns_max_queries`, or a compression pointer chain
+    /// deeper than `dns_max_compression_chain_depth`.
+    pub violation: Option<&'static str>,
 }
 
 /// What the parser needs to know about the connection and options.
@@ -157,6 +162,8 @@ pub struct Options {
     pub udp: bool,
     /// `dns_max_queries` (0: no limit).
     pub max_queries: usize,
+    /// `dns_max_compression_chain_depth`: pointers followed per name.
+    pub max_compression_depth: usize,
     /// Zeek's `dns_skip_all_auth` / `dns_skip_all_addl`.
     pub skip_all_auth: bool,
     pub skip_all_addl: bool,
@@ -213,9 +220,10 @@ impl RrOutcome {
 impl Parser<'_> {
     fn parse_body(&mut self) {
         let h = self.out.header;
-        if self.opts.max_queries > 0 && usize::from(h.qdcount) > self.opts.max_queries {
-            self.out.too_many_queries = true;
-            self.weird("DNS_Conn_count_too_large", None);
+        let max = self.opts.max_queries;
+        if max > 0 && usize::from(h.qdcount) > max {
+            self.out.violation = Some(TOO_MANY_QUERIES);
+            self.weird(TOO_MANY_QUERIES, Some(format!("{} > {max}", h.qdcount)));
             return;
         }
         if !self.parse_questions(h.qdcount) || !self.parse_section(Section::Answer, h.ancount) {
@@ -324,6 +332,12 @@ impl Parser<'_> {
                 pos += 1;
                 if offset >= label_at {
                     self.weird("DNS_label_forward_compress_offset", None);
+                    break;
+                }
+                let depth = levels.len() + 1;
+                if depth > self.opts.max_compression_depth {
+                    self.out.violation.get_or_insert(CHAIN_TOO_DEEP);
+                    self.weird(CHAIN_TOO_DEEP, Some(depth.to_string()));
                     break;
                 }
                 resume.get_or_insert(pos);

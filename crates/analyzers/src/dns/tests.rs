@@ -476,7 +476,8 @@ fn compression_pointers_resolve_backwards_and_stop_on_loops() {
 
 #[test]
 fn compression_chains_are_bounded() {
-    // Every pointer points at the previous one: a long but finite chain.
+    // Every pointer points at the previous one: a long but finite chain
+    // (past the depth limit, which is lifted here).
     let mut msg = Msg::query(1, "end", 1).bytes();
     msg.truncate(12);
     msg[4..6].copy_from_slice(&1u16.to_be_bytes());
@@ -491,8 +492,33 @@ fn compression_chains_are_bounded() {
     msg.truncate(last);
     msg.extend((0xc000 | prev).to_be_bytes());
     msg.extend([0, 1, 0, 1]);
-    let m = parse_message(&msg, &opts()).unwrap();
+    let unlimited = ParseOptions { max_compression_depth: usize::MAX, ..opts() };
+    let m = parse_message(&msg, &unlimited).unwrap();
     assert_eq!(m.questions[0].name, b"end");
+    assert_eq!(m.violation, None);
+}
+
+#[test]
+fn compression_chains_deeper_than_the_limit_are_a_violation() {
+    // Each answer's owner points at the previous answer's owner.
+    let mut reply = Msg::reply(0x1234, "a", 1);
+    reply.an.push(rr(&name("a"), 1, 300, &[127, 0, 0, 1]));
+    let mut prev = 12 + 7;
+    for i in 2..=7u8 {
+        let at = 12 + 7 + reply.an.iter().map(Vec::len).sum::<usize>();
+        reply.an.push(rr(&[0xc0, prev as u8], 1, 300, &[127, 0, 0, i]));
+        prev = at;
+    }
+    let mut run = Run::udp();
+    run.config.dns.max_compression_chain_depth = 5;
+    run.send(1.0, false, &reply.bytes());
+    assert_eq!(run.weirds(), ["DNS_max_compression_chain_depth_exceeded"]);
+    assert_eq!(run.violation.as_deref(), Some("DNS_max_compression_chain_depth_exceeded"));
+    // The name just ends there; the message still parses.
+    assert!(run.confirmed);
+    let r = run.rows()[0];
+    assert_eq!(answers(r).len(), 7);
+    assert_eq!(text(&r.query), "a");
 }
 
 fn opts() -> ParseOptions {
@@ -500,6 +526,7 @@ fn opts() -> ParseOptions {
         netbios: false,
         udp: true,
         max_queries: 25,
+        max_compression_depth: 100,
         skip_all_auth: true,
         skip_all_addl: true,
     }
@@ -615,6 +642,11 @@ fn too_many_questions_is_a_violation() {
     run.send(1.0, true, &q.bytes());
     assert_eq!(run.violation.as_deref(), Some("DNS_Conn_count_too_large"));
     assert_eq!(run.weirds(), ["DNS_Conn_count_too_large"]);
+    let addl = run.out.iter().find_map(|r| match r {
+        AppRecord::Weird(w) => w.addl.clone(),
+        _ => None,
+    });
+    assert_eq!(addl.as_deref(), Some("26 > 25"));
     // The pending sessions are logged right away: no finish comes.
     assert_eq!(run.rows().len(), 2);
 }
