@@ -54,6 +54,10 @@ pub mod rr {
 const TOO_MANY_QUERIES: &str = "DNS_Conn_count_too_large";
 const CHAIN_TOO_DEEP: &str = "DNS_max_compression_chain_depth_exceeded";
 
+/// SVCB parameter keys Zeek checks.
+const SVC_ALPN: u16 = 1;
+const SVC_PORT: u16 = 3;
+
 /// EDNS option codes Zeek looks into.
 const EDNS_ECS: u16 = 8;
 const EDNS_TCP_KEEPALIVE: u16 = 11;
@@ -909,10 +913,39 @@ impl Parser<'_> {
         let _target = self.name();
         let parsed = self.pos - start;
         if parsed < rd {
+            let params = &self.msg[self.pos..self.pos + (rd - parsed)];
+            self.svc_params(params);
             self.advance(rd - parsed);
         }
         RrOutcome::silent(true)
     }
+
+    /// Service parameters (key, length, value): the weirds Zeek raises
+    /// about malformed `alpn` and `port` values.
+    fn svc_params(&mut self, mut params: &[u8]) {
+        while let [k0, k1, l0, l1, rest @ ..] = params {
+            let key = u16::from_be_bytes([*k0, *k1]);
+            let len = usize::from(u16::from_be_bytes([*l0, *l1])).min(rest.len());
+            let (value, tail) = rest.split_at(len);
+            match key {
+                SVC_ALPN if !alpn_ids_fit(value) => self.weird("DNS_SVCB_alpn_length_invalid", None),
+                SVC_PORT if value.len() != 2 => self.weird("DNS_SVCB_port_length_invalid", None),
+                _ => {}
+            }
+            params = tail;
+        }
+    }
+}
+
+/// Whether an `alpn` value is a clean run of length-prefixed ids.
+fn alpn_ids_fit(mut value: &[u8]) -> bool {
+    while let [len, rest @ ..] = value {
+        let Some(tail) = rest.get(usize::from(*len)..) else {
+            return false;
+        };
+        value = tail;
+    }
+    true
 }
 
 fn addr_text(a: IpAddr) -> Vec<u8> {

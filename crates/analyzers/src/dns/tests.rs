@@ -818,3 +818,20 @@ fn answer_text_per_row_is_bounded() {
     assert_eq!(r.ttls.as_ref().unwrap().len(), kept);
     assert_eq!(r.rtt, Some(secs(1.0)));
 }
+
+#[test]
+fn malformed_svcb_parameters_raise_weirds() {
+    // alpn "h2", then an id claiming more bytes than are left; a 3-byte port.
+    let mut rdata = vec![0, 1, 0];
+    rdata.extend([0, 1, 0, 6, 2, b'h', b'2', 1, b'h', b'3']);
+    rdata.extend([0, 3, 0, 3, 1, 0xbb, 0]);
+    let reply = Msg::reply(1, "example.com", 65)
+        .answer(rr(&QNAME_PTR, 65, 300, &rdata))
+        .answer(rr(&QNAME_PTR, 1, 300, &[1, 2, 3, 4]));
+    let m = parse_message(&reply.bytes(), &opts()).unwrap();
+    let names: Vec<&str> = m.weirds.iter().map(|w| w.name).collect();
+    assert_eq!(names, ["DNS_SVCB_alpn_length_invalid", "DNS_SVCB_port_length_invalid"]);
+    assert!(m.well_formed);
+    assert_eq!(m.replies.len(), 1);
+    assert_eq!(m.replies[0].text, b"1.2.3.4");
+}
