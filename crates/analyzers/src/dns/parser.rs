@@ -544,7 +544,8 @@ impl Parser<'_> {
     /// Zeek raises the event without consuming the data: the next record
     /// is read from the start of this one's data.
     fn rr_wks(&mut self, rd: usize) -> RrOutcome {
-        self.skipped(rd).unwrap_or_else(|| RrOutcome::reply(Vec::new()))
+        self.skipped(rd)
+            .unwrap_or_else(|| RrOutcome::reply(Vec::new()))
     }
 
     fn rr_mx(&mut self, rd: usize) -> RrOutcome {
@@ -614,7 +615,10 @@ impl Parser<'_> {
         let mut left = rd.saturating_sub(4);
         let mut strings: [Vec<u8>; 3] = Default::default();
         for s in strings.iter_mut() {
-            *s = self.char_string(&mut left).map(<[u8]>::to_vec).unwrap_or_default();
+            *s = self
+                .char_string(&mut left)
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default();
         }
         let replacement = self.name();
         self.check_length(start, rd);
@@ -670,8 +674,16 @@ impl Parser<'_> {
         let prefix = usize::from(self.short() >> 8);
         let have = (len - 4) * 8;
         let (max, prefix_weird, addr_weird) = match family {
-            1 => (32, "EDNS_ECS_invalid_addr_v4_prefix", "EDNS_ECS_invalid_addr_v4"),
-            2 => (128, "EDNS_ECS_invalid_addr_v6_prefix", "EDNS_ECS_invalid_addr_v6"),
+            1 => (
+                32,
+                "EDNS_ECS_invalid_addr_v4_prefix",
+                "EDNS_ECS_invalid_addr_v4",
+            ),
+            2 => (
+                128,
+                "EDNS_ECS_invalid_addr_v6_prefix",
+                "EDNS_ECS_invalid_addr_v6",
+            ),
             _ => return,
         };
         if prefix > max {
@@ -725,7 +737,11 @@ impl Parser<'_> {
         let sig_len = rd as isize - ((self.pos - start) as isize + 18);
         self.stream(sig_len);
         self.algorithm_weird("RRSIG", algorithm);
-        let signer = if signer.is_empty() { b"<Root>".to_vec() } else { signer };
+        let signer = if signer.is_empty() {
+            b"<Root>".to_vec()
+        } else {
+            signer
+        };
         let mut text = format!("RRSIG {covered} ").into_bytes();
         text.extend_from_slice(&signer);
         RrOutcome::reply(text)
@@ -851,8 +867,14 @@ impl Parser<'_> {
         self.stream(rd as isize - 4);
         match digest_type {
             1..=4 => {}
-            0 => self.weird("DNSSEC_DS_ReservedDigestType", Some(digest_type.to_string())),
-            _ => self.weird("DNSSEC_DS_unknown_DigestType", Some(digest_type.to_string())),
+            0 => self.weird(
+                "DNSSEC_DS_ReservedDigestType",
+                Some(digest_type.to_string()),
+            ),
+            _ => self.weird(
+                "DNSSEC_DS_unknown_DigestType",
+                Some(digest_type.to_string()),
+            ),
         }
         RrOutcome::reply(format!("DS {algorithm} {digest_type}").into_bytes())
     }
@@ -928,7 +950,9 @@ impl Parser<'_> {
             let len = usize::from(u16::from_be_bytes([*l0, *l1])).min(rest.len());
             let (value, tail) = rest.split_at(len);
             match key {
-                SVC_ALPN if !alpn_ids_fit(value) => self.weird("DNS_SVCB_alpn_length_invalid", None),
+                SVC_ALPN if !alpn_ids_fit(value) => {
+                    self.weird("DNS_SVCB_alpn_length_invalid", None)
+                }
                 SVC_PORT if value.len() != 2 => self.weird("DNS_SVCB_port_length_invalid", None),
                 _ => {}
             }

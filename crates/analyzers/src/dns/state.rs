@@ -297,7 +297,9 @@ fn note_reply(s: &mut Session, h: &Header, r: &Reply, now: Time) {
                 rec.rtt = Some(now.since(rec.ts)).filter(|d| d.0 != 0);
             }
             if !r.text.is_empty() && fits {
-                rec.answers.get_or_insert_with(Vec::new).push(ZString(r.text.clone()));
+                rec.answers
+                    .get_or_insert_with(Vec::new)
+                    .push(ZString(r.text.clone()));
                 let ttl = records::Interval(i64::from(r.ttl) * 1_000_000_000);
                 rec.ttls.get_or_insert_with(Vec::new).push(ttl);
             }
@@ -330,6 +332,8 @@ pub fn decode_netbios_name(name: &[u8]) -> Vec<u8> {
             let lo = p[1].to_ascii_uppercase().wrapping_sub(b'A');
             (hi << 4).wrapping_add(lo)
         })
-        .take_while(|&b| b.is_ascii_alphanumeric() || b.is_ascii_punctuation() || !(3..0x80).contains(&b))
+        .take_while(|&b| {
+            b.is_ascii_alphanumeric() || b.is_ascii_punctuation() || !(3..0x80).contains(&b)
+        })
         .collect()
 }

@@ -96,7 +96,13 @@ impl Msg {
         for section in [&self.qd, &self.an, &self.ns, &self.ar] {
             out.extend_from_slice(&(section.len() as u16).to_be_bytes());
         }
-        for part in self.qd.iter().chain(&self.an).chain(&self.ns).chain(&self.ar) {
+        for part in self
+            .qd
+            .iter()
+            .chain(&self.an)
+            .chain(&self.ns)
+            .chain(&self.ar)
+        {
             out.extend_from_slice(part);
         }
         out
@@ -149,7 +155,13 @@ impl Run {
             local_orig: None,
         };
         let mut fuids = FuidGen::new(Some(1));
-        let mut cx = Context::new(&conn, Time::from_secs_f64(t), &self.config, &mut fuids, &mut self.out);
+        let mut cx = Context::new(
+            &conn,
+            Time::from_secs_f64(t),
+            &self.config,
+            &mut fuids,
+            &mut self.out,
+        );
         f(&mut self.analyzer, &mut cx);
         self.confirmed |= cx.confirmed;
         if let Some((reason, _)) = cx.violation.take() {
@@ -240,14 +252,23 @@ fn query_and_reply_make_one_row() {
     assert_eq!(r.trans_id, Some(0x1234));
     assert_eq!(r.rtt, Some(secs(0.25)));
     assert_eq!(text(&r.query), "www.example.com");
-    assert_eq!((r.qclass, r.qclass_name.as_deref()), (Some(1), Some("C_INTERNET")));
+    assert_eq!(
+        (r.qclass, r.qclass_name.as_deref()),
+        (Some(1), Some("C_INTERNET"))
+    );
     assert_eq!((r.qtype, r.qtype_name.as_deref()), (Some(1), Some("A")));
-    assert_eq!((r.rcode, r.rcode_name.as_deref()), (Some(0), Some("NOERROR")));
+    assert_eq!(
+        (r.rcode, r.rcode_name.as_deref()),
+        (Some(0), Some("NOERROR"))
+    );
     assert_eq!((r.aa, r.tc, r.rd, r.ra, r.z), (true, false, true, true, 0));
     assert_eq!(answers(r), ["web.example.com", "192.0.2.7"]);
     assert_eq!(r.ttls, Some(vec![secs(60.0), secs(300.0)]));
     assert!(!r.rejected);
-    assert_eq!((r.opcode, r.opcode_name.as_deref()), (Some(0), Some("query")));
+    assert_eq!(
+        (r.opcode, r.opcode_name.as_deref()),
+        (Some(0), Some("query"))
+    );
     assert!(run.confirmed);
     assert!(run.weirds().is_empty());
 }
@@ -264,8 +285,12 @@ fn unanswered_queries_are_logged_at_finish() {
     let mut queries: Vec<String> = rows.iter().map(|r| text(&r.query)).collect();
     queries.sort();
     assert_eq!(queries, ["a.example", "b.example", "c.example"]);
-    assert!(rows.iter().all(|r| r.rcode.is_none() && r.rtt.is_none() && r.answers.is_none()));
-    assert!(rows.iter().all(|r| r.rd && r.qclass_name.as_deref() == Some("C_INTERNET")));
+    assert!(rows
+        .iter()
+        .all(|r| r.rcode.is_none() && r.rtt.is_none() && r.answers.is_none()));
+    assert!(rows
+        .iter()
+        .all(|r| r.rd && r.qclass_name.as_deref() == Some("C_INTERNET")));
 }
 
 #[test]
@@ -278,8 +303,14 @@ fn replies_pair_with_queries_by_id_in_order() {
     run.send(5.0, false, &Msg::reply(8, "three.example", 1).bytes());
     let rows = run.rows();
     assert_eq!(rows.len(), 2);
-    assert_eq!((text(&rows[0].query), rows[0].ts), ("two.example".into(), Time::from_secs_f64(2.0)));
-    assert_eq!((text(&rows[1].query), rows[1].ts), ("three.example".into(), Time::from_secs_f64(3.0)));
+    assert_eq!(
+        (text(&rows[0].query), rows[0].ts),
+        ("two.example".into(), Time::from_secs_f64(2.0))
+    );
+    assert_eq!(
+        (text(&rows[1].query), rows[1].ts),
+        ("three.example".into(), Time::from_secs_f64(3.0))
+    );
     // Replies without answers set no rtt.
     assert_eq!(rows[0].rtt, None);
     run.finish();
@@ -342,7 +373,12 @@ fn answer_renderings() {
     let nsec3 = [1, 0, 0, 1, 1, 0xab, 2, 0xcd, 0xef, 0, 1, 0x40];
     let loc = [0, 0x12, 0x16, 0x13, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3];
     let reply = Msg::reply(1, "example", 255)
-        .answer(rr(&owner, 28, 1, &[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]))
+        .answer(rr(
+            &owner,
+            28,
+            1,
+            &[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        ))
         .answer(rr(&owner, 2, 2, &name("NS1.Example")))
         .answer(rr(&owner, 12, 3, &name("ptr.example")))
         .answer(rr(&owner, 15, 4, &mx))
@@ -360,7 +396,12 @@ fn answer_renderings() {
         .answer(rr(&owner, 44, 16, &[1, 1, 0xa6, 0xb9, 0x5f]))
         .answer(rr(&owner, 29, 17, &loc))
         .answer(rr(&owner, 65535, 18, &[1, 2, 3]))
-        .answer(rr(&owner, 257, 19, &[0, 5, b'i', b's', b's', b'u', b'e', b'x']))
+        .answer(rr(
+            &owner,
+            257,
+            19,
+            &[0, 5, b'i', b's', b's', b'u', b'e', b'x'],
+        ))
         .answer(rr(&owner, 65534, 20, &[8, 0, 1, 0, 1]));
     let mut run = Run::udp();
     run.send(1.0, true, &Msg::query(1, "example", 255).bytes());
@@ -391,8 +432,16 @@ fn answer_renderings() {
         ]
     );
     // CAA (no script handles it) adds neither an answer nor a TTL.
-    let ttls: Vec<i64> = r.ttls.iter().flatten().map(|t| t.0 / 1_000_000_000).collect();
-    assert_eq!(ttls, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20]);
+    let ttls: Vec<i64> = r
+        .ttls
+        .iter()
+        .flatten()
+        .map(|t| t.0 / 1_000_000_000)
+        .collect();
+    assert_eq!(
+        ttls,
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20]
+    );
     assert_eq!(text(&r.query), "example");
     assert_eq!(r.qtype_name.as_deref(), Some("*"));
     assert_eq!(run.weirds(), ["DNS_RR_unknown_type"]);
@@ -492,7 +541,10 @@ fn compression_chains_are_bounded() {
     msg.truncate(last);
     msg.extend((0xc000 | prev).to_be_bytes());
     msg.extend([0, 1, 0, 1]);
-    let unlimited = ParseOptions { max_compression_depth: usize::MAX, ..opts() };
+    let unlimited = ParseOptions {
+        max_compression_depth: usize::MAX,
+        ..opts()
+    };
     let m = parse_message(&msg, &unlimited).unwrap();
     assert_eq!(m.questions[0].name, b"end");
     assert_eq!(m.violation, None);
@@ -506,14 +558,19 @@ fn compression_chains_deeper_than_the_limit_are_a_violation() {
     let mut prev = 12 + 7;
     for i in 2..=7u8 {
         let at = 12 + 7 + reply.an.iter().map(Vec::len).sum::<usize>();
-        reply.an.push(rr(&[0xc0, prev as u8], 1, 300, &[127, 0, 0, i]));
+        reply
+            .an
+            .push(rr(&[0xc0, prev as u8], 1, 300, &[127, 0, 0, i]));
         prev = at;
     }
     let mut run = Run::udp();
     run.config.dns.max_compression_chain_depth = 5;
     run.send(1.0, false, &reply.bytes());
     assert_eq!(run.weirds(), ["DNS_max_compression_chain_depth_exceeded"]);
-    assert_eq!(run.violation.as_deref(), Some("DNS_max_compression_chain_depth_exceeded"));
+    assert_eq!(
+        run.violation.as_deref(),
+        Some("DNS_max_compression_chain_depth_exceeded")
+    );
     // The name just ends there; the message still parses.
     assert!(run.confirmed);
     let r = run.rows()[0];
@@ -574,7 +631,15 @@ fn bad_labels_end_the_name_with_weirds() {
     let mut long = vec![64u8];
     long.extend([b'a'; 64]);
     long.push(0);
-    let m = parse_message(&Msg { qd: vec![question(&long, 1)], ..Msg::default() }.bytes(), &opts()).unwrap();
+    let m = parse_message(
+        &Msg {
+            qd: vec![question(&long, 1)],
+            ..Msg::default()
+        }
+        .bytes(),
+        &opts(),
+    )
+    .unwrap();
     assert_eq!(m.weirds[0].name, "DNS_label_too_long");
     assert!(m.questions[0].name.is_empty());
 
@@ -584,7 +649,15 @@ fn bad_labels_end_the_name_with_weirds() {
         labels.extend([b'b'; 63]);
     }
     labels.push(0);
-    let m = parse_message(&Msg { qd: vec![question(&labels, 1)], ..Msg::default() }.bytes(), &opts()).unwrap();
+    let m = parse_message(
+        &Msg {
+            qd: vec![question(&labels, 1)],
+            ..Msg::default()
+        }
+        .bytes(),
+        &opts(),
+    )
+    .unwrap();
     let names: Vec<&str> = m.weirds.iter().map(|w| w.name).collect();
     assert_eq!(names, ["DNS_label_len_gt_name_len", "DNS_NAME_too_long"]);
     // 8 labels fit Zeek's 512-byte buffer; the question's type and class
@@ -593,8 +666,19 @@ fn bad_labels_end_the_name_with_weirds() {
     assert_eq!(m.questions[0].qtype, u16::from_be_bytes([b'b', b'b']));
 
     // NetBIOS allows long labels.
-    let netbios = ParseOptions { netbios: true, ..opts() };
-    let m = parse_message(&Msg { qd: vec![question(&long, 1)], ..Msg::default() }.bytes(), &netbios).unwrap();
+    let netbios = ParseOptions {
+        netbios: true,
+        ..opts()
+    };
+    let m = parse_message(
+        &Msg {
+            qd: vec![question(&long, 1)],
+            ..Msg::default()
+        }
+        .bytes(),
+        &netbios,
+    )
+    .unwrap();
     assert_eq!(m.questions[0].name.len(), 64);
 }
 
@@ -675,7 +759,11 @@ fn pending_overflow_logs_unmatched_queries() {
 fn refused_reply_without_records_is_rejected() {
     let mut run = Run::udp();
     run.send(1.0, true, &Msg::query(1, "no.example", 1).bytes());
-    run.send(1.1, false, &Msg::reply(1, "no.example", 1).flags(QR | 5).bytes());
+    run.send(
+        1.1,
+        false,
+        &Msg::reply(1, "no.example", 1).flags(QR | 5).bytes(),
+    );
     let r = run.rows()[0];
     assert!(r.rejected);
     assert_eq!(r.rcode_name.as_deref(), Some("REFUSED"));
@@ -685,14 +773,21 @@ fn refused_reply_without_records_is_rejected() {
 #[test]
 fn multicast_messages_are_rows_of_their_own() {
     let mut run = Run::new(17, (IpAddr::V4(Ipv4Addr::new(224, 0, 0, 251)), 5353));
-    run.send(1.0, true, &Msg::query(0, "printer.local", 1).flags(0).bytes());
+    run.send(
+        1.0,
+        true,
+        &Msg::query(0, "printer.local", 1).flags(0).bytes(),
+    );
     let mut announce = Msg::reply(0, "x", 1).flags(QR | AA);
     announce.qd.clear();
     announce.an = vec![rr(&name("printer.local"), 1, 120, &[192, 168, 0, 9])];
     run.send(2.0, true, &announce.bytes());
     let rows = run.rows();
     assert_eq!(rows.len(), 2);
-    assert_eq!((text(&rows[0].query), rows[0].rcode), ("printer.local".into(), None));
+    assert_eq!(
+        (text(&rows[0].query), rows[0].rcode),
+        ("printer.local".into(), None)
+    );
     assert_eq!(answers(rows[1]), ["192.168.0.9"]);
     assert!(rows[1].aa);
     // Not flipped: the responder is a multicast group.
@@ -748,10 +843,19 @@ fn edns_options_are_checked_to_the_end_of_the_message() {
         ar: vec![rr(&[0], 41, 0, &opt)],
         ..Msg::reply(5, "a.example", 1)
     };
-    let options = ParseOptions { skip_all_addl: false, ..opts() };
+    let options = ParseOptions {
+        skip_all_addl: false,
+        ..opts()
+    };
     let m = parse_message(&reply.bytes(), &options).unwrap();
     let names: Vec<&str> = m.weirds.iter().map(|w| w.name).collect();
-    assert_eq!(names, ["EDNS_ECS_invalid_addr_v4_prefix", "EDNS_TCP_Keepalive_In_UDP"]);
+    assert_eq!(
+        names,
+        [
+            "EDNS_ECS_invalid_addr_v4_prefix",
+            "EDNS_TCP_Keepalive_In_UDP"
+        ]
+    );
     assert_eq!(m.weirds[0].addl.as_deref(), Some("33 bits"));
 }
 
@@ -771,7 +875,13 @@ fn netbios_names_are_decoded() {
 #[test]
 fn truncation_flag_and_z_come_from_the_query() {
     let mut run = Run::udp();
-    run.send(1.0, true, &Msg::query(1, "tc.example", 1).flags(TC | RD | 0x0020).bytes());
+    run.send(
+        1.0,
+        true,
+        &Msg::query(1, "tc.example", 1)
+            .flags(TC | RD | 0x0020)
+            .bytes(),
+    );
     run.finish();
     let r = run.rows()[0];
     assert_eq!((r.tc, r.rd, r.z), (true, true, 2));
@@ -780,7 +890,11 @@ fn truncation_flag_and_z_come_from_the_query() {
 #[test]
 fn other_opcodes_are_not_logged() {
     let mut run = Run::udp();
-    run.send(1.0, true, &Msg::query(1, "s.example", 1).flags(2 << 11).bytes());
+    run.send(
+        1.0,
+        true,
+        &Msg::query(1, "s.example", 1).flags(2 << 11).bytes(),
+    );
     run.finish();
     assert!(run.rows().is_empty());
     assert!(run.confirmed);
@@ -789,17 +903,31 @@ fn other_opcodes_are_not_logged() {
 #[test]
 fn notify_is_logged_with_its_opcode() {
     let mut run = Run::udp();
-    run.send(1.0, true, &Msg::query(1, "zone.example", 6).flags(4 << 11).bytes());
-    run.send(1.2, false, &Msg::reply(1, "zone.example", 6).flags(QR | 4 << 11).bytes());
+    run.send(
+        1.0,
+        true,
+        &Msg::query(1, "zone.example", 6).flags(4 << 11).bytes(),
+    );
+    run.send(
+        1.2,
+        false,
+        &Msg::reply(1, "zone.example", 6).flags(QR | 4 << 11).bytes(),
+    );
     let r = run.rows()[0];
-    assert_eq!((r.opcode, r.opcode_name.as_deref()), (Some(4), Some("notify")));
+    assert_eq!(
+        (r.opcode, r.opcode_name.as_deref()),
+        (Some(4), Some("notify"))
+    );
     assert_eq!(r.qtype_name.as_deref(), Some("SOA"));
 }
 
 #[test]
 fn netbios_name_decoding_rules() {
     assert_eq!(state::decode_netbios_name(b"EBEC"), b"");
-    assert_eq!(state::decode_netbios_name(b"ebecedeeefegehcacacacacacacacaaa"), b"ABCDEFG");
+    assert_eq!(
+        state::decode_netbios_name(b"ebecedeeefegehcacacacacacacacaaa"),
+        b"ABCDEFG"
+    );
 }
 
 #[test]
@@ -830,7 +958,13 @@ fn malformed_svcb_parameters_raise_weirds() {
         .answer(rr(&QNAME_PTR, 1, 300, &[1, 2, 3, 4]));
     let m = parse_message(&reply.bytes(), &opts()).unwrap();
     let names: Vec<&str> = m.weirds.iter().map(|w| w.name).collect();
-    assert_eq!(names, ["DNS_SVCB_alpn_length_invalid", "DNS_SVCB_port_length_invalid"]);
+    assert_eq!(
+        names,
+        [
+            "DNS_SVCB_alpn_length_invalid",
+            "DNS_SVCB_port_length_invalid"
+        ]
+    );
     assert!(m.well_formed);
     assert_eq!(m.replies.len(), 1);
     assert_eq!(m.replies[0].text, b"1.2.3.4");
