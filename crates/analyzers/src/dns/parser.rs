@@ -250,6 +250,11 @@ impl Parser<'_> {
         self.parse_section(Section::Additional, h.arcount);
     }
 
+    /// An RFC 2136 update (opcode 5 is a registration in NetBIOS).
+    fn is_dynamic_update(&self) -> bool {
+        self.out.header.opcode == 5 && !self.opts.netbios
+    }
+
     fn weird(&mut self, name: &'static str, addl: Option<String>) {
         self.out.weirds.push(Weird { name, addl });
     }
@@ -430,6 +435,10 @@ impl Parser<'_> {
         if rdlength > self.remaining() {
             self.weird("DNS_truncated_RR_rdlength_lt_len", None);
             return false;
+        }
+        if rdlength == 0 && self.is_dynamic_update() {
+            // Prerequisites and deletions of dynamic updates carry no data.
+            return true;
         }
         if rdlength == 0 && self.remaining() > 0 {
             self.weird("DNS_zero_rdlength", None);

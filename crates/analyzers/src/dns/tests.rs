@@ -969,3 +969,39 @@ fn malformed_svcb_parameters_raise_weirds() {
     assert_eq!(m.replies.len(), 1);
     assert_eq!(m.replies[0].text, b"1.2.3.4");
 }
+
+#[test]
+fn dynamic_update_records_without_data_are_fine() {
+    // Zone example.com SOA; prerequisite "name in use"; delete an RRset.
+    let mut update = Msg::query(0x77, "example.com", 6).flags(5 << 11);
+    update.an.push(rr(&name("host.example.com"), 255, 0, &[]));
+    update.ns.push(rr(&name("host.example.com"), 1, 0, &[]));
+    update
+        .ns
+        .push(rr(&name("host.example.com"), 1, 300, &[10, 0, 0, 9]));
+    let mut run = Run::udp();
+    run.send(1.0, true, &update.bytes());
+    run.send(
+        1.1,
+        false,
+        &Msg::query(0x77, "example.com", 6)
+            .flags(QR | 5 << 11)
+            .bytes(),
+    );
+    assert!(run.weirds().is_empty());
+    assert!(run.confirmed);
+    let r = run.rows()[0];
+    assert_eq!(text(&r.query), "example.com");
+    assert_eq!(r.opcode_name.as_deref(), Some("dynamic-update"));
+    assert_eq!(r.rcode_name.as_deref(), Some("NOERROR"));
+
+    // Elsewhere an empty record is a weird that ends the message.
+    let mut reply = Msg::reply(1, "example.com", 1);
+    reply.an = vec![
+        rr(&QNAME_PTR, 1, 0, &[]),
+        rr(&QNAME_PTR, 1, 0, &[1, 2, 3, 4]),
+    ];
+    let m = parse_message(&reply.bytes(), &opts()).unwrap();
+    assert_eq!(m.weirds[0].name, "DNS_zero_rdlength");
+    assert!(!m.well_formed);
+}
