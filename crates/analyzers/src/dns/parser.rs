@@ -14,9 +14,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub const HEADER_LEN: usize = 12;
 /// Zeek's name buffer: at most this many bytes of labels and dots.
 const NAME_CAP: usize = 512;
-/// Replies kept per message; the rest are parsed but dropped (memory bound
-/// for hostile messages with thousands of tiny records).
-const MAX_REPLIES: usize = 1000;
+/// Questions and replies kept per message; the rest are parsed but dropped
+/// (memory bound for hostile messages with thousands of tiny records).
+const MAX_KEPT: usize = 1000;
 
 pub mod rr {
     pub const A: u16 = 1;
@@ -404,7 +404,7 @@ impl Parser<'_> {
         }
         let qtype = self.short();
         let qclass = self.short();
-        if self.out.questions.len() < MAX_REPLIES {
+        if self.out.questions.len() < MAX_KEPT {
             self.out.questions.push(Question {
                 name: original.to_ascii_lowercase(),
                 original,
@@ -446,7 +446,7 @@ impl Parser<'_> {
         }
         let outcome = self.rdata(rtype, rdlength, &name);
         if let Some(text) = outcome.reply {
-            if !self.skip_event && self.out.replies.len() < MAX_REPLIES {
+            if !self.skip_event && self.out.replies.len() < MAX_KEPT {
                 let section = self.section;
                 self.out.replies.push(Reply {
                     section,

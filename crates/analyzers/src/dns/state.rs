@@ -215,8 +215,8 @@ impl DnsState {
             };
             return (Session::new(conn, now, id), home);
         }
-        if self.pending_query.as_ref().map(|s| s.rec.trans_id) == Some(Some(id.into())) {
-            let s = self.pending_query.take().expect("checked above");
+        let same_id = |s: &mut Session| s.rec.trans_id == Some(id.into());
+        if let Some(s) = self.pending_query.take_if(same_id) {
             if !self.queries.is_empty() {
                 // Refill the fast path, preferring a query with the same id.
                 self.pending_query = self.queries.pop(id).or_else(|| self.queries.pop_any());
