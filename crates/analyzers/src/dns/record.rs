@@ -33,5 +33,6 @@ records::record! {
         pub opcode_name: Option<String> = "opcode_name",
         pub auth: Option<Set<ZString>> = "auth" if "dns-auth-addl",
         pub addl: Option<Set<ZString>> = "addl" if "dns-auth-addl",
+        pub original_query: Option<ZString> = "original_query" if "dns-original-query",
     }
 }
