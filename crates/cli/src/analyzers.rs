@@ -10,6 +10,10 @@ use pipeline::zeek_scripts;
 /// Scripts that switch on optional analyzer behaviour (and log columns).
 pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("protocols/dns/auth-addl", "dns-auth-addl"),
+    (
+        "protocols/dns/log-original-query-case",
+        "dns-original-query",
+    ),
     ("frameworks/files/hash-all-files", "file-hashes"),
     ("frameworks/files/extract-all-files", "file-extract"),
     ("hassh", "hassh"),
@@ -19,6 +23,9 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
 /// Redefs of analyzer options this module honours.
 pub const REDEF_NAMES: &[&str] = &[
     "dns_max_queries",
+    "dns_skip_all_auth",
+    "dns_skip_all_addl",
+    "dns_max_compression_chain_depth",
     "DNS::max_pending_msgs",
     "DNS::max_pending_query_ids",
     "HTTP::default_capture_password",
@@ -70,6 +77,11 @@ pub fn plan(
     let mut config = AnalyzerConfig::default();
     config.files.hash = options.iter().any(|o| o == "file-hashes");
     config.ssh.hassh = options.iter().any(|o| o == "hassh");
+    // auth-addl turns off Zeek's skipping of those sections.
+    if options.iter().any(|o| o == "dns-auth-addl") {
+        config.dns.skip_all_auth = false;
+        config.dns.skip_all_addl = false;
+    }
     let mut extract_prefix = "extract_files".to_string();
     if let Some(script) = script {
         apply_redefs(script, &mut config, &mut extract_prefix);
@@ -117,6 +129,11 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
     for r in &script.redefs {
         match (r.name.as_str(), &r.value) {
             ("dns_max_queries", ZValue::Count(n)) => config.dns.max_queries = *n as usize,
+            ("dns_skip_all_auth", ZValue::Bool(b)) => config.dns.skip_all_auth = *b,
+            ("dns_skip_all_addl", ZValue::Bool(b)) => config.dns.skip_all_addl = *b,
+            ("dns_max_compression_chain_depth", ZValue::Count(n)) => {
+                config.dns.max_compression_chain_depth = *n as usize
+            }
             ("DNS::max_pending_msgs", ZValue::Count(n)) => {
                 config.dns.max_pending_msgs = *n as usize
             }
