@@ -114,6 +114,7 @@ pub struct Context<'a> {
     pub(crate) violation: Option<(String, Option<Vec<u8>>)>,
     pub(crate) expected: Vec<Expectation>,
     pub(crate) partial: bool,
+    pub(crate) flip: bool,
 }
 
 /// A connection an analyzer announces (an FTP data channel, ...): when a
@@ -158,6 +159,7 @@ impl<'a> Context<'a> {
             violation: None,
             expected: Vec::new(),
             partial: false,
+            flip: false,
         }
     }
 
@@ -181,6 +183,13 @@ impl<'a> Context<'a> {
     /// Zeek's `X`.
     pub fn analysis_partial(&mut self) {
         self.partial = true;
+    }
+
+    /// The connection's roles are the wrong way round (the analyzer saw the
+    /// "originator" answer): swap them, as Zeek's analyzers may. `cx.conn`
+    /// keeps the old roles for the rest of this call.
+    pub fn flip_roles(&mut self) {
+        self.flip = true;
     }
 
     /// A weird.log row about this connection.

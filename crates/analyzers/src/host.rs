@@ -185,6 +185,7 @@ impl AnalyzerSet {
             pending,
             first: [Vec::new(), Vec::new()],
             partial: false,
+            flip: false,
         }))
     }
 }
@@ -221,6 +222,8 @@ pub struct ConnAnalyzers {
     first: [Vec<u8>; 2],
     /// An analyzer reported partial analysis since the last look.
     partial: bool,
+    /// An analyzer asked for the roles to be swapped.
+    flip: bool,
 }
 
 impl std::fmt::Debug for ConnAnalyzers {
@@ -254,6 +257,12 @@ impl ConnAnalyzers {
     /// (conn.log history `X`).
     pub fn take_partial(&mut self) -> bool {
         std::mem::take(&mut self.partial)
+    }
+
+    /// Whether an analyzer asked for the roles to be swapped since the last
+    /// call.
+    pub fn take_flip(&mut self) -> bool {
+        std::mem::take(&mut self.flip)
     }
 
     /// Whether any analyzer still wants stream data (the flows stage stops
@@ -419,6 +428,7 @@ impl ConnAnalyzers {
         let (confirmed, violation) = (cx.confirmed, cx.violation.take());
         let expected = std::mem::take(&mut cx.expected);
         self.partial |= cx.partial;
+        self.flip |= cx.flip;
         drop(cx);
         for e in expected {
             set.add_expected(now, e);
@@ -515,6 +525,7 @@ mod tests {
             pending: Vec::new(),
             first: [Vec::new(), Vec::new()],
             partial: false,
+            flip: false,
         };
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
         // Another client or port does not match.
@@ -546,6 +557,7 @@ mod tests {
             pending: Vec::new(),
             first: [Vec::new(), Vec::new()],
             partial: false,
+            flip: false,
         };
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
         assert!(set

@@ -86,8 +86,20 @@ impl Conn {
 
     /// Swap originator and responder (Zeek's role flip), marking history.
     pub fn flip(&mut self) {
-        self.orig ^= 1;
         self.hist.flip();
+        self.swap_roles();
+    }
+
+    /// An application analyzer turned the connection round (Zeek's
+    /// `Connection::FlipRoles`): the history so far stays as it is and
+    /// gets a `^`.
+    pub fn analyzer_flip(&mut self) {
+        self.hist.add(true, '^');
+        self.swap_roles();
+    }
+
+    fn swap_roles(&mut self) {
+        self.orig ^= 1;
         if let Transport::Tcp(s) = &mut self.transport {
             s.flip();
         }

@@ -929,6 +929,9 @@ impl FlowTable {
         };
         f(&mut app, set, &info, Time(*now), &mut out);
         let weirds = out.weirds;
+        if app.take_flip() {
+            c.analyzer_flip();
+        }
         if app.take_partial() {
             // Zeek records this letter in upper case whichever side caused it.
             c.hist.partial(true);

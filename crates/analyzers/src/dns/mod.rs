@@ -65,7 +65,6 @@ impl DnsAnalyzer {
             framers: (proto == 6).then(|| [Framer::default(), Framer::default()]),
             interp: Interpreter {
                 first_message: true,
-                flipped: false,
                 state: DnsState::default(),
             },
         }
@@ -122,9 +121,6 @@ impl From<bool> for Side {
 /// Zeek's `DNS_Interpreter` plus the script state it feeds.
 struct Interpreter {
     first_message: bool,
-    /// Zeek flipped the connection's roles: the originator's first message
-    /// was a reply.
-    flipped: bool,
     state: DnsState,
 }
 
@@ -134,11 +130,17 @@ impl Interpreter {
             cx.weird(SOURCE, "DNS_truncated_len_lt_hdr_len", None);
             return;
         };
-        if self.first_message && header.qr && side == Side::Orig {
-            self.flipped = !self.endpoints(cx).resp_is_multicast();
+        // Zeek turns the connection round when the originator's first
+        // message is a reply (unless it answers a multicast query).
+        let flip = self.first_message
+            && header.qr
+            && side == Side::Orig
+            && !endpoints(cx, false).resp_is_multicast();
+        if flip {
+            cx.flip_roles();
         }
         self.first_message = false;
-        let conn = self.endpoints(cx);
+        let conn = endpoints(cx, flip);
         let opts = ParseOptions {
             netbios: conn.resp_p == 137,
             udp: cx.conn.proto == 17,
@@ -161,6 +163,8 @@ impl Interpreter {
             cx.confirm();
         }
         if let Some(reason) = m.violation {
+            // Zeek marks the history when it gives up on a message's limit.
+            cx.analysis_partial();
             cx.violation(reason, None);
             // No more data comes; Zeek's scripts still log what is pending
             // when the connection goes.
@@ -173,22 +177,24 @@ impl Interpreter {
         self.state.flush(&mut rows);
         emit(cx, rows);
     }
+}
 
-    fn endpoints<'c>(&self, cx: &Context<'c>) -> Endpoints<'c> {
-        let c = cx.conn;
-        let (orig_h, orig_p, resp_h, resp_p) = if self.flipped {
-            (c.resp_h, c.resp_p, c.orig_h, c.orig_p)
-        } else {
-            (c.orig_h, c.orig_p, c.resp_h, c.resp_p)
-        };
-        Endpoints {
-            uid: c.uid,
-            orig_h,
-            orig_p,
-            resp_h,
-            resp_p,
-            proto: c.proto_name(),
-        }
+/// The connection's endpoints, `flipped` when the roles are being swapped
+/// during this call (`cx.conn` still has the old ones).
+fn endpoints<'c>(cx: &Context<'c>, flipped: bool) -> Endpoints<'c> {
+    let c = cx.conn;
+    let (orig_h, orig_p, resp_h, resp_p) = if flipped {
+        (c.resp_h, c.resp_p, c.orig_h, c.orig_p)
+    } else {
+        (c.orig_h, c.orig_p, c.resp_h, c.resp_p)
+    };
+    Endpoints {
+        uid: c.uid,
+        orig_h,
+        orig_p,
+        resp_h,
+        resp_p,
+        proto: c.proto_name(),
     }
 }
 
