@@ -39,6 +39,7 @@ pub struct AnalyzerConfig {
     pub dns: crate::dns::DnsConfig,
     pub http: crate::http::HttpConfig,
     pub files: crate::files::FilesConfig,
+    pub ftp: crate::ftp::FtpConfig,
 }
 
 /// File ids (Zeek's `fuid`: "F" + base62). With a seed they are a hash of

@@ -9,10 +9,14 @@ use crate::Analyzer;
 pub enum Kind {
     Dns,
     Http,
+    Ftp,
+    /// FTP data connections: attached only when the control connection
+    /// announces them.
+    FtpData,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::Dns, Kind::Http];
+    pub const ALL: &'static [Kind] = &[Kind::Dns, Kind::Http, Kind::Ftp, Kind::FtpData];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
     /// `--disable-analyzer http`).
@@ -20,6 +24,8 @@ impl Kind {
         match self {
             Kind::Dns => "DNS",
             Kind::Http => "HTTP",
+            Kind::Ftp => "FTP",
+            Kind::FtpData => "FTP_DATA",
         }
     }
 
@@ -38,6 +44,7 @@ impl Kind {
         match self {
             Kind::Dns => "base/protocols/dns",
             Kind::Http => "base/protocols/http",
+            Kind::Ftp | Kind::FtpData => "base/protocols/ftp",
         }
     }
 
@@ -46,6 +53,8 @@ impl Kind {
         match self {
             Kind::Dns => "dns",
             Kind::Http => "http",
+            Kind::Ftp => "ftp",
+            Kind::FtpData => "ftp-data",
         }
     }
 
@@ -54,6 +63,7 @@ impl Kind {
         match (self, proto) {
             (Kind::Dns, 6 | 17) => Some(Box::new(crate::dns::DnsAnalyzer::new(proto))),
             (Kind::Http, 6) => Some(Box::new(crate::http::HttpAnalyzer::new())),
+            (Kind::Ftp, 6) => Some(Box::new(crate::ftp::FtpAnalyzer::new())),
             _ => None,
         }
     }
@@ -64,6 +74,7 @@ impl Kind {
     pub fn signature(self, proto: u8, orig: &[u8], resp: &[u8]) -> Option<bool> {
         match (self, proto) {
             (Kind::Http, 6) => http_signature(orig, resp),
+            (Kind::Ftp, 6) => ftp_signature(orig, resp),
             _ => Some(false),
         }
     }
@@ -102,6 +113,51 @@ fn http_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
     Some(client && server)
 }
 
+/// Zeek's `dpd_ftp_client` + `dpd_ftp_server`: a USER command at the start
+/// of a client line; a 120/220 greeting opening the server's side, then a
+/// 230/331 reply at the start of a later line.
+fn ftp_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    let blanks = resp
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r' | b' '))
+        .count();
+    let greeting = &resp[blanks..];
+    if greeting.len() < 4 {
+        return None;
+    }
+    if !code_then_non_digit(greeting, &[b"120", b"220"]) {
+        return Some(false);
+    }
+    let login_reply = (4..greeting.len()).any(|i| {
+        matches!(greeting[i], b'\n' | b'\r')
+            && code_then_non_digit(trim_spaces(&greeting[i + 1..]), &[b"230", b"331"])
+    });
+    let user_command = line_starts(orig).any(|line| {
+        let l = trim_spaces(line);
+        l.len() >= 5 && l[..4].eq_ignore_ascii_case(b"user") && l[4] == b' '
+    });
+    (login_reply && user_command).then_some(true)
+}
+
+/// Whether `s` starts with one of `codes` and a non-digit.
+fn code_then_non_digit(s: &[u8], codes: &[&[u8]]) -> bool {
+    s.len() >= 4 && codes.iter().any(|c| s.starts_with(c)) && !s[3].is_ascii_digit()
+}
+
+/// `s` from the start and from after every CR or LF.
+fn line_starts(s: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::once(s).chain(
+        s.iter()
+            .enumerate()
+            .filter(|(_, b)| matches!(b, b'\n' | b'\r'))
+            .map(move |(i, _)| &s[i + 1..]),
+    )
+}
+
+fn trim_spaces(b: &[u8]) -> &[u8] {
+    &b[b.iter().take_while(|&&c| c == b' ').count()..]
+}
+
 fn trim_leading_space(b: &[u8]) -> &[u8] {
     let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
     &b[n..]
@@ -119,6 +175,26 @@ mod tests {
         assert_eq!(Kind::from_name("Analyzer::ANALYZER_HTTP"), Some(Kind::Http));
         assert_eq!(Kind::from_name("http"), Some(Kind::Http));
         assert_eq!(Kind::from_name("nope"), None);
+    }
+
+    #[test]
+    fn ftp_signature_needs_login_from_both_sides() {
+        let greeting = b"220 ftp.example.org ready\r\n";
+        assert_eq!(ftp_signature(b"", greeting), None);
+        assert_eq!(ftp_signature(b"USER anonymous\r\n", greeting), None);
+        assert_eq!(
+            ftp_signature(
+                b"USER anonymous\r\n",
+                b"220 ftp.example.org ready\r\n331 Guest login ok\r\n"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            ftp_signature(b"SYST\r\n  user x\r\n", b"\r\n120-wait\r\n 230 ok\r\n"),
+            Some(true)
+        );
+        assert_eq!(ftp_signature(b"USER x\r\n", b"HTTP/1.1 200 OK\r\n"), Some(false));
+        assert_eq!(ftp_signature(b"USER x\r\n", b"2201 no\r\n"), Some(false));
     }
 
     #[test]

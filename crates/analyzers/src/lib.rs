@@ -13,6 +13,7 @@ mod context;
 pub mod dns;
 mod dpd;
 pub mod files;
+pub mod ftp;
 mod host;
 pub mod http;
 mod record;

@@ -2,6 +2,7 @@
 
 use crate::dns::DnsRecord;
 use crate::files::FilesRecord;
+use crate::ftp::FtpRecord;
 use crate::http::HttpRecord;
 use records::{Port, Time};
 use std::net::IpAddr;
@@ -42,6 +43,7 @@ pub enum AppRecord {
     Dns(Box<DnsRecord>),
     Http(Box<HttpRecord>),
     Files(Box<FilesRecord>),
+    Ftp(Box<FtpRecord>),
     Analyzer(Box<AnalyzerRecord>),
     Weird(AppWeird),
 }

@@ -4,7 +4,8 @@
 
 use crate::args::Cli;
 use analyzers::{AnalyzerConfig, AnalyzerPlan, Kind};
-use config::{ZValue, ZeekScript};
+use config::{Op, ZValue, ZeekScript};
+use std::collections::BTreeSet;
 use pipeline::zeek_scripts;
 
 /// Scripts that switch on optional analyzer behaviour (and log columns).
@@ -22,6 +23,14 @@ pub const REDEF_NAMES: &[&str] = &[
     "HTTP::default_capture_password",
     "FileExtract::default_limit",
     "FileExtract::prefix",
+    "FTP::logged_commands",
+    "FTP::guest_ids",
+    "FTP::max_pending_commands",
+    "FTP::max_user_length",
+    "FTP::max_password_length",
+    "FTP::max_arg_length",
+    "FTP::max_reply_msg_length",
+    "FTP::default_capture_password",
 ];
 
 /// The analyzer plan of a run. `packages` are the loaded script packages
@@ -96,7 +105,43 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
             ("FileExtract::prefix", ZValue::String(s)) => {
                 *extract_prefix = String::from_utf8_lossy(s).trim_end_matches('/').to_string()
             }
+            ("FTP::logged_commands", ZValue::Set(items)) => {
+                apply_string_set(&mut config.ftp.logged_commands, r.op, items)
+            }
+            ("FTP::guest_ids", ZValue::Set(items)) => {
+                apply_string_set(&mut config.ftp.guest_ids, r.op, items)
+            }
+            ("FTP::max_pending_commands", ZValue::Count(n)) => {
+                config.ftp.max_pending_commands = *n as usize
+            }
+            ("FTP::max_user_length", ZValue::Count(n)) => config.ftp.max_user_length = *n as usize,
+            ("FTP::max_password_length", ZValue::Count(n)) => {
+                config.ftp.max_password_length = *n as usize
+            }
+            ("FTP::max_arg_length", ZValue::Count(n)) => config.ftp.max_arg_length = *n as usize,
+            ("FTP::max_reply_msg_length", ZValue::Count(n)) => {
+                config.ftp.max_reply_msg_length = *n as usize
+            }
+            ("FTP::default_capture_password", ZValue::Bool(b)) => config.ftp.capture_password = *b,
             _ => {}
+        }
+    }
+}
+
+/// A `redef` of a `set[string]` option: `=` replaces, `+=` adds, `-=`
+/// removes; elements that are not strings are ignored.
+fn apply_string_set(set: &mut BTreeSet<String>, op: Op, items: &[ZValue]) {
+    let strings = items.iter().filter_map(|v| match v {
+        ZValue::String(s) => Some(String::from_utf8_lossy(s).into_owned()),
+        _ => None,
+    });
+    match op {
+        Op::Assign => *set = strings.collect(),
+        Op::Add => set.extend(strings),
+        Op::Remove => {
+            for s in strings {
+                set.remove(&s);
+            }
         }
     }
 }
