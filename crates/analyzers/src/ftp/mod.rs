@@ -195,3 +195,6 @@ impl Analyzer for FtpAnalyzer {
     }
 }
 
+
+#[cfg(test)]
+mod tests;
