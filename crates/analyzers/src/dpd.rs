@@ -193,7 +193,10 @@ mod tests {
             ftp_signature(b"SYST\r\n  user x\r\n", b"\r\n120-wait\r\n 230 ok\r\n"),
             Some(true)
         );
-        assert_eq!(ftp_signature(b"USER x\r\n", b"HTTP/1.1 200 OK\r\n"), Some(false));
+        assert_eq!(
+            ftp_signature(b"USER x\r\n", b"HTTP/1.1 200 OK\r\n"),
+            Some(false)
+        );
         assert_eq!(ftp_signature(b"USER x\r\n", b"2201 no\r\n"), Some(false));
     }
 

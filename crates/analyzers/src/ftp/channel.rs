@@ -52,7 +52,12 @@ pub fn parse_pasv(msg: &[u8]) -> Endpoint {
         i + 5
     } else {
         let comma = find(msg, b",")?;
-        comma - msg[..comma].iter().rev().take_while(|b| b.is_ascii_digit()).count()
+        comma
+            - msg[..comma]
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_digit())
+                .count()
     };
     parse_port(msg.get(start..)?)
 }
@@ -70,7 +75,10 @@ pub fn last_count(msg: &[u8]) -> u64 {
     let Some(end) = msg.iter().rposition(u8::is_ascii_digit) else {
         return 0;
     };
-    let start = msg[..end].iter().rposition(|b| !b.is_ascii_digit()).map_or(0, |i| i + 1);
+    let start = msg[..end]
+        .iter()
+        .rposition(|b| !b.is_ascii_digit())
+        .map_or(0, |i| i + 1);
     msg[start..=end].iter().fold(0u64, |n, d| {
         n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
     })
@@ -89,7 +97,10 @@ fn parse_extended(s: &[u8]) -> Endpoint {
     }
     let mut addr = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
     if pos < s.len() && s[pos] != delim {
-        let len = s[pos..].iter().position(|&b| b == delim).unwrap_or(s.len() - pos);
+        let len = s[pos..]
+            .iter()
+            .position(|&b| b == delim)
+            .unwrap_or(s.len() - pos);
         match parse_addr(&s[pos..pos + len]) {
             Some(a) => {
                 addr = a;
@@ -144,19 +155,32 @@ fn scan_int(s: &[u8], pos: usize) -> Option<(i32, usize)> {
 /// digits, clamps on overflow; without digits the value is 0 and the end
 /// is `pos`.
 fn strtol(s: &[u8], pos: usize) -> (i64, usize) {
-    let mut i = pos + s[pos.min(s.len())..].iter().take_while(|b| is_c_space(**b)).count();
+    let mut i = pos
+        + s[pos.min(s.len())..]
+            .iter()
+            .take_while(|b| is_c_space(**b))
+            .count();
     let negative = s.get(i) == Some(&b'-');
     if matches!(s.get(i), Some(b'-' | b'+')) {
         i += 1;
     }
-    let digits = s.get(i..).unwrap_or_default().iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = s
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
     if digits == 0 {
         return (0, pos);
     }
     let magnitude = s[i..i + digits].iter().fold(0i64, |n, d| {
         n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
     });
-    let value = if negative { magnitude.saturating_neg() } else { magnitude };
+    let value = if negative {
+        magnitude.saturating_neg()
+    } else {
+        magnitude
+    };
     (value, i + digits)
 }
 
@@ -184,7 +208,10 @@ mod tests {
 
     #[test]
     fn port_commands() {
-        assert_eq!(parse_port(b"141,142,220,235,131,46"), ep("141.142.220.235", 33582));
+        assert_eq!(
+            parse_port(b"141,142,220,235,131,46"),
+            ep("141.142.220.235", 33582)
+        );
         assert_eq!(parse_port(b" 10, 0,0,1,4,31"), ep("10.0.0.1", 1055));
         assert_eq!(parse_port(b"10,0,0,1,4,31 trailing"), ep("10.0.0.1", 1055));
         assert_eq!(parse_port(b"10,0,0,256,4,31"), None);
@@ -199,7 +226,10 @@ mod tests {
             parse_pasv(b"Entering Passive Mode (199,233,217,249,221,90)"),
             ep("199.233.217.249", 56666)
         );
-        assert_eq!(parse_pasv(b"Entering Passive Mode 10,0,0,1,4,31"), ep("10.0.0.1", 1055));
+        assert_eq!(
+            parse_pasv(b"Entering Passive Mode 10,0,0,1,4,31"),
+            ep("10.0.0.1", 1055)
+        );
         assert_eq!(parse_pasv(b"PORT 10,0,0,1,4,31"), ep("10.0.0.1", 1055));
         assert_eq!(parse_pasv(b"PORT"), None);
         assert_eq!(parse_pasv(b"no numbers"), None);
@@ -208,13 +238,19 @@ mod tests {
 
     #[test]
     fn extended_forms() {
-        assert_eq!(parse_epsv(b"Entering Extended Passive Mode (|||57086|)"), ep("::", 57086));
+        assert_eq!(
+            parse_epsv(b"Entering Extended Passive Mode (|||57086|)"),
+            ep("::", 57086)
+        );
         assert_eq!(
             parse_eprt(b"|2|2001:470:1f11:81f:c999:d94:aa7c:2e3e|49189|"),
             ep("2001:470:1f11:81f:c999:d94:aa7c:2e3e", 49189)
         );
         assert_eq!(parse_eprt(b"|1|10.0.0.1|1055|"), ep("10.0.0.1", 1055));
-        assert_eq!(parse_eprt(b"!1!::ffff:10.0.0.1!1055!"), ep("10.0.0.1", 1055));
+        assert_eq!(
+            parse_eprt(b"!1!::ffff:10.0.0.1!1055!"),
+            ep("10.0.0.1", 1055)
+        );
         assert_eq!(parse_eprt(b"|1|10.0.0.1|70000|"), None);
         assert_eq!(parse_eprt(b"|1|10.0.0.x|1055|"), None);
         assert_eq!(parse_eprt(b"|1|10.0.0.1|1055"), None);
@@ -226,7 +262,10 @@ mod tests {
 
     #[test]
     fn sizes_are_the_last_number() {
-        assert_eq!(last_count(b"Opening BINARY mode data connection for robots.txt (77 bytes)."), 77);
+        assert_eq!(
+            last_count(b"Opening BINARY mode data connection for robots.txt (77 bytes)."),
+            77
+        );
         assert_eq!(last_count(b"rfc1001.txt (154427 bytes)"), 154427);
         assert_eq!(last_count(b"no size"), 0);
         assert_eq!(last_count(b"99999999999999999999999"), u64::MAX);

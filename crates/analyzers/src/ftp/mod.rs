@@ -195,6 +195,5 @@ impl Analyzer for FtpAnalyzer {
     }
 }
 
-
 #[cfg(test)]
 mod tests;

@@ -127,15 +127,26 @@ mod tests {
     fn line_ends_and_chunking() {
         assert_eq!(
             lines(&[b"USER a\r", b"\nPASS b\nSY", b"ST\r\n", b"QU\rIT"]),
-            vec![b"USER a".to_vec(), b"PASS b".to_vec(), b"SYST".to_vec(), b"QU\rIT".to_vec()]
+            vec![
+                b"USER a".to_vec(),
+                b"PASS b".to_vec(),
+                b"SYST".to_vec(),
+                b"QU\rIT".to_vec()
+            ]
         );
     }
 
     #[test]
     fn telnet_commands_are_removed() {
         // IAC IP IAC DM before ABOR, as clients send it.
-        assert_eq!(lines(&[b"\xff\xf4\xff\xf2ABOR\r\n"]), vec![b"ABOR".to_vec()]);
-        assert_eq!(lines(&[b"A\xff\xffB\xff\xfb\x01C\xff\xfa\x18xx\xff\xf0D\n"]), vec![b"A\xffBCD".to_vec()]);
+        assert_eq!(
+            lines(&[b"\xff\xf4\xff\xf2ABOR\r\n"]),
+            vec![b"ABOR".to_vec()]
+        );
+        assert_eq!(
+            lines(&[b"A\xff\xffB\xff\xfb\x01C\xff\xfa\x18xx\xff\xf0D\n"]),
+            vec![b"A\xffBCD".to_vec()]
+        );
     }
 
     #[test]

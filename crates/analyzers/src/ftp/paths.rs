@@ -168,9 +168,15 @@ mod tests {
     fn urls_follow_the_working_directory() {
         let v4: IpAddr = "10.0.0.2".parse().unwrap();
         let v6: IpAddr = "2001:db8::21".parse().unwrap();
-        assert_eq!(ftp_url(v4, b".", b"robots.txt"), b"ftp://10.0.0.2/./robots.txt");
+        assert_eq!(
+            ftp_url(v4, b".", b"robots.txt"),
+            b"ftp://10.0.0.2/./robots.txt"
+        );
         assert_eq!(ftp_url(v4, b".", b""), b"ftp://10.0.0.2/.");
-        assert_eq!(ftp_url(v6, b"/pub", b"a.gz"), b"ftp://[2001:db8::21]/pub/a.gz");
+        assert_eq!(
+            ftp_url(v6, b"/pub", b"a.gz"),
+            b"ftp://[2001:db8::21]/pub/a.gz"
+        );
         assert_eq!(ftp_url(v4, b"/pub/", b"/etc/x"), b"ftp://10.0.0.2/etc/x");
         assert_eq!(ftp_url(v4, b"/pub/sub", b"../x"), b"ftp://10.0.0.2/pub/x");
         assert_eq!(ftp_url(v4, b"zeek", b".."), b"ftp://10.0.0.2/");
@@ -178,7 +184,10 @@ mod tests {
 
     #[test]
     fn paths_extracted_from_pwd_replies() {
-        assert_eq!(extract_path(b"\"/pub/x y\" is current directory."), b"/pub/x y");
+        assert_eq!(
+            extract_path(b"\"/pub/x y\" is current directory."),
+            b"/pub/x y"
+        );
         assert_eq!(extract_path(b"/home/a is cwd"), b"/home/a");
         assert_eq!(extract_path(b"now in /a\\ b/c ok"), b"/a\\ b/c");
         assert_eq!(extract_path(b"\"C:\\dir\" ok"), b"C:\\dir");

@@ -43,7 +43,11 @@ pub enum Reply<'a> {
     /// `code` is 0 for the inner lines of a multi-line reply; `msg` is the
     /// text after the code (the whole line for inner lines); `cont` is set
     /// on every line of a multi-line reply but the last.
-    Line { code: u32, msg: &'a [u8], cont: bool },
+    Line {
+        code: u32,
+        msg: &'a [u8],
+        cont: bool,
+    },
     /// A broken first reply line: the reason for analyzer.log.
     Violation(&'static str),
 }
@@ -63,9 +67,17 @@ impl ReplyParser {
             if code == self.pending && sep == Some(b' ') {
                 self.pending = 0;
                 let msg = &line[skip_blanks(line, 3)..];
-                return Reply::Line { code, msg, cont: false };
+                return Reply::Line {
+                    code,
+                    msg,
+                    cont: false,
+                };
             }
-            return Reply::Line { code: 0, msg: line, cont: true };
+            return Reply::Line {
+                code: 0,
+                msg: line,
+                cont: true,
+            };
         }
         match (code, sep) {
             (0, _) => Reply::Violation("non-numeric reply code"),
@@ -73,11 +85,19 @@ impl ReplyParser {
             (_, Some(b'-')) => {
                 self.pending = code;
                 let msg = &line[skip_blanks(line, 4)..];
-                Reply::Line { code, msg, cont: true }
+                Reply::Line {
+                    code,
+                    msg,
+                    cont: true,
+                }
             }
             (_, Some(b' ') | None) => {
                 let msg = &line[skip_blanks(line, 3)..];
-                Reply::Line { code, msg, cont: false }
+                Reply::Line {
+                    code,
+                    msg,
+                    cont: false,
+                }
             }
             _ => Reply::Violation("invalid reply line"),
         }
@@ -97,7 +117,10 @@ fn reply_code(line: &[u8]) -> u32 {
 /// Zeek's `skip_whitespace`: past spaces and tabs from `pos`.
 fn skip_blanks(line: &[u8], pos: usize) -> usize {
     let pos = pos.min(line.len());
-    pos + line[pos..].iter().take_while(|&&b| b == b' ' || b == b'\t').count()
+    pos + line[pos..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
 }
 
 /// C's `isspace`.
@@ -115,7 +138,10 @@ mod tests {
 
     #[test]
     fn requests() {
-        assert_eq!(parse_request(b"  retr  a file ", 100), cmd("RETR", b"a file "));
+        assert_eq!(
+            parse_request(b"  retr  a file ", 100),
+            cmd("RETR", b"a file ")
+        );
         assert_eq!(parse_request(b"PWD", 100), cmd("PWD", b""));
         assert_eq!(parse_request(b"NO", 100), Request::Invalid);
         assert_eq!(parse_request(b"US\x01ER x", 100), Request::Invalid);
@@ -127,18 +153,59 @@ mod tests {
     #[test]
     fn multi_line_replies() {
         let mut p = ReplyParser::default();
-        assert_eq!(p.parse(b"220-Welcome"), Reply::Line { code: 220, msg: b"Welcome", cont: true });
-        assert_eq!(p.parse(b" to the server"), Reply::Line { code: 0, msg: b" to the server", cont: true });
-        assert_eq!(p.parse(b"220-more"), Reply::Line { code: 0, msg: b"220-more", cont: true });
-        assert_eq!(p.parse(b"220 ready"), Reply::Line { code: 220, msg: b"ready", cont: false });
-        assert_eq!(p.parse(b"331"), Reply::Line { code: 331, msg: b"", cont: false });
+        assert_eq!(
+            p.parse(b"220-Welcome"),
+            Reply::Line {
+                code: 220,
+                msg: b"Welcome",
+                cont: true
+            }
+        );
+        assert_eq!(
+            p.parse(b" to the server"),
+            Reply::Line {
+                code: 0,
+                msg: b" to the server",
+                cont: true
+            }
+        );
+        assert_eq!(
+            p.parse(b"220-more"),
+            Reply::Line {
+                code: 0,
+                msg: b"220-more",
+                cont: true
+            }
+        );
+        assert_eq!(
+            p.parse(b"220 ready"),
+            Reply::Line {
+                code: 220,
+                msg: b"ready",
+                cont: false
+            }
+        );
+        assert_eq!(
+            p.parse(b"331"),
+            Reply::Line {
+                code: 331,
+                msg: b"",
+                cont: false
+            }
+        );
     }
 
     #[test]
     fn broken_replies() {
         let mut p = ReplyParser::default();
-        assert_eq!(p.parse(b"hello"), Reply::Violation("non-numeric reply code"));
+        assert_eq!(
+            p.parse(b"hello"),
+            Reply::Violation("non-numeric reply code")
+        );
         assert_eq!(p.parse(b"099 x"), Reply::Violation("invalid reply code"));
-        assert_eq!(p.parse(b"230_no_space"), Reply::Violation("invalid reply line"));
+        assert_eq!(
+            p.parse(b"230_no_space"),
+            Reply::Violation("invalid reply line")
+        );
     }
 }

@@ -44,12 +44,45 @@ const CMD_REPLY_CODES: &[(&str, &[u32])] = &[
     ("STRU", &[200, 421, 500, 501, 504, 530]),
     ("ALLO", &[200, 202, 421, 500, 501, 504, 530]),
     ("REST", &[200, 350, 421, 500, 501, 502, 530]),
-    ("STOR", &[110, 125, 150, 226, 250, 421, 425, 426, 451, 551, 552, 532, 450, 452, 553, 500, 501, 530, 550]),
-    ("STOU", &[110, 125, 150, 226, 250, 421, 425, 426, 451, 551, 552, 532, 450, 452, 553, 500, 501, 530, 550]),
-    ("RETR", &[110, 125, 150, 226, 250, 421, 425, 426, 451, 450, 500, 501, 530, 550]),
-    ("LIST", &[125, 150, 226, 250, 421, 425, 426, 451, 450, 500, 501, 502, 530, 550]),
-    ("NLST", &[125, 150, 226, 250, 421, 425, 426, 451, 450, 500, 501, 502, 530, 550]),
-    ("APPE", &[125, 150, 226, 250, 421, 425, 426, 451, 551, 552, 532, 450, 550, 452, 553, 500, 501, 502, 530]),
+    (
+        "STOR",
+        &[
+            110, 125, 150, 226, 250, 421, 425, 426, 451, 551, 552, 532, 450, 452, 553, 500, 501,
+            530, 550,
+        ],
+    ),
+    (
+        "STOU",
+        &[
+            110, 125, 150, 226, 250, 421, 425, 426, 451, 551, 552, 532, 450, 452, 553, 500, 501,
+            530, 550,
+        ],
+    ),
+    (
+        "RETR",
+        &[
+            110, 125, 150, 226, 250, 421, 425, 426, 451, 450, 500, 501, 530, 550,
+        ],
+    ),
+    (
+        "LIST",
+        &[
+            125, 150, 226, 250, 421, 425, 426, 451, 450, 500, 501, 502, 530, 550,
+        ],
+    ),
+    (
+        "NLST",
+        &[
+            125, 150, 226, 250, 421, 425, 426, 451, 450, 500, 501, 502, 530, 550,
+        ],
+    ),
+    (
+        "APPE",
+        &[
+            125, 150, 226, 250, 421, 425, 426, 451, 551, 552, 532, 450, 550, 452, 553, 500, 501,
+            502, 530,
+        ],
+    ),
     ("RNFR", &[350, 421, 450, 550, 500, 501, 502, 530]),
     ("RNTO", &[250, 421, 532, 553, 500, 501, 502, 503, 530]),
     ("DELE", &[250, 421, 450, 550, 500, 501, 502, 530]),
@@ -206,7 +239,15 @@ impl Session {
                 };
                 if let Some((resp_h, resp_p)) = parsed {
                     let orig_h = cx.conn.resp_h;
-                    self.expect_data(cx, DataChannel { passive: false, orig_h, resp_h, resp_p });
+                    self.expect_data(
+                        cx,
+                        DataChannel {
+                            passive: false,
+                            orig_h,
+                            resp_h,
+                            resp_p,
+                        },
+                    );
                 }
             }
             _ => {}
@@ -253,7 +294,13 @@ impl Session {
         let seq = self.command_seq;
         self.pending.insert(
             seq,
-            CmdArg { seq, ts: now, cmd: cmd.to_string(), arg: arg.to_vec(), cwd_consumed: false },
+            CmdArg {
+                seq,
+                ts: now,
+                cmd: cmd.to_string(),
+                arg: arg.to_vec(),
+                cwd_consumed: false,
+            },
         );
     }
 
@@ -277,12 +324,22 @@ impl Session {
         } else {
             channel::parse_epsv(msg)
         };
-        let Some((mut resp_h, resp_p)) = parsed else { return };
+        let Some((mut resp_h, resp_p)) = parsed else {
+            return;
+        };
         if code == 229 && resp_h == IpAddr::V6(Ipv6Addr::UNSPECIFIED) {
             resp_h = cx.conn.resp_h;
         }
         let orig_h = cx.conn.orig_h;
-        self.expect_data(cx, DataChannel { passive: true, orig_h, resp_h, resp_p });
+        self.expect_data(
+            cx,
+            DataChannel {
+                passive: true,
+                orig_h,
+                resp_h,
+                resp_p,
+            },
+        );
     }
 
     /// Announces a data connection; its file reports back to this session.
@@ -306,7 +363,12 @@ impl Session {
         if !is_dir_reply || cmdarg.cwd_consumed {
             return;
         }
-        for c in self.pending.get_mut(&cmdarg.seq).into_iter().chain(self.cmdarg.as_mut()) {
+        for c in self
+            .pending
+            .get_mut(&cmdarg.seq)
+            .into_iter()
+            .chain(self.cmdarg.as_mut())
+        {
             c.cwd_consumed = true;
         }
         self.cwd = match cmdarg.cmd.as_str() {

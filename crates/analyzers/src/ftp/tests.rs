@@ -52,8 +52,19 @@ impl Run {
     }
 
     /// Runs `f` on the analyzer at second `t` of connection `c`.
-    fn at(&mut self, c: &ConnInfo<'_>, t: i64, f: impl FnOnce(&mut dyn Analyzer, &mut Context<'_>)) {
-        let mut cx = Context::new(c, Time(t * 1_000_000_000), &self.config, &mut self.fuids, &mut self.records);
+    fn at(
+        &mut self,
+        c: &ConnInfo<'_>,
+        t: i64,
+        f: impl FnOnce(&mut dyn Analyzer, &mut Context<'_>),
+    ) {
+        let mut cx = Context::new(
+            c,
+            Time(t * 1_000_000_000),
+            &self.config,
+            &mut self.fuids,
+            &mut self.records,
+        );
         f(&mut *self.analyzer, &mut cx);
         self.expectations.extend(cx.take_expectations());
         self.confirmed |= cx.confirmed;
@@ -67,17 +78,32 @@ impl Run {
     }
 
     fn rows(&self) -> Vec<&FtpRecord> {
-        self.records.iter().filter_map(|r| match r { AppRecord::Ftp(r) => Some(&**r), _ => None }).collect()
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                AppRecord::Ftp(r) => Some(&**r),
+                _ => None,
+            })
+            .collect()
     }
 
     fn files(&self) -> Vec<&FilesRecord> {
-        self.records.iter().filter_map(|r| match r { AppRecord::Files(r) => Some(&**r), _ => None }).collect()
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                AppRecord::Files(r) => Some(&**r),
+                _ => None,
+            })
+            .collect()
     }
 
     fn weirds(&self) -> Vec<(&'static str, Option<String>)> {
         self.records
             .iter()
-            .filter_map(|r| match r { AppRecord::Weird(w) => Some((w.name, w.addl.clone())), _ => None })
+            .filter_map(|r| match r {
+                AppRecord::Weird(w) => Some((w.name, w.addl.clone())),
+                _ => None,
+            })
             .collect()
     }
 }
@@ -90,7 +116,10 @@ struct Control<'c> {
 
 impl<'c> Control<'c> {
     fn new(config: AnalyzerConfig) -> Self {
-        Control { run: Run::new(Box::new(FtpAnalyzer::new()), config), conn: conn("CCtrl", CLIENT, SERVER, 21) }
+        Control {
+            run: Run::new(Box::new(FtpAnalyzer::new()), config),
+            conn: conn("CCtrl", CLIENT, SERVER, 21),
+        }
     }
     fn client(&mut self, t: i64, data: &str) -> &mut Self {
         self.run.send(&self.conn, t, true, data.as_bytes());
@@ -108,7 +137,10 @@ impl<'c> Control<'c> {
 
 fn logging(commands: &[&str]) -> AnalyzerConfig {
     let mut config = AnalyzerConfig::default();
-    config.ftp.logged_commands.extend(commands.iter().map(|c| c.to_string()));
+    config
+        .ftp
+        .logged_commands
+        .extend(commands.iter().map(|c| c.to_string()));
     config
 }
 
@@ -131,7 +163,10 @@ fn anonymous_passive_download() {
         .client(6, "PASV\r\n")
         .server(7, "227 Entering Passive Mode (10,0,0,2,221,90)\r\n")
         .client(8, "RETR robots.txt\r\n")
-        .server(9, "150 Opening BINARY mode data connection for robots.txt (77 bytes).\r\n")
+        .server(
+            9,
+            "150 Opening BINARY mode data connection for robots.txt (77 bytes).\r\n",
+        )
         .server(10, "226 Transfer complete.\r\n")
         .client(11, "QUIT\r\n")
         .finish(12);
@@ -145,7 +180,10 @@ fn anonymous_passive_download() {
     assert_eq!(text(&pasv.password), Some("me@example.org"));
     assert_eq!(pasv.arg, None);
     assert_eq!(pasv.reply_code, Some(227));
-    assert_eq!(text(&pasv.reply_msg), Some("Entering Passive Mode (10,0,0,2,221,90)"));
+    assert_eq!(
+        text(&pasv.reply_msg),
+        Some("Entering Passive Mode (10,0,0,2,221,90)")
+    );
     assert_eq!(pasv.passive, Some(true));
     assert_eq!(pasv.data_orig_h, Some(ip(CLIENT)));
     assert_eq!(pasv.data_resp_h, Some(ip(SERVER)));
@@ -159,7 +197,10 @@ fn anonymous_passive_download() {
     assert_eq!(retr.passive, None);
     let e = &s.run.expectations;
     assert_eq!(e.len(), 1);
-    assert_eq!((e[0].orig_h, e[0].resp_h, e[0].resp_p, e[0].kind), (Some(ip(CLIENT)), ip(SERVER), 56666, Kind::FtpData));
+    assert_eq!(
+        (e[0].orig_h, e[0].resp_h, e[0].resp_p, e[0].kind),
+        (Some(ip(CLIENT)), ip(SERVER), 56666, Kind::FtpData)
+    );
     assert_eq!(e[0].timeout.0, 300_000_000_000);
 }
 
@@ -174,15 +215,23 @@ fn named_user_passwords_are_hidden() {
         .finish(6);
     let rows = s.run.rows();
     assert_eq!(rows.len(), 2);
-    assert_eq!((rows[0].command.as_str(), text(&rows[0].arg)), ("USER", Some("Alice")));
+    assert_eq!(
+        (rows[0].command.as_str(), text(&rows[0].arg)),
+        ("USER", Some("Alice"))
+    );
     assert_eq!(rows[0].password, None);
-    assert_eq!((rows[1].command.as_str(), text(&rows[1].arg)), ("PASS", Some("<hidden>")));
+    assert_eq!(
+        (rows[1].command.as_str(), text(&rows[1].arg)),
+        ("PASS", Some("<hidden>"))
+    );
     assert_eq!(text(&rows[1].password), Some("<hidden>"));
 
     let mut config = logging(&["PASS"]);
     config.ftp.capture_password = true;
     let mut s = Control::new(config);
-    s.client(1, "USER Alice\r\nPASS secret\r\n").server(2, "331 x\r\n230 y\r\n").finish(3);
+    s.client(1, "USER Alice\r\nPASS secret\r\n")
+        .server(2, "331 x\r\n230 y\r\n")
+        .finish(3);
     assert_eq!(text(&s.run.rows()[0].password), Some("secret"));
 }
 
@@ -197,10 +246,19 @@ fn active_and_extended_data_channels() {
     run.send(&c, 3, true, b"EPRT |2|2001:db8::1|49189|\r\n");
     run.send(&c, 4, false, b"200 EPRT command successful.\r\n");
     run.send(&c, 5, true, b"EPSV\r\n");
-    run.send(&c, 6, false, b"229 Entering Extended Passive Mode (|||57086|)\r\n");
+    run.send(
+        &c,
+        6,
+        false,
+        b"229 Entering Extended Passive Mode (|||57086|)\r\n",
+    );
     run.send(&c, 7, true, b"EPRT |9|bogus|1|\r\n");
     run.at(&c, 8, |a, cx| a.finish(cx));
-    let got: Vec<_> = run.expectations.iter().map(|e| (e.orig_h, e.resp_h, e.resp_p)).collect();
+    let got: Vec<_> = run
+        .expectations
+        .iter()
+        .map(|e| (e.orig_h, e.resp_h, e.resp_p))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -212,9 +270,15 @@ fn active_and_extended_data_channels() {
     let rows = run.rows();
     let cmds: Vec<_> = rows.iter().map(|r| r.command.as_str()).collect();
     assert_eq!(cmds, ["PORT", "EPRT", "EPSV", "EPRT"]);
-    assert_eq!((rows[0].passive, rows[0].data_resp_p), (Some(false), Some(Port(33582))));
+    assert_eq!(
+        (rows[0].passive, rows[0].data_resp_p),
+        (Some(false), Some(Port(33582)))
+    );
     assert_eq!(text(&rows[1].arg), Some("|2|2001:db8::1|49189|"));
-    assert_eq!((rows[2].passive, rows[2].data_resp_h), (Some(true), Some(ip(v6s))));
+    assert_eq!(
+        (rows[2].passive, rows[2].data_resp_h),
+        (Some(true), Some(ip(v6s)))
+    );
     // Unparsable: no channel; the last reply is all it has.
     assert_eq!((rows[3].passive, rows[3].reply_code), (None, Some(229)));
 }
@@ -222,17 +286,26 @@ fn active_and_extended_data_channels() {
 #[test]
 fn multi_line_replies_end_with_their_code() {
     let mut s = Control::new(logging(&["<init>", "USER"]));
-    s.server(1, "220-Welcome\r\n220-This is\r\n  a banner\r\n220 FTP server ready.\r\n")
-        .client(2, "USER anonymous\r\n")
-        .server(3, "331-Guest login ok,\r\n331 send your email address as password.\r\n")
-        .finish(4);
+    s.server(
+        1,
+        "220-Welcome\r\n220-This is\r\n  a banner\r\n220 FTP server ready.\r\n",
+    )
+    .client(2, "USER anonymous\r\n")
+    .server(
+        3,
+        "331-Guest login ok,\r\n331 send your email address as password.\r\n",
+    )
+    .finish(4);
     let rows = s.run.rows();
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[0].command.as_str(), rows[0].ts), ("<init>", secs(1)));
     assert_eq!(text(&rows[0].reply_msg), Some("FTP server ready."));
     assert_eq!(std::str::from_utf8(&rows[0].user.0).unwrap(), "<unknown>");
     assert_eq!(rows[1].reply_code, Some(331));
-    assert_eq!(text(&rows[1].reply_msg), Some("send your email address as password."));
+    assert_eq!(
+        text(&rows[1].reply_msg),
+        Some("send your email address as password.")
+    );
 }
 
 #[test]
@@ -255,7 +328,12 @@ fn working_directory_follows_cwd_pwd_cdup() {
         .client(15, "DELE z\r\n")
         .server(16, "250 deleted\r\n")
         .finish(17);
-    let args: Vec<_> = s.run.rows().iter().map(|r| text(&r.arg).unwrap().to_string()).collect();
+    let args: Vec<_> = s
+        .run
+        .rows()
+        .iter()
+        .map(|r| text(&r.arg).unwrap().to_string())
+        .collect();
     assert_eq!(
         args,
         [
@@ -317,14 +395,19 @@ fn long_values_are_cut_with_weirds() {
     config.ftp.max_arg_length = 13;
     config.ftp.max_reply_msg_length = 5;
     let mut s = Control::new(config);
-    s.client(1, "USER anonymous\r\n").server(2, "331 Guest login ok\r\n").finish(3);
+    s.client(1, "USER anonymous\r\n")
+        .server(2, "331 Guest login ok\r\n")
+        .finish(3);
     let row = s.run.rows()[0];
     assert_eq!(std::str::from_utf8(&row.user.0).unwrap(), "anon");
     assert_eq!(text(&row.arg), Some("anonymous"));
     assert_eq!(text(&row.reply_msg), Some("Guest"));
     assert_eq!(
         s.run.weirds(),
-        [("FTP_user_too_long", Some("9".to_string())), ("FTP_reply_msg_too_long", Some("14".to_string()))]
+        [
+            ("FTP_user_too_long", Some("9".to_string())),
+            ("FTP_reply_msg_too_long", Some("14".to_string()))
+        ]
     );
 }
 
@@ -337,16 +420,31 @@ fn confirmation_needs_a_command_and_bad_replies_are_violations() {
     assert!(!s.run.confirmed && s.run.weirds().is_empty());
     s.client(3, "USER zeek\r\n");
     assert!(s.run.confirmed);
-    s.client(4, "\x01\x02\x03\r\n").client(5, &format!("{}\r\n", "A".repeat(132)));
+    s.client(4, "\x01\x02\x03\r\n")
+        .client(5, &format!("{}\r\n", "A".repeat(132)));
     assert_eq!(
         s.run.weirds(),
-        [("FTP_invalid_command", None), ("FTP_max_command_length_exceeded", Some("132 > 100".to_string()))]
+        [
+            ("FTP_invalid_command", None),
+            (
+                "FTP_max_command_length_exceeded",
+                Some("132 > 100".to_string())
+            )
+        ]
     );
     s.server(6, "230_no_space\r\n");
-    assert_eq!(s.run.violation, Some(("invalid reply line".to_string(), Some(b"230_no_space".to_vec()))));
+    assert_eq!(
+        s.run.violation,
+        Some((
+            "invalid reply line".to_string(),
+            Some(b"230_no_space".to_vec())
+        ))
+    );
     // What was pending is written right away: the host stops calling.
     assert_eq!(s.run.rows().len(), 1);
-    s.server(7, "230 late\r\n").client(8, "USER other\r\n").finish(9);
+    s.server(7, "230 late\r\n")
+        .client(8, "USER other\r\n")
+        .finish(9);
     assert_eq!(s.run.rows().len(), 1);
 }
 
@@ -360,8 +458,19 @@ fn auth_tls_stops_parsing() {
         .server(5, "\x16\x03\x03 hello\r\n")
         .finish(6);
     assert!(s.run.violation.is_none());
-    let rows: Vec<_> = s.run.rows().iter().map(|r| (r.command.clone(), r.reply_code)).collect();
-    assert_eq!(rows, [("<init>".to_string(), Some(220)), ("AUTH".to_string(), Some(234))]);
+    let rows: Vec<_> = s
+        .run
+        .rows()
+        .iter()
+        .map(|r| (r.command.clone(), r.reply_code))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("<init>".to_string(), Some(220)),
+            ("AUTH".to_string(), Some(234))
+        ]
+    );
 }
 
 #[test]
@@ -378,16 +487,27 @@ fn data_connection_file_reaches_the_next_row() {
     data.send(&data_conn, 5, false, b"hel");
     data.send(&data_conn, 5, false, b"lo");
     data.at(&data_conn, 6, |a, cx| a.end_of_stream(cx, false));
+    // The file ends with the connection, as in Zeek.
+    assert!(data.files().is_empty());
+    data.at(&data_conn, 7, |a, cx| a.finish(cx));
     let files = data.files();
     assert_eq!(files.len(), 1);
     let f = files[0];
-    assert_eq!((f.source.as_deref(), f.is_orig, f.seen_bytes), (Some("FTP_DATA"), Some(false), 5));
+    assert_eq!(
+        (f.source.as_deref(), f.is_orig, f.seen_bytes),
+        (Some("FTP_DATA"), Some(false), 5)
+    );
     assert_eq!(f.uid.as_deref(), Some("CData"));
     s.server(7, "226 done\r\n").client(8, "PASV\r\n").finish(9);
     let rows = s.run.rows();
     assert_eq!(rows[1].command, "RETR");
     assert_eq!(rows[1].fuid.as_deref(), Some(f.fuid.as_str()));
     assert_eq!(rows[1].file_size, Some(5));
+    // The sniffed type, or Zeek's "<unknown>" for content it cannot name.
+    assert_eq!(
+        rows[1].mime_type.as_deref(),
+        Some(f.mime_type.as_deref().unwrap_or("<unknown>"))
+    );
     // Cleared once written.
     assert_eq!(rows[2].fuid, None);
 }
