@@ -5,8 +5,8 @@
 use crate::args::Cli;
 use analyzers::{AnalyzerConfig, AnalyzerPlan, Kind};
 use config::{Op, ZValue, ZeekScript};
-use std::collections::BTreeSet;
 use pipeline::zeek_scripts;
+use std::collections::BTreeSet;
 
 /// Scripts that switch on optional analyzer behaviour (and log columns).
 pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
