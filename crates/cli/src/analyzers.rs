@@ -145,3 +145,43 @@ fn apply_string_set(set: &mut BTreeSet<String>, op: Op, items: &[ZValue]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ftp_redefs() {
+        let script = config::parse_zeek_script(
+            r#"
+            redef FTP::logged_commands += { "<init>", "AUTH" };
+            redef FTP::logged_commands -= { "PORT" };
+            redef FTP::guest_ids = { "visitor" };
+            redef FTP::max_pending_commands = 5;
+            redef FTP::max_user_length = 4;
+            redef FTP::max_password_length = 2;
+            redef FTP::max_arg_length = 13;
+            redef FTP::max_reply_msg_length = 17;
+            redef FTP::default_capture_password = T;
+            "#,
+        )
+        .unwrap();
+        let mut config = AnalyzerConfig::default();
+        apply_redefs(&script, &mut config, &mut String::new());
+        let ftp = &config.ftp;
+        assert!(ftp.logged_commands.contains("<init>") && ftp.logged_commands.contains("AUTH"));
+        assert!(ftp.logged_commands.contains("RETR") && !ftp.logged_commands.contains("PORT"));
+        assert_eq!(ftp.guest_ids.iter().collect::<Vec<_>>(), ["visitor"]);
+        assert_eq!(
+            (
+                ftp.max_pending_commands,
+                ftp.max_user_length,
+                ftp.max_password_length,
+                ftp.max_arg_length,
+                ftp.max_reply_msg_length
+            ),
+            (5, 4, 2, 13, 17)
+        );
+        assert!(ftp.capture_password);
+    }
+}

@@ -119,6 +119,9 @@ const DIRECTORY_CMDS: &[(&str, u32)] = &[
 
 const HIDDEN: &[u8] = b"<hidden>";
 
+/// Bytes kept of the working directory (CWD replies make it grow).
+const MAX_CWD: usize = super::nvt::MAX_LINE;
+
 /// A command waiting for (or matched with) its reply.
 #[derive(Debug, Clone)]
 struct CmdArg {
@@ -377,6 +380,7 @@ impl Session {
             "CDUP" => paths::build_path_compressed(&self.cwd, b"/.."),
             _ => paths::extract_path(msg),
         };
+        self.cwd.truncate(MAX_CWD);
     }
 
     /// Zeek's `ftp_message`: the row of `cmdarg` if its command is logged;
@@ -462,7 +466,35 @@ fn looks_like_reply(msg: &[u8]) -> bool {
         && msg[4..14].iter().all(|b| (0x20..0x7f).contains(b))
 }
 
-/// Zeek's `strstr(hay, needle) > 0` (an empty needle is always found).
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+/// Zeek's `strstr(hay, needle) > 0` (an empty needle is always found), in
+/// linear time (Knuth-Morris-Pratt): both sides may be long lines.
+pub(super) fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.len() > hay.len() {
+        return false;
+    }
+    // fallback[i]: length of the longest proper border of needle[..=i].
+    let mut fallback = vec![0usize; needle.len()];
+    let mut k = 0;
+    for i in 1..needle.len() {
+        while k > 0 && needle[i] != needle[k] {
+            k = fallback[k - 1];
+        }
+        if needle[i] == needle[k] {
+            k += 1;
+        }
+        fallback[i] = k;
+    }
+    let mut matched = 0;
+    for &b in hay {
+        if matched == needle.len() {
+            return true;
+        }
+        while matched > 0 && b != needle[matched] {
+            matched = fallback[matched - 1];
+        }
+        if b == needle[matched] {
+            matched += 1;
+        }
+    }
+    matched == needle.len()
 }

@@ -511,3 +511,17 @@ fn data_connection_file_reaches_the_next_row() {
     // Cleared once written.
     assert_eq!(rows[2].fuid, None);
 }
+
+#[test]
+fn substring_search() {
+    use super::session::contains;
+    assert!(contains(b"abc", b""));
+    assert!(contains(b"xxaabaabaaby", b"aabaaby"));
+    assert!(contains(b"Fake response USER anonymous", b"USER"));
+    assert!(!contains(b"aabaabaab", b"aabaaby"));
+    assert!(!contains(b"ab", b"abc"));
+    let hay = vec![b'a'; 100_000];
+    let mut needle = vec![b'a'; 50_000];
+    needle.push(b'b');
+    assert!(!contains(&hay, &needle));
+}
