@@ -177,16 +177,10 @@ impl Analyzer for FtpAnalyzer {
         self.lines[usize::from(!is_orig)].feed(data, |line| control.line(cx, is_orig, line));
     }
 
-    fn gap(&mut self, _cx: &mut Context<'_>, is_orig: bool, _len: u64) {
-        // A line with a hole in it is not a command or reply.
-        self.lines[usize::from(!is_orig)].flush();
-    }
-
     fn end_of_stream(&mut self, cx: &mut Context<'_>, is_orig: bool) {
-        if let Some(line) = self.lines[usize::from(!is_orig)].flush() {
-            if self.control.parsing() {
-                self.control.line(cx, is_orig, &line);
-            }
+        // Zeek ends a partial last line as if a LF had come.
+        if self.lines[usize::from(!is_orig)].has_partial() {
+            self.deliver(cx, is_orig, b"\n");
         }
     }
 

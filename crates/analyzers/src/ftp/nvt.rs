@@ -73,10 +73,10 @@ impl LineSplitter {
         }
     }
 
-    /// A partial line at the end of the stream counts as a line.
-    pub fn flush(&mut self) -> Option<Vec<u8>> {
-        self.telnet = Telnet::Data;
-        (!self.line.is_empty()).then(|| std::mem::take(&mut self.line))
+    /// Whether bytes wait for the end of their line (at the end of the
+    /// stream Zeek ends it with a LF).
+    pub fn has_partial(&self) -> bool {
+        !self.line.is_empty() || self.telnet != Telnet::Data
     }
 
     fn push(&mut self, b: u8) {
@@ -119,14 +119,19 @@ mod tests {
                 true
             });
         }
-        out.extend(s.flush());
+        if s.has_partial() {
+            s.feed(b"\n", |l| {
+                out.push(l.to_vec());
+                true
+            });
+        }
         out
     }
 
     #[test]
     fn line_ends_and_chunking() {
         assert_eq!(
-            lines(&[b"USER a\r", b"\nPASS b\nSY", b"ST\r\n", b"QU\rIT"]),
+            lines(&[b"USER a\r", b"\nPASS b\nSY", b"ST\r\n", b"QU\rIT\r"]),
             vec![
                 b"USER a".to_vec(),
                 b"PASS b".to_vec(),

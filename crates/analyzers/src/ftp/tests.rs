@@ -525,3 +525,17 @@ fn substring_search() {
     needle.push(b'b');
     assert!(!contains(&hay, &needle));
 }
+
+#[test]
+fn last_line_without_newline_counts_at_end_of_stream() {
+    let mut s = Control::new(logging(&["QUIT"]));
+    s.client(1, "QUIT");
+    let c = s.conn;
+    s.run.at(&c, 2, |a, cx| a.end_of_stream(cx, true));
+    s.server(3, "221 Bye").finish(4);
+    let rows = s.run.rows();
+    assert_eq!(
+        (rows[0].command.as_str(), rows[0].reply_code),
+        ("QUIT", None)
+    );
+}
