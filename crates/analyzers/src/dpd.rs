@@ -123,7 +123,11 @@ fn ftp_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
         .count();
     let greeting = &resp[blanks..];
     if greeting.len() < 4 {
-        return None;
+        // Undecided while what came can still become a greeting.
+        let possible = [b"120", b"220"]
+            .iter()
+            .any(|c| c.starts_with(&greeting[..greeting.len().min(3)]));
+        return if possible { None } else { Some(false) };
     }
     if !code_then_non_digit(greeting, &[b"120", b"220"]) {
         return Some(false);
@@ -198,6 +202,9 @@ mod tests {
             Some(false)
         );
         assert_eq!(ftp_signature(b"USER x\r\n", b"2201 no\r\n"), Some(false));
+        assert_eq!(ftp_signature(b"USER x\r\n", b"22"), None);
+        // The host probes with one byte per side: FTP is decidable.
+        assert_eq!(Kind::Ftp.signature(6, b"x", b"x"), Some(false));
     }
 
     #[test]

@@ -539,3 +539,55 @@ fn last_line_without_newline_counts_at_end_of_stream() {
         ("QUIT", None)
     );
 }
+
+#[test]
+fn host_finds_ftp_by_signature_and_attaches_data_connections() {
+    use crate::host::AnalyzerSet;
+    let mut set = AnalyzerSet::new(
+        AnalyzerConfig::default(),
+        FuidGen::new(Some(1)),
+        &[],
+        &[Kind::Ftp],
+    );
+    let control = conn("CSig", CLIENT, SERVER, 2121);
+    let mut sink: Vec<AppRecord> = Vec::new();
+    let mut app = set
+        .attach(6, control.orig_h, control.resp_h, 2121, secs(1))
+        .expect("FTP is tried by signature");
+    let mut say =
+        |app: &mut crate::ConnAnalyzers, set: &mut AnalyzerSet, t, is_orig, text: &str| {
+            app.deliver(set, &control, secs(t), is_orig, text.as_bytes(), &mut sink)
+        };
+    say(&mut app, &mut set, 1, false, "220 ready\r\n");
+    say(&mut app, &mut set, 2, true, "USER anonymous\r\n");
+    assert_eq!(app.service(), None, "no login reply yet");
+    say(&mut app, &mut set, 3, false, "331 Guest login ok\r\n");
+    assert_eq!(app.service().as_deref(), Some("ftp"));
+    say(&mut app, &mut set, 4, true, "PASV\r\n");
+    say(
+        &mut app,
+        &mut set,
+        5,
+        false,
+        "227 Entering Passive Mode (10,0,0,2,4,1)\r\n",
+    );
+    let data = conn("CData", CLIENT, SERVER, 1025);
+    let mut data_app = set
+        .attach(6, data.orig_h, data.resp_h, 1025, secs(6))
+        .expect("the announced connection gets FTP_DATA");
+    assert_eq!(data_app.service().as_deref(), Some("ftp-data"));
+    data_app.deliver(&mut set, &data, secs(6), false, b"file body", &mut sink);
+    data_app.finish(&mut set, &data, secs(7), &mut sink);
+    let files: Vec<_> = sink
+        .iter()
+        .filter_map(|r| match r {
+            AppRecord::Files(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        (files[0].seen_bytes, files[0].source.as_deref()),
+        (9, Some("FTP_DATA"))
+    );
+}
