@@ -40,6 +40,7 @@ pub struct AnalyzerConfig {
     pub http: crate::http::HttpConfig,
     pub files: crate::files::FilesConfig,
     pub ssh: crate::ssh::SshConfig,
+    pub ftp: crate::ftp::FtpConfig,
 }
 
 /// File ids (Zeek's `fuid`: "F" + base62). With a seed they are a hash of

@@ -17,6 +17,8 @@ pub enum Kind {
     Pop3,
     Ssh,
     Ssl,
+    Ftp,
+    FtpData,
 }
 
 impl Kind {
@@ -31,6 +33,8 @@ impl Kind {
         Kind::Pop3,
         Kind::Ssh,
         Kind::Ssl,
+        Kind::Ftp,
+        Kind::FtpData,
     ];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
@@ -47,6 +51,8 @@ impl Kind {
             Kind::Pop3 => "POP3",
             Kind::Ssh => "SSH",
             Kind::Ssl => "SSL",
+            Kind::Ftp => "FTP",
+            Kind::FtpData => "FTP_DATA",
         }
     }
 
@@ -73,6 +79,7 @@ impl Kind {
             Kind::Pop3 => "base/protocols/pop3",
             Kind::Ssh => "base/protocols/ssh",
             Kind::Ssl => "base/protocols/ssl",
+            Kind::Ftp | Kind::FtpData => "base/protocols/ftp",
         }
     }
 
@@ -90,6 +97,8 @@ impl Kind {
             Kind::Pop3 => "pop3",
             Kind::Ssh => "ssh",
             Kind::Ssl => "ssl",
+            Kind::Ftp => "ftp",
+            Kind::FtpData => "ftp-data",
         }
     }
 
@@ -106,6 +115,7 @@ impl Kind {
             (Kind::Pop3, 6) => Some(Box::<crate::pop3::Pop3Analyzer>::default()),
             (Kind::Ssh, 6) => Some(Box::new(crate::ssh::SshAnalyzer::new())),
             (Kind::Ssl, 6) => Some(Box::new(crate::ssl::SslAnalyzer::new())),
+            (Kind::Ftp, 6) => Some(Box::new(crate::ftp::FtpAnalyzer::new())),
             _ => None,
         }
     }
@@ -121,6 +131,7 @@ impl Kind {
             (Kind::Pop3, 6) => crate::pop3::signature(orig, resp),
             (Kind::Ssh, 6) => ssh_signature(orig, resp),
             (Kind::Ssl, 6) => crate::ssl::signature(orig, resp),
+            (Kind::Ftp, 6) => ftp_signature(orig, resp),
             _ => Some(false),
         }
     }
@@ -188,6 +199,55 @@ fn ssh_banner_start(b: &[u8]) -> Option<bool> {
     (b.len() >= 6).then_some(true)
 }
 
+/// Zeek's `dpd_ftp_client` + `dpd_ftp_server`: a USER command at the start
+/// of a client line; a 120/220 greeting opening the server's side, then a
+/// 230/331 reply at the start of a later line.
+fn ftp_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    let blanks = resp
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r' | b' '))
+        .count();
+    let greeting = &resp[blanks..];
+    if greeting.len() < 4 {
+        // Undecided while what came can still become a greeting.
+        let possible = [b"120", b"220"]
+            .iter()
+            .any(|c| c.starts_with(&greeting[..greeting.len().min(3)]));
+        return if possible { None } else { Some(false) };
+    }
+    if !code_then_non_digit(greeting, &[b"120", b"220"]) {
+        return Some(false);
+    }
+    let login_reply = (4..greeting.len()).any(|i| {
+        matches!(greeting[i], b'\n' | b'\r')
+            && code_then_non_digit(trim_spaces(&greeting[i + 1..]), &[b"230", b"331"])
+    });
+    let user_command = line_starts(orig).any(|line| {
+        let l = trim_spaces(line);
+        l.len() >= 5 && l[..4].eq_ignore_ascii_case(b"user") && l[4] == b' '
+    });
+    (login_reply && user_command).then_some(true)
+}
+
+/// Whether `s` starts with one of `codes` and a non-digit.
+fn code_then_non_digit(s: &[u8], codes: &[&[u8]]) -> bool {
+    s.len() >= 4 && codes.iter().any(|c| s.starts_with(c)) && !s[3].is_ascii_digit()
+}
+
+/// `s` from the start and from after every CR or LF.
+fn line_starts(s: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::once(s).chain(
+        s.iter()
+            .enumerate()
+            .filter(|(_, b)| matches!(b, b'\n' | b'\r'))
+            .map(move |(i, _)| &s[i + 1..]),
+    )
+}
+
+fn trim_spaces(b: &[u8]) -> &[u8] {
+    &b[b.iter().take_while(|&&c| c == b' ').count()..]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +286,31 @@ mod tests {
         assert_eq!(ssh_signature(b"SSH-2.0-x", b"SSH-2"), None);
         assert_eq!(ssh_signature(b"SSH-3.0-x", b"SSH-2.0-y"), Some(false));
         assert_eq!(ssh_signature(b"GET / HTTP/1.1", b"SSH-2.0-y"), Some(false));
+    }
+
+    #[test]
+    fn ftp_signature_needs_login_from_both_sides() {
+        let greeting = b"220 ftp.example.org ready\r\n";
+        assert_eq!(ftp_signature(b"", greeting), None);
+        assert_eq!(ftp_signature(b"USER anonymous\r\n", greeting), None);
+        assert_eq!(
+            ftp_signature(
+                b"USER anonymous\r\n",
+                b"220 ftp.example.org ready\r\n331 Guest login ok\r\n"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            ftp_signature(b"SYST\r\n  user x\r\n", b"\r\n120-wait\r\n 230 ok\r\n"),
+            Some(true)
+        );
+        assert_eq!(
+            ftp_signature(b"USER x\r\n", b"HTTP/1.1 200 OK\r\n"),
+            Some(false)
+        );
+        assert_eq!(ftp_signature(b"USER x\r\n", b"2201 no\r\n"), Some(false));
+        assert_eq!(ftp_signature(b"USER x\r\n", b"22"), None);
+        // The host probes with one byte per side: FTP is decidable.
+        assert_eq!(Kind::Ftp.signature(6, b"x", b"x"), Some(false));
     }
 }

@@ -15,6 +15,7 @@ pub mod dns;
 mod dpd;
 pub mod files;
 mod framing;
+pub mod ftp;
 mod host;
 pub mod http;
 mod ldap;

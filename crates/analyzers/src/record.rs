@@ -2,6 +2,7 @@
 
 use crate::dns::DnsRecord;
 use crate::files::FilesRecord;
+use crate::ftp::FtpRecord;
 use crate::http::HttpRecord;
 use crate::ssh::SshRecord;
 use crate::ssl::SslRecord;
@@ -46,6 +47,7 @@ pub enum AppRecord {
     Ssl(Box<SslRecord>),
     Files(Box<FilesRecord>),
     Ssh(Box<SshRecord>),
+    Ftp(Box<FtpRecord>),
     Analyzer(Box<AnalyzerRecord>),
     Weird(AppWeird),
 }

@@ -4,8 +4,9 @@
 
 use crate::args::Cli;
 use analyzers::{AnalyzerConfig, AnalyzerPlan, Kind};
-use config::{NetSet, ZValue, ZeekScript};
+use config::{NetSet, Op, ZValue, ZeekScript};
 use pipeline::zeek_scripts;
+use std::collections::BTreeSet;
 
 /// Scripts that switch on optional analyzer behaviour (and log columns).
 pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
@@ -39,6 +40,14 @@ pub const REDEF_NAMES: &[&str] = &[
     "SSH::max_kexinit_mac_algorithms",
     "SSH::max_kexinit_compression_algorithms",
     "SSH::max_kexinit_languages",
+    "FTP::logged_commands",
+    "FTP::guest_ids",
+    "FTP::max_pending_commands",
+    "FTP::max_user_length",
+    "FTP::max_password_length",
+    "FTP::max_arg_length",
+    "FTP::max_reply_msg_length",
+    "FTP::default_capture_password",
 ];
 
 /// The analyzer plan of a run. `packages` are the loaded script packages
@@ -148,7 +157,83 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
             ("FileExtract::prefix", ZValue::String(s)) => {
                 *extract_prefix = String::from_utf8_lossy(s).trim_end_matches('/').to_string()
             }
+            ("FTP::logged_commands", ZValue::Set(items)) => {
+                apply_string_set(&mut config.ftp.logged_commands, r.op, items)
+            }
+            ("FTP::guest_ids", ZValue::Set(items)) => {
+                apply_string_set(&mut config.ftp.guest_ids, r.op, items)
+            }
+            ("FTP::max_pending_commands", ZValue::Count(n)) => {
+                config.ftp.max_pending_commands = *n as usize
+            }
+            ("FTP::max_user_length", ZValue::Count(n)) => config.ftp.max_user_length = *n as usize,
+            ("FTP::max_password_length", ZValue::Count(n)) => {
+                config.ftp.max_password_length = *n as usize
+            }
+            ("FTP::max_arg_length", ZValue::Count(n)) => config.ftp.max_arg_length = *n as usize,
+            ("FTP::max_reply_msg_length", ZValue::Count(n)) => {
+                config.ftp.max_reply_msg_length = *n as usize
+            }
+            ("FTP::default_capture_password", ZValue::Bool(b)) => config.ftp.capture_password = *b,
             _ => {}
         }
+    }
+}
+
+/// A `redef` of a `set[string]` option: `=` replaces, `+=` adds, `-=`
+/// removes; elements that are not strings are ignored.
+fn apply_string_set(set: &mut BTreeSet<String>, op: Op, items: &[ZValue]) {
+    let strings = items.iter().filter_map(|v| match v {
+        ZValue::String(s) => Some(String::from_utf8_lossy(s).into_owned()),
+        _ => None,
+    });
+    match op {
+        Op::Assign => *set = strings.collect(),
+        Op::Add => set.extend(strings),
+        Op::Remove => {
+            for s in strings {
+                set.remove(&s);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ftp_redefs() {
+        let script = config::parse_zeek_script(
+            r#"
+            redef FTP::logged_commands += { "<init>", "AUTH" };
+            redef FTP::logged_commands -= { "PORT" };
+            redef FTP::guest_ids = { "visitor" };
+            redef FTP::max_pending_commands = 5;
+            redef FTP::max_user_length = 4;
+            redef FTP::max_password_length = 2;
+            redef FTP::max_arg_length = 13;
+            redef FTP::max_reply_msg_length = 17;
+            redef FTP::default_capture_password = T;
+            "#,
+        )
+        .unwrap();
+        let mut config = AnalyzerConfig::default();
+        apply_redefs(&script, &mut config, &mut String::new());
+        let ftp = &config.ftp;
+        assert!(ftp.logged_commands.contains("<init>") && ftp.logged_commands.contains("AUTH"));
+        assert!(ftp.logged_commands.contains("RETR") && !ftp.logged_commands.contains("PORT"));
+        assert_eq!(ftp.guest_ids.iter().collect::<Vec<_>>(), ["visitor"]);
+        assert_eq!(
+            (
+                ftp.max_pending_commands,
+                ftp.max_user_length,
+                ftp.max_password_length,
+                ftp.max_arg_length,
+                ftp.max_reply_msg_length
+            ),
+            (5, 4, 2, 13, 17)
+        );
+        assert!(ftp.capture_password);
     }
 }

@@ -3,6 +3,7 @@
 
 use analyzers::dns::DnsRecord;
 use analyzers::files::FilesRecord;
+use analyzers::ftp::FtpRecord;
 use analyzers::http::HttpRecord;
 use analyzers::ssh::SshRecord;
 use analyzers::ssl::SslRecord;
@@ -26,9 +27,10 @@ pub enum LogId {
     Analyzer = 6,
     Ssh = 7,
     Ssl = 8,
+    Ftp = 9,
 }
 
-const LOGS: usize = 9;
+const LOGS: usize = 10;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -39,6 +41,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::Analyzer,
     LogId::Ssh,
     LogId::Ssl,
+    LogId::Ftp,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -69,6 +72,7 @@ impl Formats {
             Arc::new(Schema::new::<AnalyzerRecord>(options)),
             Arc::new(Schema::new::<SshRecord>(options)),
             Arc::new(Schema::new::<SslRecord>(options)),
+            Arc::new(Schema::new::<FtpRecord>(options)),
         ];
         let formats = schemas
             .clone()
@@ -146,6 +150,7 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
             AppRecord::Analyzer(r) => self.push(LogId::Analyzer, &*r),
             AppRecord::Ssh(r) => self.push(LogId::Ssh, &*r),
             AppRecord::Ssl(r) => self.push(LogId::Ssl, &*r),
+            AppRecord::Ftp(r) => self.push(LogId::Ftp, &*r),
             // The flows stage turns analyzer weirds into weird.log rows.
             AppRecord::Weird(_) => {}
         }
