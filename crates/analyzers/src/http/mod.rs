@@ -1,9 +1,24 @@
 //! HTTP/1.x: http.log (Zeek's `base/protocols/http`); bodies go to the
 //! files framework.
+//!
+//! `parser` reads lines and fields, `message` frames one message's head
+//! and body, `multipart` splits multipart bodies into parts, `body`
+//! decodes and counts body bytes and feeds files, `transactions` keeps the
+//! http.log rows, and `state` is the per-connection analyzer tying them
+//! together.
 
+mod body;
+mod message;
+mod multipart;
+mod parser;
 mod record;
+mod state;
+#[cfg(test)]
+mod tests;
+mod transactions;
 
 pub use record::HttpRecord;
+pub use state::HttpAnalyzer;
 
 /// Zeek's HTTP options.
 #[derive(Debug, Clone)]
@@ -32,18 +47,4 @@ impl Default for HttpConfig {
             .collect(),
         }
     }
-}
-
-/// HTTP analyzer state of one connection. (Being implemented.)
-pub struct HttpAnalyzer {}
-
-impl HttpAnalyzer {
-    pub fn new() -> Self {
-        HttpAnalyzer {}
-    }
-}
-
-impl crate::Analyzer for HttpAnalyzer {
-    fn deliver(&mut self, _cx: &mut crate::Context<'_>, _is_orig: bool, _data: &[u8]) {}
-    fn finish(&mut self, _cx: &mut crate::Context<'_>) {}
 }
