@@ -1,7 +1,9 @@
 //! What an analyzer sees of its connection and of the run while it works.
 
+use crate::dpd::Kind;
 use crate::record::{AppRecord, AppSink, AppWeird};
-use records::Time;
+use crate::Analyzer;
+use records::{Interval, Time};
 use std::net::IpAddr;
 
 /// The connection an analyzer is attached to, as logged in `id.*`.
@@ -39,40 +41,47 @@ pub struct AnalyzerConfig {
     pub files: crate::files::FilesConfig,
 }
 
-/// Deterministic or random file ids (Zeek's `fuid`: "F" + base62).
+/// File ids (Zeek's `fuid`: "F" + base62). With a seed they are a hash of
+/// the seed, the connection's uid, the time and a counter, so the same
+/// capture gives the same fuids whatever the number of workers.
 #[derive(Debug, Clone)]
 pub struct FuidGen {
-    state: u64,
+    seed: u64,
+    last: (u64, i64),
+    count: u64,
 }
 
 impl FuidGen {
-    /// `seed` gives the same fuids for the same capture; `None` seeds from
-    /// the clock.
+    /// `seed` gives reproducible fuids; `None` seeds from the clock.
     pub fn new(seed: Option<u64>) -> Self {
-        let state = seed.map(|s| s ^ 0x5f49_4445_4e54_4946).unwrap_or_else(|| {
+        let seed = seed.map(|s| s ^ 0x5f49_4445_4e54_4946).unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(1)
         });
-        FuidGen { state }
+        FuidGen {
+            seed,
+            last: (0, 0),
+            count: 0,
+        }
     }
 
-    fn next_u64(&mut self) -> u64 {
-        // splitmix64
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A new file id, shaped like Zeek's (`F` and up to 17 base62 digits).
-    pub fn next(&mut self) -> String {
+    /// A new file id for a file of connection `uid` starting at `now`.
+    pub fn next(&mut self, uid: &str, now: Time) -> String {
+        let u = uid.bytes().fold(self.seed, |h, b| mix(h ^ b as u64));
+        if self.last == (u, now.0) {
+            self.count += 1;
+        } else {
+            self.last = (u, now.0);
+            self.count = 0;
+        }
+        let h1 = mix(u ^ mix(now.0 as u64 ^ mix(self.count)));
+        let h2 = mix(h1 ^ self.seed);
         const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         let mut s = String::with_capacity(18);
         s.push('F');
-        for mut v in [self.next_u64(), self.next_u64() >> 32] {
+        for mut v in [h1, h2 >> 32] {
             while v > 0 {
                 s.push(DIGITS[(v % 62) as usize] as char);
                 v /= 62;
@@ -80,6 +89,14 @@ impl FuidGen {
         }
         s
     }
+}
+
+/// splitmix64's finaliser.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Per-call view handed to an analyzer: its connection, network time, the
@@ -94,6 +111,31 @@ pub struct Context<'a> {
     sink: &'a mut dyn AppSink,
     pub(crate) confirmed: bool,
     pub(crate) violation: Option<(String, Option<Vec<u8>>)>,
+    pub(crate) expected: Vec<Expectation>,
+}
+
+/// A connection an analyzer announces (an FTP data channel, ...): when a
+/// TCP connection from `orig_h` (any host when `None`) to
+/// `resp_h`:`resp_p` starts within `timeout`, it gets the analyzer `make`
+/// builds, and `kind`'s service (Zeek's `Analyzer::schedule_analyzer`).
+pub struct Expectation {
+    pub orig_h: Option<IpAddr>,
+    pub resp_h: IpAddr,
+    pub resp_p: u16,
+    pub kind: Kind,
+    pub timeout: Interval,
+    pub make: Box<dyn FnOnce() -> Box<dyn Analyzer> + Send>,
+}
+
+impl std::fmt::Debug for Expectation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Expectation")
+            .field("orig_h", &self.orig_h)
+            .field("resp_h", &self.resp_h)
+            .field("resp_p", &self.resp_p)
+            .field("kind", &self.kind)
+            .finish()
+    }
 }
 
 impl<'a> Context<'a> {
@@ -112,6 +154,7 @@ impl<'a> Context<'a> {
             sink,
             confirmed: false,
             violation: None,
+            expected: Vec::new(),
         }
     }
 
@@ -132,7 +175,23 @@ impl<'a> Context<'a> {
 
     /// A weird.log row about this connection.
     pub fn weird(&mut self, source: &'static str, name: &'static str, addl: Option<String>) {
-        self.sink.app(AppRecord::Weird(AppWeird { source, name, addl }));
+        self.sink
+            .app(AppRecord::Weird(AppWeird { source, name, addl }));
+    }
+
+    /// Announce a connection to come (see [`Expectation`]).
+    pub fn expect(&mut self, e: Expectation) {
+        self.expected.push(e);
+    }
+
+    /// The expectations announced so far (tests look at them).
+    pub fn take_expectations(&mut self) -> Vec<Expectation> {
+        std::mem::take(&mut self.expected)
+    }
+
+    /// A new file id for this connection.
+    pub fn new_fuid(&mut self) -> String {
+        self.fuids.next(self.conn.uid, self.now)
     }
 
     /// A log record (dns.log, http.log, files.log, ...).

@@ -33,6 +33,14 @@ impl Kind {
             .find(|k| k.name().eq_ignore_ascii_case(n))
     }
 
+    /// The Zeek script package that loads this analyzer.
+    pub fn package(self) -> &'static str {
+        match self {
+            Kind::Dns => "base/protocols/dns",
+            Kind::Http => "base/protocols/http",
+        }
+    }
+
     /// conn.log's service for this analyzer on transport `proto`.
     pub fn service(self, _proto: u8) -> &'static str {
         match self {
@@ -65,14 +73,31 @@ impl Kind {
 /// originator and a status line from the responder.
 fn http_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
     const METHODS: &[&[u8]] = &[
-        b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"TRACE", b"OPTIONS", b"CONNECT", b"PATCH",
-        b"PROPFIND", b"PROPPATCH", b"MKCOL", b"COPY", b"MOVE", b"LOCK", b"UNLOCK", b"SEARCH",
+        b"GET",
+        b"HEAD",
+        b"POST",
+        b"PUT",
+        b"DELETE",
+        b"TRACE",
+        b"OPTIONS",
+        b"CONNECT",
+        b"PATCH",
+        b"PROPFIND",
+        b"PROPPATCH",
+        b"MKCOL",
+        b"COPY",
+        b"MOVE",
+        b"LOCK",
+        b"UNLOCK",
+        b"SEARCH",
     ];
     if orig.is_empty() || resp.is_empty() {
         return None;
     }
     let o = trim_leading_space(orig);
-    let client = METHODS.iter().any(|m| o.len() > m.len() && o.starts_with(m) && o[m.len()].is_ascii_whitespace());
+    let client = METHODS
+        .iter()
+        .any(|m| o.len() > m.len() && o.starts_with(m) && o[m.len()].is_ascii_whitespace());
     let server = resp.len() >= 6 && resp.starts_with(b"HTTP/") && resp[5].is_ascii_digit();
     Some(client && server)
 }
@@ -99,8 +124,17 @@ mod tests {
     #[test]
     fn http_signature_needs_both_sides() {
         assert_eq!(http_signature(b"GET / HTTP/1.1\r\n", b""), None);
-        assert_eq!(http_signature(b"GET / HTTP/1.1\r\n", b"HTTP/1.1 200 OK\r\n"), Some(true));
-        assert_eq!(http_signature(b"SSH-2.0-x\r\n", b"HTTP/1.1 200 OK\r\n"), Some(false));
-        assert_eq!(http_signature(b"GET / HTTP/1.1\r\n", b"220 ftp ready\r\n"), Some(false));
+        assert_eq!(
+            http_signature(b"GET / HTTP/1.1\r\n", b"HTTP/1.1 200 OK\r\n"),
+            Some(true)
+        );
+        assert_eq!(
+            http_signature(b"SSH-2.0-x\r\n", b"HTTP/1.1 200 OK\r\n"),
+            Some(false)
+        );
+        assert_eq!(
+            http_signature(b"GET / HTTP/1.1\r\n", b"220 ftp ready\r\n"),
+            Some(false)
+        );
     }
 }

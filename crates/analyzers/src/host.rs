@@ -3,16 +3,51 @@
 //! confirmation/violation bookkeeping behind conn.log's `service` and
 //! analyzer.log.
 
-use crate::context::{AnalyzerConfig, ConnInfo, Context, FuidGen};
+use crate::context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};
 use crate::dpd::Kind;
 use crate::record::{AnalyzerRecord, AppRecord, AppSink};
 use crate::Analyzer;
 use records::{Enum, Port, Time, ZString};
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 /// Bytes per direction kept for signature matching (Zeek's
 /// `dpd_buffer_size`).
 const DPD_BUFFER: usize = 1024;
+
+/// Expected connections kept at most (beyond it expired ones are dropped,
+/// and if that is not enough, all of them).
+const MAX_EXPECTED: usize = 10_000;
+
+/// An expected connection waiting for its first packet.
+struct Pending {
+    expires: Time,
+    expectation: Expectation,
+}
+
+/// Which analyzers a run uses, on which ports, with which options: the
+/// recipe every worker builds its [`AnalyzerSet`] from.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzerPlan {
+    pub config: AnalyzerConfig,
+    /// (port, IP protocol) each analyzer registers on.
+    pub ports: Vec<((u16, u8), Kind)>,
+    /// The analyzers switched on.
+    pub enabled: Vec<Kind>,
+    /// Seed for reproducible file ids.
+    pub seed: Option<u64>,
+}
+
+impl AnalyzerPlan {
+    pub fn build(&self) -> AnalyzerSet {
+        AnalyzerSet::new(
+            self.config.clone(),
+            FuidGen::new(self.seed),
+            &self.ports,
+            &self.enabled,
+        )
+    }
+}
 
 /// The analyzers of one worker: which protocol goes with which port, which
 /// are tried by signature, their options and the file id generator.
@@ -21,6 +56,9 @@ pub struct AnalyzerSet {
     pub fuids: FuidGen,
     ports: HashMap<(u16, u8), Vec<Kind>>,
     by_signature: Vec<Kind>,
+    /// Expected connections by responder address and port.
+    expected: HashMap<(IpAddr, u16), Vec<Pending>>,
+    expected_count: usize,
 }
 
 impl AnalyzerSet {
@@ -46,13 +84,83 @@ impl AnalyzerSet {
             fuids,
             ports: map,
             by_signature: enabled.to_vec(),
+            expected: HashMap::new(),
+            expected_count: 0,
         }
     }
 
-    /// The analyzers for a new connection to `resp_p` over `proto`; `None`
-    /// when no analyzer can apply (nothing is allocated then).
-    pub fn attach(&self, proto: u8, resp_p: u16) -> Option<Box<ConnAnalyzers>> {
+    fn add_expected(&mut self, now: Time, e: Expectation) {
+        if self.expected_count >= MAX_EXPECTED {
+            self.drop_expired(now);
+            if self.expected_count >= MAX_EXPECTED {
+                self.expected.clear();
+                self.expected_count = 0;
+            }
+        }
+        let expires = Time(now.0.saturating_add(e.timeout.0));
+        self.expected
+            .entry((e.resp_h, e.resp_p))
+            .or_default()
+            .push(Pending {
+                expires,
+                expectation: e,
+            });
+        self.expected_count += 1;
+    }
+
+    /// Forget expectations that expired before `now`.
+    fn drop_expired(&mut self, now: Time) {
+        self.expected.retain(|_, v| {
+            v.retain(|p| p.expires >= now);
+            !v.is_empty()
+        });
+        self.expected_count = self.expected.values().map(Vec::len).sum();
+    }
+
+    /// The expectation a new TCP connection fulfils, if any (used once).
+    fn take_expected(
+        &mut self,
+        orig_h: IpAddr,
+        resp_h: IpAddr,
+        resp_p: u16,
+        now: Time,
+    ) -> Option<Expectation> {
+        let list = self.expected.get_mut(&(resp_h, resp_p))?;
+        list.retain(|p| p.expires >= now);
+        let i = list
+            .iter()
+            .position(|p| p.expectation.orig_h.is_none_or(|o| o == orig_h));
+        let found = i.map(|i| list.remove(i).expectation);
+        if list.is_empty() {
+            self.expected.remove(&(resp_h, resp_p));
+        }
+        self.expected_count = self.expected.values().map(Vec::len).sum();
+        found
+    }
+
+    /// The analyzers for a new connection from `orig_h` to
+    /// `resp_h`:`resp_p` over `proto` at `now`; `None` when no analyzer can
+    /// apply (nothing is allocated then).
+    pub fn attach(
+        &mut self,
+        proto: u8,
+        orig_h: IpAddr,
+        resp_h: IpAddr,
+        resp_p: u16,
+        now: Time,
+    ) -> Option<Box<ConnAnalyzers>> {
         let mut slots = Vec::new();
+        let mut services = Vec::new();
+        if proto == 6 && !self.expected.is_empty() {
+            if let Some(e) = self.take_expected(orig_h, resp_h, resp_p, now) {
+                // Zeek adds the service as soon as the scheduled analyzer
+                // is applied.
+                services.push(e.kind.service(proto));
+                let mut slot = Slot::new(e.kind, (e.make)());
+                slot.confirmed = true;
+                slots.push(slot);
+            }
+        }
         if let Some(kinds) = self.ports.get(&(resp_p, proto)) {
             for k in kinds {
                 if let Some(a) = k.create(proto) {
@@ -76,7 +184,7 @@ impl AnalyzerSet {
         Some(Box::new(ConnAnalyzers {
             proto,
             slots,
-            services: Vec::new(),
+            services,
             pending,
             first: [Vec::new(), Vec::new()],
         }))
@@ -113,6 +221,19 @@ pub struct ConnAnalyzers {
     /// First bytes of each direction (orig, resp) while `pending` is not
     /// empty.
     first: [Vec<u8>; 2],
+}
+
+impl std::fmt::Debug for ConnAnalyzers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnAnalyzers")
+            .field(
+                "analyzers",
+                &self.slots.iter().map(|s| s.kind).collect::<Vec<_>>(),
+            )
+            .field("services", &self.services)
+            .field("pending", &self.pending)
+            .finish()
+    }
 }
 
 /// What one call into the analyzers does.
@@ -208,14 +329,15 @@ impl ConnAnalyzers {
         let mut matched = Vec::new();
         let proto = self.proto;
         let first = &self.first;
-        self.pending.retain(|k| match k.signature(proto, &first[0], &first[1]) {
-            Some(true) => {
-                matched.push(*k);
-                false
-            }
-            Some(false) => false,
-            None => true,
-        });
+        self.pending
+            .retain(|k| match k.signature(proto, &first[0], &first[1]) {
+                Some(true) => {
+                    matched.push(*k);
+                    false
+                }
+                Some(false) => false,
+                None => true,
+            });
         let full = self.first.iter().all(|b| b.len() >= DPD_BUFFER);
         if full {
             self.pending.clear();
@@ -284,6 +406,11 @@ impl ConnAnalyzers {
             Event::Finish => slot.analyzer.finish(&mut cx),
         }
         let (confirmed, violation) = (cx.confirmed, cx.violation.take());
+        let expected = std::mem::take(&mut cx.expected);
+        drop(cx);
+        for e in expected {
+            set.add_expected(now, e);
+        }
         if confirmed && !slot.confirmed {
             slot.confirmed = true;
             let service = slot.kind.service(self.proto);
@@ -322,5 +449,148 @@ fn analyzer_row(
         proto: Some(Enum(conn.proto_name())),
         failure_reason: reason,
         failure_data: data.map(ZString),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use records::Interval;
+
+    struct Recorder;
+
+    impl Analyzer for Recorder {
+        fn deliver(&mut self, cx: &mut Context<'_>, _is_orig: bool, data: &[u8]) {
+            if data.starts_with(b"expect") {
+                cx.expect(Expectation {
+                    orig_h: Some(cx.conn.orig_h),
+                    resp_h: cx.conn.resp_h,
+                    resp_p: 2000,
+                    kind: Kind::Http,
+                    timeout: Interval(10),
+                    make: Box::new(|| Box::new(Recorder)),
+                });
+            }
+        }
+        fn finish(&mut self, _cx: &mut Context<'_>) {}
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn conn<'a>(uid: &'a str, o: &str, r: &str, rp: u16) -> ConnInfo<'a> {
+        ConnInfo {
+            uid,
+            orig_h: ip(o),
+            orig_p: 40000,
+            resp_h: ip(r),
+            resp_p: rp,
+            proto: 6,
+            local_orig: None,
+        }
+    }
+
+    #[test]
+    fn announced_connection_gets_the_analyzer_and_its_service() {
+        let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
+        let control = conn("C1", "10.0.0.1", "10.0.0.2", 21);
+        let mut sink: Vec<AppRecord> = Vec::new();
+        let mut app = ConnAnalyzers {
+            proto: 6,
+            slots: vec![Slot::new(Kind::Dns, Box::new(Recorder))],
+            services: Vec::new(),
+            pending: Vec::new(),
+            first: [Vec::new(), Vec::new()],
+        };
+        app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
+        // Another client or port does not match.
+        assert!(set
+            .attach(6, ip("10.0.0.9"), ip("10.0.0.2"), 2000, Time(101))
+            .is_none());
+        assert!(set
+            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2001, Time(101))
+            .is_none());
+        let data = set
+            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(105))
+            .expect("expected connection gets its analyzer");
+        assert_eq!(data.service().as_deref(), Some("http"));
+        // Used once.
+        assert!(set
+            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(106))
+            .is_none());
+    }
+
+    #[test]
+    fn expectations_expire() {
+        let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
+        let control = conn("C1", "10.0.0.1", "10.0.0.2", 21);
+        let mut sink: Vec<AppRecord> = Vec::new();
+        let mut app = ConnAnalyzers {
+            proto: 6,
+            slots: vec![Slot::new(Kind::Dns, Box::new(Recorder))],
+            services: Vec::new(),
+            pending: Vec::new(),
+            first: [Vec::new(), Vec::new()],
+        };
+        app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
+        assert!(set
+            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(111))
+            .is_none());
+        assert_eq!(set.expected_count, 0);
+    }
+
+    #[test]
+    fn http_found_by_signature_on_any_port_gets_the_start_replayed() {
+        let mut set = AnalyzerSet::new(
+            AnalyzerConfig::default(),
+            FuidGen::new(Some(1)),
+            &[((80, 6), Kind::Http)],
+            &[Kind::Http],
+        );
+        let c = conn("C2", "10.0.0.1", "10.0.0.2", 8081);
+        let mut app = set
+            .attach(6, c.orig_h, c.resp_h, 8081, Time(1))
+            .expect("signature matching is pending");
+        assert_eq!(app.pending, vec![Kind::Http]);
+        let mut sink: Vec<AppRecord> = Vec::new();
+        app.deliver(
+            &mut set,
+            &c,
+            Time(1),
+            true,
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            &mut sink,
+        );
+        assert!(app.slots.is_empty(), "one side is not enough");
+        app.deliver(
+            &mut set,
+            &c,
+            Time(2),
+            false,
+            b"HTTP/1.1 200 OK\r\n",
+            &mut sink,
+        );
+        assert_eq!(app.slots.len(), 1);
+        assert!(app.pending.is_empty());
+        assert!(app.first.iter().all(Vec::is_empty), "buffers freed");
+    }
+
+    #[test]
+    fn non_matching_start_stops_signature_matching() {
+        let mut set = AnalyzerSet::new(
+            AnalyzerConfig::default(),
+            FuidGen::new(Some(1)),
+            &[],
+            &[Kind::Http],
+        );
+        let c = conn("C3", "10.0.0.1", "10.0.0.2", 8081);
+        let mut app = set.attach(6, c.orig_h, c.resp_h, 8081, Time(1)).unwrap();
+        let mut sink: Vec<AppRecord> = Vec::new();
+        app.deliver(&mut set, &c, Time(1), true, b"SSH-2.0-x\r\n", &mut sink);
+        app.deliver(&mut set, &c, Time(1), false, b"SSH-2.0-y\r\n", &mut sink);
+        assert!(app.pending.is_empty());
+        assert!(!app.wants_data());
+        assert_eq!(app.service(), None);
     }
 }

@@ -17,9 +17,9 @@ mod host;
 pub mod http;
 mod record;
 
-pub use context::{AnalyzerConfig, ConnInfo, Context, FuidGen};
+pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};
 pub use dpd::Kind;
-pub use host::{AnalyzerSet, ConnAnalyzers};
+pub use host::{AnalyzerPlan, AnalyzerSet, ConnAnalyzers};
 pub use record::{AnalyzerRecord, AppRecord, AppSink, AppWeird};
 
 /// One protocol analyzer attached to one connection.

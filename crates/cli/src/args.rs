@@ -35,6 +35,14 @@ pub struct Cli {
     #[arg(long = "load", value_name = "SCRIPT")]
     pub load: Vec<String>,
 
+    /// Switch an application analyzer off (repeatable), e.g. `http`.
+    #[arg(long = "disable-analyzer", value_name = "NAME")]
+    pub disable_analyzer: Vec<String>,
+
+    /// Write every transferred file into DIR (files.log's `extracted` says where).
+    #[arg(long = "extract-files", value_name = "DIR")]
+    pub extract_files: Option<PathBuf>,
+
     /// Write Zeek's JSON log format instead of TSV.
     #[arg(long)]
     pub json: bool,

@@ -1,5 +1,6 @@
 //! The `shrike` binary: argument parsing and wiring only.
 
+mod analyzers;
 mod args;
 mod setup;
 

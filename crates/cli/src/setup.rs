@@ -34,14 +34,17 @@ fn read(path: &std::path::Path, what: &str) -> Result<String, String> {
 pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
     let mut settings = Settings::default();
     let mut engine = EngineRedefs::default();
+    let mut script = None;
     if let Some(path) = &cli.zeek_config {
-        let script = config::parse_zeek_script(&read(path, "Zeek config")?)
+        let parsed = config::parse_zeek_script(&read(path, "Zeek config")?)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        settings.apply_script(&script);
-        engine = EngineRedefs::from_script(&script);
-        settings
-            .unknown
-            .retain(|name| !EngineRedefs::NAMES.contains(&name.as_str()));
+        settings.apply_script(&parsed);
+        engine = EngineRedefs::from_script(&parsed);
+        settings.unknown.retain(|name| {
+            !EngineRedefs::NAMES.contains(&name.as_str())
+                && !crate::analyzers::REDEF_NAMES.contains(&name.as_str())
+        });
+        script = Some(parsed);
     }
     let mut loads: Vec<String> = settings.loads.clone();
     loads.extend(cli.load.iter().cloned());
@@ -52,7 +55,10 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
     let mut unknown: Vec<String> = settings.unknown.clone();
     for l in &loads {
         let name = normalise(l);
-        if let Some((_, feature)) = FEATURE_SCRIPTS.iter().find(|(s, _)| *s == name) {
+        let features = FEATURE_SCRIPTS
+            .iter()
+            .chain(crate::analyzers::FEATURE_SCRIPTS);
+        if let Some((_, feature)) = features.clone().find(|(s, _)| *s == name) {
             if *feature == "vlan-key" {
                 vlan_key = true;
             }
@@ -70,6 +76,8 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
 
     let local_nets = local_nets(cli, &settings)?;
     let load_refs: Vec<&str> = loads.iter().map(|l| normalise(l)).collect();
+    let packages = zeek_scripts::loaded_packages(cli.bare, &load_refs);
+    let analyzers = crate::analyzers::plan(cli, &packages, script.as_ref(), &mut options)?;
     let mut likely: std::collections::HashSet<(u16, u8)> =
         zeek_scripts::likely_server_ports(cli.bare, &load_refs)
             .into_iter()
@@ -129,6 +137,7 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
         filter: combined_filter(cli.filter.as_deref(), engine.restricted_filter.as_deref()),
         decode,
         flow,
+        analyzers,
         progress: !cli.quiet,
     })
 }

@@ -1,16 +1,12 @@
 //! End-to-end: the `shrike` binary on captures the test synthesizes.
 
+mod common;
+
+use common::{ip, run_on, shrike, tmpdir, Run, T0};
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use testkit::packet::Packet;
 use testkit::{gzip, vxlan, Capture, PcapFormat, TcpConversation, MS, SEC};
-
-const T0: i64 = 1_700_000_000 * SEC;
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
 
 /// A small mixed capture: two HTTP-like sessions, a rejected attempt, DNS,
 /// a ping and a VXLAN-tunnelled ping.
@@ -78,56 +74,6 @@ fn traffic() -> Capture {
         vxlan(ip("172.16.0.1"), 40000, ip("172.16.0.2"), 7, &inner).build(),
     );
     cap.sorted()
-}
-
-struct Run {
-    dir: PathBuf,
-    out: Output,
-}
-
-impl Run {
-    fn log(&self, name: &str) -> String {
-        std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
-    }
-    fn rows(&self, name: &str) -> Vec<Vec<String>> {
-        self.log(name)
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .map(|l| l.split('\t').map(str::to_string).collect())
-            .collect()
-    }
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.out.stderr).into_owned()
-    }
-}
-
-fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("shrike-cli-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn shrike(input: &Path, dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shrike"))
-        .arg("-r")
-        .arg(input)
-        .arg("--logdir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn run_on(bytes: &[u8], tag: &str, args: &[&str]) -> Run {
-    let dir = tmpdir(tag);
-    let input = dir.join("in.pcap");
-    std::fs::write(&input, bytes).unwrap();
-    let out = shrike(&input, &dir.join("logs"), args);
-    Run {
-        dir: dir.join("logs"),
-        out,
-    }
 }
 
 fn pcap() -> Vec<u8> {

@@ -61,6 +61,8 @@ pub struct Conn {
     pub tcp_timer_epoch: u32,
     /// Weird names already logged for this connection.
     pub weirds_logged: Vec<&'static str>,
+    /// How often each analyzer weird was raised on this connection.
+    pub app_weird_counts: Vec<(&'static str, u32)>,
     /// Started with a SYN-ACK: the second packet decides on a role flip.
     pub flip_on_second_packet: bool,
     /// Whether the periodic TCP expire timer is armed.
@@ -71,6 +73,10 @@ pub struct Conn {
     pub tunnel_changes: u32,
     /// UDP checksum failures per endpoint (TCP keeps its own).
     pub checksum_errors: [Scaled; 2],
+    /// Application analyzers attached to this connection.
+    pub app: Option<Box<analyzers::ConnAnalyzers>>,
+    /// Services confirmed by packet analyzers (UDP tunnels), in order.
+    pub packet_services: Vec<&'static str>,
 }
 
 impl Conn {
@@ -84,6 +90,17 @@ impl Conn {
         self.hist.flip();
         if let Transport::Tcp(s) = &mut self.transport {
             s.flip();
+        }
+    }
+
+    /// conn.log's `service`: packet-level services, then the confirmed
+    /// application analyzers.
+    pub fn service(&self) -> Option<String> {
+        let app = self.app.as_ref().and_then(|a| a.service());
+        match (self.packet_services.is_empty(), app) {
+            (true, app) => app,
+            (false, None) => Some(self.packet_services.join(",")),
+            (false, Some(a)) => Some(format!("{},{a}", self.packet_services.join(","))),
         }
     }
 

@@ -13,6 +13,7 @@ mod record;
 mod table;
 mod tcp;
 mod uid;
+mod weird_policy;
 
 pub use community_id::community_id_v1;
 pub use record::{Collect, ConnRecord, FlowSink, TunnelRecord, WeirdRecord};

@@ -1,5 +1,6 @@
 //! The log lines the flows stage writes: conn.log, weird.log, tunnel.log.
 
+use analyzers::AppRecord;
 use records::{Enum, Interval, Port, Set, Time};
 use std::net::IpAddr;
 
@@ -73,11 +74,13 @@ records::record! {
     }
 }
 
-/// Where the flows stage sends its records.
+/// Where the flows stage sends its records (and those of the analyzers it
+/// hosts).
 pub trait FlowSink {
     fn conn(&mut self, rec: ConnRecord);
     fn weird(&mut self, rec: WeirdRecord);
     fn tunnel(&mut self, rec: TunnelRecord);
+    fn app(&mut self, rec: AppRecord);
 }
 
 /// A sink that keeps everything (tests, deterministic mode).
@@ -86,6 +89,7 @@ pub struct Collect {
     pub conns: Vec<ConnRecord>,
     pub weirds: Vec<WeirdRecord>,
     pub tunnels: Vec<TunnelRecord>,
+    pub apps: Vec<AppRecord>,
 }
 
 impl FlowSink for Collect {
@@ -97,5 +101,8 @@ impl FlowSink for Collect {
     }
     fn tunnel(&mut self, rec: TunnelRecord) {
         self.tunnels.push(rec);
+    }
+    fn app(&mut self, rec: AppRecord) {
+        self.apps.push(rec);
     }
 }

@@ -5,10 +5,13 @@
 use crate::conn::{Conn, Transport, TunnelRef};
 use crate::history::History;
 use crate::key::{icmp_counterpart, ConnKey};
+use crate::reassembly::StreamOut;
 use crate::record::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use crate::tcp::{self, PartialClose, State, TcpEvents, TcpSession};
 use crate::uid::UidGen;
+use crate::weird_policy::{self, Repeat};
 use crate::FlowConfig;
+use analyzers::{AnalyzerSet, AppRecord, AppSink, AppWeird, ConnAnalyzers, ConnInfo};
 use hashbrown::HashMap;
 use records::{Enum, Interval, Port, Set, Time};
 use std::cmp::Reverse;
@@ -76,12 +79,23 @@ pub struct FlowTable {
     active_tunnels: HashMap<(IpAddr, u16, IpAddr, u16), TunnelRef, foldhash::fast::RandomState>,
     /// Packet-level weirds already logged (name, addresses).
     net_weirds_logged: hashbrown::HashSet<NetWeirdKey, foldhash::fast::RandomState>,
+    /// Analyzer weirds logged once per originator (name, originator).
+    orig_weirds_logged: hashbrown::HashSet<(&'static str, IpAddr), foldhash::fast::RandomState>,
     encap_buf: Vec<TunnelRef>,
+    /// The application analyzers hosted on connections.
+    analyzers: Option<AnalyzerSet>,
+    /// Stream data one packet released, for the analyzers.
+    stream: StreamOut,
     pub stats: FlowStats,
 }
 
 impl FlowTable {
     pub fn new(cfg: FlowConfig) -> Self {
+        Self::with_analyzers(cfg, None)
+    }
+
+    /// A table whose connections get application analyzers from `analyzers`.
+    pub fn with_analyzers(cfg: FlowConfig, analyzers: Option<AnalyzerSet>) -> Self {
         let uids = UidGen::new(cfg.uid_seed);
         FlowTable {
             cfg,
@@ -97,7 +111,10 @@ impl FlowTable {
             ip_tunnels: HashMap::default(),
             active_tunnels: HashMap::default(),
             net_weirds_logged: Default::default(),
+            orig_weirds_logged: Default::default(),
             encap_buf: Vec::new(),
+            analyzers,
+            stream: StreamOut::default(),
             stats: FlowStats::default(),
         }
     }
@@ -151,7 +168,12 @@ impl FlowTable {
                 let t = self.ip_tunnel(frame, TunnelKind::Gre);
                 encap.push(t);
             } else if let (Some(kind), Some(slot)) = (next_tunnel, slot) {
-                if let Some(c) = self.slots[slot as usize].as_ref() {
+                if let Some(c) = self.slots[slot as usize].as_mut() {
+                    if let Some(service) = tunnel_service(kind) {
+                        if !c.packet_services.contains(&service) {
+                            c.packet_services.push(service);
+                        }
+                    }
                     encap.push(TunnelRef {
                         uid: c.uid.clone(),
                         orig_h: c.orig_h(),
@@ -389,7 +411,17 @@ impl FlowTable {
             inactivity_epoch: 0,
             tcp_timer_epoch: 0,
             weirds_logged: Vec::new(),
+            app_weird_counts: Vec::new(),
             checksum_errors: Default::default(),
+            app: self.analyzers.as_mut().and_then(|a| {
+                let (o, r, rp) = if flip {
+                    (f.dst, f.src, sport)
+                } else {
+                    (f.src, f.dst, dport)
+                };
+                a.attach(proto, o, r, rp, Time(self.now))
+            }),
+            packet_services: Vec::new(),
             tunnel_changes: 0,
             flip_on_second_packet: false,
             expire_chain: false,
@@ -534,7 +566,10 @@ impl FlowTable {
                     return;
                 };
                 let was_orig = s.orig;
-                if s.process(e, t, &mut c.hist, &mut ev) {
+                self.stream.clear();
+                let wants = c.app.as_ref().is_some_and(|a| a.wants_data());
+                let stream = wants.then_some(&mut self.stream);
+                if s.process(e, t, &mut c.hist, &mut ev, stream) {
                     c.last = now;
                 }
                 if s.orig != was_orig {
@@ -546,6 +581,9 @@ impl FlowTable {
                 c.pkts[e] += 1;
                 c.ip_bytes[e] += f.ip_len as u64;
                 self.tcp_events(slot, ev, sink);
+                if !self.stream.pieces.is_empty() {
+                    self.deliver_stream(slot, sink);
+                }
             }
             wire::Transport::Udp(u) => {
                 if checksums_apply && !u.checksum_ok {
@@ -560,6 +598,11 @@ impl FlowTable {
                 c.hist.once(is_orig, 'D');
                 if let Transport::Udp(b) = &mut c.transport {
                     *b[e].get_or_insert(0) += (u.ulen as u64).saturating_sub(8);
+                }
+                if c.app.is_some() {
+                    self.run_app(slot, sink, |app, set, info, now, out| {
+                        app.deliver(set, info, now, is_orig, u.payload, out)
+                    });
                 }
                 if u.ulen as u64 != datagram_len {
                     let addl = format!("{} != {}", u.ulen, datagram_len);
@@ -749,6 +792,14 @@ impl FlowTable {
     }
 
     fn remove(&mut self, slot: u32, sink: &mut dyn FlowSink) {
+        if self.slots[slot as usize]
+            .as_ref()
+            .is_some_and(|c| c.app.is_some())
+        {
+            self.run_app(slot, sink, |app, set, info, now, out| {
+                app.finish(set, info, now, out)
+            });
+        }
         let Some(c) = self.slots[slot as usize].take() else {
             return;
         };
@@ -787,7 +838,7 @@ impl FlowTable {
             ctx_vlan: c.vlan.filter(|_| vlan_key).map(i64::from),
             ctx_inner_vlan: c.inner_vlan.filter(|_| vlan_key).map(i64::from),
             proto: Enum(proto_name(c.proto)),
-            service: None,
+            service: c.service(),
             duration: has_duration.then_some(Interval(duration)),
             orig_bytes: has_duration.then_some(ob),
             resp_bytes: has_duration.then_some(rb),
@@ -818,6 +869,115 @@ impl FlowTable {
             }),
             speculative_service: None,
         }
+    }
+
+    /// Hand the stream data the last TCP segment released to the
+    /// connection's analyzers, in order.
+    fn deliver_stream(&mut self, slot: u32, sink: &mut dyn FlowSink) {
+        let mut stream = std::mem::take(&mut self.stream);
+        for p in &stream.pieces {
+            let Some(c) = self.slots[slot as usize].as_ref() else {
+                break;
+            };
+            let is_orig = c.is_orig(p.ep);
+            self.run_app(slot, sink, |app, set, info, now, out| {
+                if p.gap {
+                    app.gap(set, info, now, is_orig, p.len, out)
+                } else {
+                    let data = &stream.data[p.start..p.start + p.len as usize];
+                    app.deliver(set, info, now, is_orig, data, out)
+                }
+            });
+        }
+        stream.clear();
+        self.stream = stream;
+    }
+
+    /// Run `f` on the connection's analyzers; their weirds become the
+    /// connection's weirds, their other records go to `sink`.
+    fn run_app(
+        &mut self,
+        slot: u32,
+        sink: &mut dyn FlowSink,
+        f: impl FnOnce(&mut ConnAnalyzers, &mut AnalyzerSet, &ConnInfo<'_>, Time, &mut dyn AppSink),
+    ) {
+        let FlowTable {
+            slots,
+            analyzers,
+            cfg,
+            now,
+            ..
+        } = self;
+        let (Some(c), Some(set)) = (slots[slot as usize].as_mut(), analyzers.as_mut()) else {
+            return;
+        };
+        let Some(mut app) = c.app.take() else {
+            return;
+        };
+        let info = ConnInfo {
+            uid: &c.uid,
+            orig_h: c.orig_h(),
+            orig_p: c.orig_p(),
+            resp_h: c.resp_h(),
+            resp_p: c.resp_p(),
+            proto: c.proto,
+            local_orig: cfg.local_nets.as_ref().map(|n| n.contains(c.orig_h())),
+        };
+        let mut out = AppForward {
+            sink: &mut *sink,
+            weirds: Vec::new(),
+        };
+        f(&mut app, set, &info, Time(*now), &mut out);
+        let weirds = out.weirds;
+        c.app = Some(app);
+        for w in weirds {
+            self.app_weird(slot, w, sink);
+        }
+    }
+
+    /// An analyzer's weird, logged as often as Zeek's weird framework
+    /// would (its `Weird::actions` defaults; repeats of the same name on one
+    /// connection are capped like Zeek's weird sampling threshold).
+    fn app_weird(&mut self, slot: u32, w: AppWeird, sink: &mut dyn FlowSink) {
+        const SAMPLING_THRESHOLD: u32 = 1000;
+        let Some(c) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        match weird_policy::repeat(w.name) {
+            Repeat::Ignore => return,
+            Repeat::PerConn => return self.conn_weird(slot, w.name, w.addl, Some(w.source), sink),
+            Repeat::PerOrig => {
+                if !self.orig_weirds_logged.insert((w.name, c.orig_h())) {
+                    return;
+                }
+                if self.orig_weirds_logged.len() > 100_000 {
+                    self.orig_weirds_logged.clear();
+                }
+            }
+            Repeat::Always => {
+                let n = match c.app_weird_counts.iter_mut().find(|(n, _)| *n == w.name) {
+                    Some((_, n)) => n,
+                    None => {
+                        c.app_weird_counts.push((w.name, 0));
+                        &mut c.app_weird_counts.last_mut().expect("just pushed").1
+                    }
+                };
+                *n += 1;
+                if *n > SAMPLING_THRESHOLD {
+                    return;
+                }
+            }
+        }
+        let row = WeirdRecord {
+            uid: Some(c.uid.clone()),
+            orig_h: Some(c.orig_h()),
+            orig_p: Some(Port(c.orig_p())),
+            resp_h: Some(c.resp_h()),
+            resp_p: Some(Port(c.resp_p())),
+            ..self.weird_row(w.name, w.addl, Some(w.source))
+        };
+        self.stats.weirds += 1;
+        sink.weird(row);
     }
 
     /// Log a weird on a connection, once per name (Zeek's default).
@@ -950,6 +1110,35 @@ fn tcp_timer(
             Some(false)
         }
         _ => None,
+    }
+}
+
+/// Forwards analyzer records to the flow sink, keeping weirds back so the
+/// table can attach them to their connection.
+struct AppForward<'a> {
+    sink: &'a mut dyn FlowSink,
+    weirds: Vec<AppWeird>,
+}
+
+impl AppSink for AppForward<'_> {
+    fn app(&mut self, rec: AppRecord) {
+        match rec {
+            AppRecord::Weird(w) => self.weirds.push(w),
+            r => self.sink.app(r),
+        }
+    }
+}
+
+/// conn.log's service for a UDP connection carrying a tunnel (the packet
+/// analyzers that confirm their protocol).
+fn tunnel_service(kind: TunnelKind) -> Option<&'static str> {
+    match kind {
+        TunnelKind::Teredo => Some("teredo"),
+        TunnelKind::Ayiya => Some("ayiya"),
+        TunnelKind::Vxlan => Some("vxlan"),
+        TunnelKind::Geneve => Some("geneve"),
+        TunnelKind::Gtpv1 => Some("gtpv1"),
+        TunnelKind::Gre | TunnelKind::IpInIp => None,
     }
 }
 

@@ -7,7 +7,7 @@
 //! happened (`TcpEvents`) so the table can schedule them.
 
 use crate::history::{History, Scaled};
-use crate::reassembly::Reassembly;
+use crate::reassembly::{self, Reassembly, StreamOut};
 use wire::TcpInfo;
 
 pub const FIN: u8 = 0x01;
@@ -321,6 +321,7 @@ impl TcpSession {
         tcp: &TcpInfo<'_>,
         hist: &mut History,
         ev: &mut TcpEvents,
+        mut stream: Option<&mut StreamOut>,
     ) -> bool {
         let p = e ^ 1;
         let flags = tcp.flags;
@@ -404,7 +405,9 @@ impl TcpSession {
         if ackf {
             let (is_partial, peer_is_orig) = (self.is_partial, p == self.orig);
             let (ep_e, ep_p) = self.pair_mut(p);
-            ev.missed_bytes += ack_received(ep_e, ep_p, rel_ack, is_partial, peer_is_orig, hist);
+            let out = stream.as_deref_mut().map(|o| (o, p));
+            ev.missed_bytes +=
+                ack_received(ep_e, ep_p, rel_ack, is_partial, peer_is_orig, hist, out);
         }
 
         let rel_data_seq = if syn {
@@ -417,7 +420,11 @@ impl TcpSession {
                 let ep = &self.ep[e];
                 ep.relative(ep.ack_seq, ep.ack_wraps)
             };
-            self.ep[e].reasm.data_sent(rel_data_seq, len as u64, ack);
+            let payload = stream.is_some().then_some(&tcp.payload[..len as usize]);
+            let out = stream.map(|o| (o, e));
+            self.ep[e]
+                .reasm
+                .data_sent(rel_data_seq, len as u64, ack, payload, out);
         }
 
         if do_close {
@@ -884,13 +891,14 @@ fn ack_received(
     is_partial: bool,
     is_orig: bool,
     hist: &mut History,
+    out: reassembly::Sink<'_>,
 ) -> u64 {
     let mut seq = rel_ack;
     if ep.fin_cnt > 0 && seq >= ep.fin_seq {
         seq = ep.fin_seq.saturating_sub(1);
     }
     let clean = ep.is_clean() && peer.is_clean();
-    let gaps = ep.reasm.ack_to(seq, is_partial);
+    let gaps = ep.reasm.ack_to(seq, is_partial, out);
     let mut missed = 0;
     for gap in gaps.iter() {
         if clean {

@@ -14,6 +14,7 @@ pub mod zeek_scripts;
 
 pub use sink::{Chunk, Formats, LogId, LogSet, RowSink};
 
+use analyzers::AnalyzerPlan;
 use capture::{Filter, PacketSource};
 use flow::{FlowConfig, FlowSink, FlowStats, FlowTable};
 use logs::Format;
@@ -35,6 +36,8 @@ pub struct RunConfig {
     pub filter: Option<String>,
     pub decode: DecodeConfig,
     pub flow: FlowConfig,
+    /// The application analyzers to run (`None`: connections only).
+    pub analyzers: Option<AnalyzerPlan>,
     /// Show a progress line (only honoured when stderr is a terminal).
     pub progress: bool,
 }
@@ -168,7 +171,10 @@ fn run_inline(
     logs: &mut LogSet,
 ) -> Result<RunSummary, RunError> {
     let mut decoder = Decoder::new(cfg.decode.clone());
-    let mut table = FlowTable::new(cfg.flow.clone());
+    let mut table = FlowTable::with_analyzers(
+        cfg.flow.clone(),
+        cfg.analyzers.as_ref().map(AnalyzerPlan::build),
+    );
     let mut write_err = None;
     let mut summary = RunSummary::default();
     let mut progress = progress::Progress::new(cfg.progress, source.file_size());
@@ -320,7 +326,10 @@ fn worker(
     formats: Formats,
 ) -> FlowStats {
     let mut decoder = Decoder::new(cfg.decode.clone());
-    let mut table = FlowTable::new(cfg.flow.clone());
+    let mut table = FlowTable::with_analyzers(
+        cfg.flow.clone(),
+        cfg.analyzers.as_ref().map(AnalyzerPlan::build),
+    );
     let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
         let _ = chunks.send(Chunk {
             log,

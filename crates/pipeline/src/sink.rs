@@ -1,6 +1,10 @@
 //! Records to log files: workers format rows themselves (in parallel) into
 //! per-log buffers; full buffers go to the one place that owns the files.
 
+use analyzers::dns::DnsRecord;
+use analyzers::files::FilesRecord;
+use analyzers::http::HttpRecord;
+use analyzers::{AnalyzerRecord, AppRecord};
 use flow::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use logs::{Format, LogFile, RowFormatter};
 use records::{Record, Schema, Time};
@@ -14,9 +18,22 @@ pub enum LogId {
     Conn = 0,
     Weird = 1,
     Tunnel = 2,
+    Dns = 3,
+    Http = 4,
+    Files = 5,
+    Analyzer = 6,
 }
 
-const LOGS: usize = 3;
+const LOGS: usize = 7;
+const ALL_LOGS: [LogId; LOGS] = [
+    LogId::Conn,
+    LogId::Weird,
+    LogId::Tunnel,
+    LogId::Dns,
+    LogId::Http,
+    LogId::Files,
+    LogId::Analyzer,
+];
 const FLUSH_AT: usize = 256 * 1024;
 
 /// A buffer of formatted rows for one log.
@@ -40,16 +57,19 @@ impl Formats {
             Arc::new(Schema::new::<ConnRecord>(options)),
             Arc::new(Schema::new::<WeirdRecord>(options)),
             Arc::new(Schema::new::<TunnelRecord>(options)),
+            Arc::new(Schema::new::<DnsRecord>(options)),
+            Arc::new(Schema::new::<HttpRecord>(options)),
+            Arc::new(Schema::new::<FilesRecord>(options)),
+            Arc::new(Schema::new::<AnalyzerRecord>(options)),
         ];
-        let formats = [
-            RowFormatter::new(schemas[0].clone(), format),
-            RowFormatter::new(schemas[1].clone(), format),
-            RowFormatter::new(schemas[2].clone(), format),
-        ];
+        let formats = schemas
+            .clone()
+            .map(|schema| RowFormatter::new(schema, format));
+        let paths = schemas.each_ref().map(|s| s.path);
         Formats {
             formats,
             schemas,
-            paths: [ConnRecord::PATH, WeirdRecord::PATH, TunnelRecord::PATH],
+            paths,
         }
     }
 }
@@ -94,7 +114,7 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
 
     /// Ship whatever is buffered.
     pub fn flush(&mut self) {
-        for log in [LogId::Conn, LogId::Weird, LogId::Tunnel] {
+        for log in ALL_LOGS {
             self.ship_one(log);
         }
     }
@@ -109,6 +129,16 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
     }
     fn tunnel(&mut self, rec: TunnelRecord) {
         self.push(LogId::Tunnel, &rec);
+    }
+    fn app(&mut self, rec: AppRecord) {
+        match rec {
+            AppRecord::Dns(r) => self.push(LogId::Dns, &*r),
+            AppRecord::Http(r) => self.push(LogId::Http, &*r),
+            AppRecord::Files(r) => self.push(LogId::Files, &*r),
+            AppRecord::Analyzer(r) => self.push(LogId::Analyzer, &*r),
+            // The flows stage turns analyzer weirds into weird.log rows.
+            AppRecord::Weird(_) => {}
+        }
     }
 }
 

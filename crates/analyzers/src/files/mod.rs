@@ -58,7 +58,7 @@ impl Transfer {
         let c = cx.conn;
         let rec = FilesRecord {
             ts: cx.now,
-            fuid: cx.fuids.next(),
+            fuid: cx.new_fuid(),
             uid: Some(c.uid.to_string()),
             orig_h: Some(c.orig_h),
             orig_p: Some(Port(c.orig_p)),
