@@ -132,11 +132,13 @@ impl Inflater {
         }
     }
 
+    /// Decompresses `input`; the output comes out now (flushed), not with
+    /// the next input.
     fn push(&mut self, input: &[u8]) -> Vec<u8> {
         let result = match self {
-            Inflater::Gzip(d) => d.write_all(input).map(|_| std::mem::take(d.get_mut())),
-            Inflater::Zlib(d) => d.write_all(input).map(|_| std::mem::take(d.get_mut())),
-            Inflater::Raw(d) => d.write_all(input).map(|_| std::mem::take(d.get_mut())),
+            Inflater::Gzip(d) => inflate(d, input),
+            Inflater::Zlib(d) => inflate(d, input),
+            Inflater::Raw(d) => inflate(d, input),
             Inflater::Broken => return Vec::new(),
         };
         result.unwrap_or_else(|_| {
@@ -144,6 +146,33 @@ impl Inflater {
             Vec::new()
         })
     }
+}
+
+/// The decoders share no trait giving access to their output buffer.
+trait Decoder: Write {
+    fn output(&mut self) -> &mut Vec<u8>;
+}
+
+macro_rules! decoder_output {
+    ($($t:ty),*) => {$(
+        impl Decoder for $t {
+            fn output(&mut self) -> &mut Vec<u8> {
+                self.get_mut()
+            }
+        }
+    )*};
+}
+
+decoder_output!(
+    flate2::write::MultiGzDecoder<Vec<u8>>,
+    flate2::write::ZlibDecoder<Vec<u8>>,
+    flate2::write::DeflateDecoder<Vec<u8>>
+);
+
+fn inflate(d: &mut impl Decoder, input: &[u8]) -> std::io::Result<Vec<u8>> {
+    d.write_all(input)?;
+    d.flush()?;
+    Ok(std::mem::take(d.output()))
 }
 
 fn looks_like_zlib(b: &[u8]) -> bool {

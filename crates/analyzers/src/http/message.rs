@@ -3,7 +3,7 @@
 //! end of the connection or lines, as Zeek's `HTTP_Entity` frames it.
 
 use super::body::{Body, Encoding, FileNews, FileSink};
-use super::multipart::Multipart;
+use super::mime::{Container, MimeBody};
 use super::parser::{self, Version};
 use crate::Context;
 
@@ -81,7 +81,8 @@ pub struct Message {
     content_length: Option<i64>,
     chunked: bool,
     encoding: Encoding,
-    boundary: Option<Vec<u8>>,
+    /// The body is a MIME container (multipart, message) per Content-Type.
+    container: Option<Container>,
     expect_100: bool,
     /// This reply says "Connection: close" (the analyzer learns it only
     /// after the head, but the body framing needs it now).
@@ -90,7 +91,10 @@ pub struct Message {
     range_length: Option<i64>,
     filename: Option<Vec<u8>>,
     body: Body,
-    multipart: Option<Multipart>,
+    mime: Option<MimeBody>,
+    /// Raw bytes the line reader may still hand over (Content-Length of a
+    /// MIME body, which is read as lines).
+    line_budget: Option<u64>,
     /// Zeek's weirds raised, for the analyzer to report.
     pub weirds: Vec<Weird>,
     pub signals: Vec<Signal>,
@@ -107,13 +111,14 @@ impl Message {
             content_length: None,
             chunked: false,
             encoding: Encoding::Identity,
-            boundary: None,
+            container: None,
             expect_100: false,
             closes_connection: false,
             range_length: None,
             filename: None,
             body: Body::new(Encoding::Identity, None),
-            multipart: None,
+            mime: None,
+            line_budget: None,
             weirds: Vec::new(),
             signals: Vec::new(),
         }
@@ -134,9 +139,21 @@ impl Message {
         }
     }
 
-    /// Lines of a multipart body end only at CRLF.
+    /// Lines of a MIME body end only at CRLF.
     pub fn crlf_lines_only(&self) -> bool {
-        self.multipart.is_some() && matches!(self.phase, Phase::Lines { .. })
+        self.mime.is_some() && matches!(self.phase, Phase::Lines { .. })
+    }
+
+    /// How many more raw bytes may be read as lines (`None`: no limit).
+    pub fn line_budget(&self) -> Option<u64> {
+        self.line_budget
+    }
+
+    /// `n` raw bytes were read as lines.
+    pub fn spend_line_budget(&mut self, n: usize) {
+        if let Some(b) = &mut self.line_budget {
+            *b = b.saturating_sub(n as u64);
+        }
     }
 
     pub fn body_len(&self) -> u64 {
@@ -206,8 +223,9 @@ impl Message {
             return;
         }
         self.phase = Phase::Done;
+        self.line_budget = None;
         let mut news = Vec::new();
-        if let Some(m) = self.multipart.take() {
+        if let Some(m) = self.mime.take() {
             m.end(cx, &mut news);
         }
         self.body.end(cx, &mut news);
@@ -300,7 +318,7 @@ impl Message {
             b"CONNECTION" if !self.is_orig && token.eq_ignore_ascii_case(b"close") => {
                 self.closes_connection = true;
             }
-            b"CONTENT-TYPE" => self.boundary = parser::multipart_boundary(value),
+            b"CONTENT-TYPE" => self.container = Container::from_content_type(value),
             b"CONTENT-DISPOSITION"
                 if parser::find(&value.to_ascii_lowercase(), b"filename").is_some() =>
             {
@@ -391,17 +409,8 @@ impl Message {
             self.finish(cx);
             return;
         }
-        if let Some(boundary) = self.boundary.take() {
-            if self.chunked {
-                self.weird("HTTP_chunked_transfer_for_multipart_message", None);
-            }
-            // Parts carry their own files; the body as a whole has none.
-            self.body = Body::new(self.encoding, None);
-            self.multipart = Some(Multipart::new(self.is_orig, boundary));
-            match self.content_length {
-                Some(0) => self.finish(cx),
-                remaining => self.phase = Phase::Lines { remaining },
-            }
+        if let Some(container) = self.container.take() {
+            self.begin_mime_body(cx, container);
             return;
         }
         let next = if self.chunked {
@@ -424,6 +433,24 @@ impl Message {
         }
     }
 
+    /// A MIME body is read as lines, never dechunked; Content-Length
+    /// still bounds it.
+    fn begin_mime_body(&mut self, cx: &mut Context<'_>, container: Container) {
+        if self.chunked {
+            self.weird("HTTP_chunked_transfer_for_multipart_message", None);
+        }
+        // Entities carry their own files; the body as a whole has none.
+        self.body = Body::new(self.encoding, None);
+        self.mime = Some(MimeBody::new(self.is_orig, container));
+        match self.content_length {
+            Some(0) => self.finish(cx),
+            remaining => {
+                self.line_budget = remaining.map(|n| n as u64);
+                self.phase = Phase::Lines { remaining };
+            }
+        }
+    }
+
     fn chunk_size(&mut self, line: &[u8]) {
         let size = parser::atoi(line, 16).unwrap_or_else(|| {
             self.weird("HTTP_bad_chunk_size", Some(line));
@@ -439,10 +466,9 @@ impl Message {
     fn body_line(&mut self, cx: &mut Context<'_>, line: &[u8], remaining: Option<i64>) {
         let mut news = Vec::new();
         self.body.line(cx, line, &mut news);
-        if let Some(m) = &mut self.multipart {
+        if let Some(m) = &mut self.mime {
             if let Some(w) = m.line(cx, line, &mut news) {
-                self.weirds
-                    .push((w, Some(super::multipart::MAX_DEPTH.to_string())));
+                self.weirds.push((w, Some(super::mime::MAX_DEPTH.to_string())));
             }
         }
         self.push_news(news);

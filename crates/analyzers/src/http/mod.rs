@@ -2,14 +2,14 @@
 //! files framework.
 //!
 //! `parser` reads lines and fields, `message` frames one message's head
-//! and body, `multipart` splits multipart bodies into parts, `body`
+//! and body, `mime` splits multipart and message bodies into entities, `body`
 //! decodes and counts body bytes and feeds files, `transactions` keeps the
 //! http.log rows, and `state` is the per-connection analyzer tying them
 //! together.
 
 mod body;
 mod message;
-mod multipart;
+mod mime;
 mod parser;
 mod record;
 mod state;

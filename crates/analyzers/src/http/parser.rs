@@ -465,15 +465,6 @@ pub fn base64_decode(s: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The `boundary` parameter of a multipart Content-Type value.
-pub fn multipart_boundary(value: &[u8]) -> Option<Vec<u8>> {
-    let (kind, rest) = value_token(value);
-    if !kind.eq_ignore_ascii_case(b"multipart") {
-        return None;
-    }
-    param(rest, b"boundary")
-}
-
 /// The value of parameter `name` in "...; name=value; ..." (quotes removed).
 pub fn param(value: &[u8], name: &[u8]) -> Option<Vec<u8>> {
     for part in value.split(|&c| c == b';') {
@@ -533,6 +524,12 @@ fn strip_charset_language(name: &[u8]) -> &[u8] {
         Some(b'\'') => &name[charset + lang + 2..],
         _ => name,
     }
+}
+
+/// Zeek takes a file name from Content-Type when it has `name[blanks]=`.
+pub fn has_name_param(value: &[u8]) -> bool {
+    let lower = value.to_ascii_lowercase();
+    (0..lower.len()).any(|i| lower[i..].starts_with(b"name") && lower.get(skip_ws(&lower, i + 4)) == Some(&b'='))
 }
 
 pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -664,10 +661,8 @@ mod tests {
         );
         assert!(header(b"no colon").is_none());
         assert_eq!(base64_decode(b"dGVzdDoxOjM0"), b"test:1:34");
-        assert_eq!(
-            multipart_boundary(b"multipart/form-data; boundary=\"ab\"").unwrap(),
-            b"ab"
-        );
+        assert_eq!(param(b"; boundary=\"ab\"; x=y", b"boundary").unwrap(), b"ab");
+        assert!(has_name_param(b"text/plain; name =\"a.txt\""));
         assert_eq!(
             disposition_filename(b"form-data; name=\"f\"; filename=\"test.txt\""),
             b"test.txt"

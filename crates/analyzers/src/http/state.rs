@@ -167,29 +167,39 @@ impl HttpAnalyzer {
                     .len()
                     .min(usize::try_from(wanted).unwrap_or(usize::MAX));
                 let skipped = data.len() - bytes.len();
+                if n + skipped == 0 {
+                    return; // a framing that wants nothing: never spin
+                }
                 self.raw_body(cx, is_orig, &bytes[..n]);
                 data = &data[skipped + n..];
                 continue;
             }
             side.lines.crlf_only = side.message.as_ref().is_some_and(Message::crlf_lines_only);
-            match side.lines.feed(data) {
-                LineEvent::NeedMore => return,
-                LineEvent::Line {
-                    consumed,
-                    single_cr,
-                    cut,
-                } => {
-                    data = &data[consumed..];
-                    let line = side.lines.take();
-                    if single_cr {
-                        cx.weird("CONTENTLINE", "line_terminated_with_single_CR", None);
-                    }
-                    if cut {
-                        cx.weird("CONTENTLINE", "contentline_size_exceeded", None);
-                    }
-                    self.line(cx, is_orig, &line, data);
+            let budget = side.message.as_ref().and_then(Message::line_budget);
+            let window = budget.map_or(data, |b| &data[..data.len().min(usize::try_from(b).unwrap_or(usize::MAX))]);
+            let (consumed, ending) = match side.lines.feed(window) {
+                LineEvent::Line { consumed, single_cr, cut } => (consumed, Some((single_cr, cut))),
+                // The budget ends inside a line: Zeek's content-line reader
+                // hands it over as it is.
+                LineEvent::NeedMore if budget == Some(window.len() as u64) && side.lines.pending() => {
+                    cx.weird("CONTENTLINE", "line_terminated_without_CRLF", None);
+                    (window.len(), Some((false, false)))
                 }
+                LineEvent::NeedMore => (window.len(), None),
+            };
+            if let Some(m) = side.message.as_mut() {
+                m.spend_line_budget(consumed);
             }
+            data = &data[consumed..];
+            let Some((single_cr, cut)) = ending else { return };
+            let line = side.lines.take();
+            if single_cr {
+                cx.weird("CONTENTLINE", "line_terminated_with_single_CR", None);
+            }
+            if cut {
+                cx.weird("CONTENTLINE", "contentline_size_exceeded", None);
+            }
+            self.line(cx, is_orig, &line, data);
         }
     }
 

@@ -565,3 +565,40 @@ fn long_lines_are_cut_not_buffered() {
     x.orig(&filler).orig(b" HTTP/1.1\r\n\r\n").finish();
     assert!(x.weirds().contains(&"contentline_size_exceeded"));
 }
+
+
+#[test]
+fn mime_body_ends_at_its_length_even_inside_a_line() {
+    let body = b"\r\n--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\r\nab\ncd\x00\x00";
+    let mut req = format!(
+        "POST /a HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(body);
+    req.extend_from_slice(b"POST /b HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+    let mut x = Exchange::new();
+    x.split(true, &req, 13).finish();
+    let rows = x.rows();
+    assert_eq!(rows.len(), 2);
+    // Zeek hands the cut last line over as a line, counted with a CRLF.
+    assert_eq!(rows[0].request_body_len, body.len() as u64 + 2);
+    assert_eq!(text(&rows[1].uri), Some("/b"));
+    let names: Vec<_> = rows[0].orig_filenames.as_ref().unwrap().iter().map(|z| z.0.clone()).collect();
+    assert_eq!(names, vec![b"x.bin".to_vec()]);
+    assert!(x.weirds().contains(&"line_terminated_without_CRLF"));
+}
+
+#[test]
+fn message_rfc822_bodies_nest_entities() {
+    let body = b"Content-Type: multipart/mixed; boundary=\"O\"\r\n\r\n--O\r\nContent-Type: text/plain\r\n\r\none\r\n\
+--O\r\nContent-Type: message/rfc822\r\n\r\nContent-Type: text/plain\r\n\r\ntwo\r\n--O--\r\n";
+    let mut req = format!("POST / HTTP/1.0\r\nContent-Type: message/rfc822\r\nContent-Length: {}\r\n\r\n", body.len())
+        .into_bytes();
+    req.extend_from_slice(body);
+    let mut x = Exchange::new();
+    x.orig(&req).finish();
+    let r = x.rows()[0];
+    assert_eq!(r.request_body_len, body.len() as u64);
+    assert_eq!(r.orig_fuids.as_ref().map(Vec::len), Some(2));
+}
