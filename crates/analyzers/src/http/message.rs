@@ -74,6 +74,8 @@ pub type Weird = (&'static str, Option<String>);
 pub struct Message {
     is_orig: bool,
     expect: Expect,
+    /// A reply to a range request: its MIME parts are one file.
+    one_file: bool,
     phase: Phase,
     /// The header line being assembled (continuation lines join it).
     header: Vec<u8>,
@@ -101,10 +103,11 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn new(is_orig: bool, expect: Expect) -> Self {
+    pub fn new(is_orig: bool, expect: Expect, one_file: bool) -> Self {
         Message {
             is_orig,
             expect,
+            one_file,
             phase: Phase::Headers,
             header: Vec::new(),
             fold_lines: 0,
@@ -441,7 +444,7 @@ impl Message {
         }
         // Entities carry their own files; the body as a whole has none.
         self.body = Body::new(self.encoding, None);
-        self.mime = Some(MimeBody::new(self.is_orig, container));
+        self.mime = Some(MimeBody::new(self.is_orig, container, self.one_file));
         match self.content_length {
             Some(0) => self.finish(cx),
             remaining => {

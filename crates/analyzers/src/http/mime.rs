@@ -61,9 +61,20 @@ impl Entity {
         }
     }
 
-    fn data(&mut self, cx: &mut Context<'_>, is_orig: bool, line: &[u8], news: &mut Vec<FileNews>) {
+    /// A body line; it goes to `shared` when all entities make one file.
+    fn data(
+        &mut self,
+        cx: &mut Context<'_>,
+        is_orig: bool,
+        shared: Option<&mut FileSink>,
+        line: &[u8],
+        news: &mut Vec<FileNews>,
+    ) {
         let filename = self.filename.clone();
-        let file = self.file.get_or_insert_with(|| FileSink::new(is_orig, filename, None));
+        let file = match shared {
+            Some(f) => f,
+            None => self.file.get_or_insert_with(|| FileSink::new(is_orig, filename, None)),
+        };
         if std::mem::replace(&mut self.crlf_owed, true) {
             file.data(cx, b"\r\n", news);
         }
@@ -82,6 +93,9 @@ impl Entity {
 pub struct MimeBody {
     is_orig: bool,
     stack: Vec<Entity>,
+    /// The one file of every entity: the parts of a reply to a range
+    /// request are pieces of the same file (Zeek names the file by URL).
+    shared: Option<FileSink>,
     /// The depth limit is reported once.
     too_deep: bool,
 }
@@ -94,10 +108,12 @@ fn boundary_kind(line: &[u8], boundary: &[u8]) -> Option<bool> {
 }
 
 impl MimeBody {
-    /// The body of a message whose head announced `container`.
-    pub fn new(is_orig: bool, container: Container) -> Self {
+    /// The body of a message whose head announced `container`;
+    /// `one_file` makes all entities one file.
+    pub fn new(is_orig: bool, container: Container, one_file: bool) -> Self {
         let root = Entity { in_headers: false, container: None, filename: None, file: None, crlf_owed: false };
-        let mut body = MimeBody { is_orig, stack: vec![root], too_deep: false };
+        let shared = one_file.then(|| FileSink::new(is_orig, None, None));
+        let mut body = MimeBody { is_orig, stack: vec![root], shared, too_deep: false };
         body.open_container(container);
         body
     }
@@ -120,7 +136,7 @@ impl MimeBody {
         let inner = self.stack.last_mut()?;
         if !inner.in_headers {
             if inner.container.is_none() {
-                inner.data(cx, is_orig, line, news);
+                inner.data(cx, is_orig, self.shared.as_mut(), line, news);
             }
             return None; // preamble, epilogue
         }
@@ -163,5 +179,8 @@ impl MimeBody {
     /// The body ended: open entities end with it.
     pub fn end(mut self, cx: &mut Context<'_>, news: &mut Vec<FileNews>) {
         self.close_from(cx, 0, news);
+        if let Some(f) = self.shared.take() {
+            f.end(cx, news);
+        }
     }
 }

@@ -44,13 +44,20 @@ impl Side {
     }
 }
 
+/// A request waiting for its reply.
+struct Request {
+    method: Vec<u8>,
+    /// It asked for byte ranges (a "Range" header).
+    range: bool,
+}
+
 /// HTTP analyzer state of one connection.
 pub struct HttpAnalyzer {
     orig: Side,
     resp: Side,
     rows: Transactions,
     /// Methods of requests not answered yet, oldest first.
-    unanswered: VecDeque<Vec<u8>>,
+    unanswered: VecDeque<Request>,
     num_requests: u64,
     keep_alive: bool,
     connection_close: bool,
@@ -284,7 +291,7 @@ impl HttpAnalyzer {
         if self.unanswered.len() >= MAX_UNANSWERED {
             self.unanswered.pop_front();
         }
-        self.unanswered.push_back(method.to_vec());
+        self.unanswered.push_back(Request { method: method.to_vec(), range: false });
         self.confirm(cx);
         if parser::method_is(method, b"CONNECT") {
             self.connect_request = true;
@@ -345,7 +352,7 @@ impl HttpAnalyzer {
         let head = self
             .unanswered
             .front()
-            .is_some_and(|m| parser::method_is(m, b"HEAD"));
+            .is_some_and(|r| parser::method_is(&r.method, b"HEAD"));
         let code = self.reply_code;
         if head || (100..200).contains(&code) || code == 204 || code == 304 {
             Expect::No
@@ -355,9 +362,10 @@ impl HttpAnalyzer {
     }
 
     fn new_message(&mut self, cx: &mut Context<'_>, is_orig: bool, expect: Expect) {
+        let overlapping = self.side(is_orig).message.as_ref().is_some_and(|m| !m.is_done());
+        let range_reply = !is_orig && self.unanswered.front().is_some_and(|r| r.range);
         let side = self.side(is_orig);
-        let overlapping = side.message.as_ref().is_some_and(|m| !m.is_done());
-        side.message = Some(Message::new(is_orig, expect));
+        side.message = Some(Message::new(is_orig, expect, range_reply));
         side.expecting = Expecting::Message;
         if overlapping {
             Self::weird(cx, "HTTP_overlapping_messages");
@@ -380,7 +388,7 @@ impl HttpAnalyzer {
             self.reply_code = 0;
             self.rows
                 .reply(cx, version_string(VERSION_09), 0, b"<empty>".to_vec());
-            let mut m = Message::new(false, Expect::Yes);
+            let mut m = Message::new(false, Expect::Yes, false);
             m.line(cx, b"", self.situation(false));
             self.resp.message = Some(m);
             self.reply_ongoing = true;
@@ -448,6 +456,11 @@ impl HttpAnalyzer {
                 self.upgrade_connection = true
             }
             (false, b"UPGRADE") => self.upgrade_protocol = token.to_vec(),
+            (true, b"RANGE") => {
+                if let Some(r) = self.unanswered.back_mut() {
+                    r.range = true;
+                }
+            }
             _ => {}
         }
         self.rows.header(cx, is_orig, name, value);

@@ -602,3 +602,19 @@ fn message_rfc822_bodies_nest_entities() {
     assert_eq!(r.request_body_len, body.len() as u64);
     assert_eq!(r.orig_fuids.as_ref().map(Vec::len), Some(2));
 }
+
+#[test]
+fn byte_range_parts_are_one_file() {
+    let body = b"--R\r\nContent-Range: bytes 0-1/10\r\n\r\nab\r\n--R\r\nContent-Range: bytes 5-6/10\r\n\r\nfg\r\n--R--\r\n";
+    let mut reply = format!(
+        "HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=R\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    reply.extend_from_slice(body);
+    let mut x = Exchange::new();
+    x.orig(b"GET /f HTTP/1.1\r\nRange: bytes=0-1,5-6\r\n\r\n").resp(&reply);
+    let r = x.rows()[0];
+    assert_eq!(r.resp_fuids.as_ref().map(Vec::len), Some(1));
+    assert_eq!(r.response_body_len, body.len() as u64);
+}
