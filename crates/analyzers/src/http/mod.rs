@@ -27,6 +27,11 @@ pub struct HttpConfig {
     pub capture_password: bool,
     /// `HTTP::proxy_headers`: request headers that mark a proxied request.
     pub proxy_headers: Vec<String>,
+    /// `policy/protocols/http/header-names` loaded (its
+    /// `HTTP::log_client_header_names` defaults to true).
+    pub log_client_header_names: bool,
+    /// `HTTP::log_server_header_names` of that script.
+    pub log_server_header_names: bool,
 }
 
 impl Default for HttpConfig {
@@ -45,6 +50,8 @@ impl Default for HttpConfig {
             .iter()
             .map(|s| s.to_string())
             .collect(),
+            log_client_header_names: false,
+            log_server_header_names: false,
         }
     }
 }

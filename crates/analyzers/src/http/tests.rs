@@ -618,3 +618,14 @@ fn byte_range_parts_are_one_file() {
     assert_eq!(r.resp_fuids.as_ref().map(Vec::len), Some(1));
     assert_eq!(r.response_body_len, body.len() as u64);
 }
+
+#[test]
+fn header_names_are_logged_when_asked() {
+    let mut config = AnalyzerConfig::default();
+    config.http.log_client_header_names = true;
+    let mut x = Exchange::with_config(config);
+    x.orig(GET).resp(OK_HELLO);
+    let names: Vec<_> = x.rows()[0].client_header_names.as_ref().unwrap().iter().map(|z| z.0.clone()).collect();
+    assert_eq!(names, [&b"HOST"[..], b"USER-AGENT", b"REFERER", b"ORIGIN"]);
+    assert_eq!(x.rows()[0].server_header_names, None);
+}
