@@ -227,27 +227,21 @@ impl HttpAnalyzer {
     }
 
     fn request_line(&mut self, cx: &mut Context<'_>, line: &[u8]) {
-        let mut weirds = Vec::new();
-        let parsed = parser::request_line(line, &mut |w| weirds.push(w));
-        for w in weirds {
-            Self::weird(cx, w);
-        }
-        let bad = match parsed {
+        let parsed = parser::request_line(line, &mut |w| Self::weird(cx, w));
+        let error = match parsed {
             Ok(req) => {
                 self.apply_request_version(cx, req.version);
+                // An HTTP/0.9 request needs a method as long as GET and a URI.
                 let http09 = self.orig.version == VERSION_09;
-                if http09 && (req.method.len() < 3 || req.uri.is_empty()) {
-                    Some(parser::BadRequest::Bad)
-                } else {
+                if !(http09 && (req.method.len() < 3 || req.uri.is_empty())) {
                     self.begin_request(cx, req.method, req.uri);
                     return;
                 }
+                parser::BadRequest::Bad
             }
-            Err(e) => Some(e),
+            Err(e) => e,
         };
-        if let Some(e) = bad {
-            Self::weird(cx, e.weird());
-        }
+        Self::weird(cx, error.weird());
         let request_expected = self.num_requests == 0 || self.keep_alive;
         if !request_expected {
             return; // crud after the last request
@@ -296,11 +290,7 @@ impl HttpAnalyzer {
         if parser::method_is(method, b"CONNECT") {
             self.connect_request = true;
         }
-        let mut weirds = Vec::new();
-        let unescaped = parser::unescape_uri(uri, &mut |w| weirds.push(w));
-        for w in weirds {
-            Self::weird(cx, w);
-        }
+        let unescaped = parser::unescape_uri(uri, &mut |w| Self::weird(cx, w));
         self.rows.request(cx, method, unescaped);
         self.new_message(cx, true, Expect::Maybe);
         if self.orig.version == VERSION_09 {
