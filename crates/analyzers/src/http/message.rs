@@ -55,6 +55,10 @@ pub struct Situation {
     pub connection_close: bool,
 }
 
+/// Header fields of one message that reach http.log (the proxied set and
+/// header name lists stay bounded).
+const MAX_HEADERS: usize = 1000;
+
 /// What the analyzer must act on after feeding the message.
 #[derive(Debug)]
 pub enum Signal {
@@ -80,6 +84,7 @@ pub struct Message {
     /// The header line being assembled (continuation lines join it).
     header: Vec<u8>,
     fold_lines: u32,
+    headers_seen: usize,
     content_length: Option<i64>,
     chunked: bool,
     encoding: Encoding,
@@ -111,6 +116,7 @@ impl Message {
             phase: Phase::Headers,
             header: Vec::new(),
             fold_lines: 0,
+            headers_seen: 0,
             content_length: None,
             chunked: false,
             encoding: Encoding::Identity,
@@ -281,10 +287,14 @@ impl Message {
         }
         let name = h.name.to_ascii_uppercase();
         self.framing_header(&name, h.value, situation);
-        self.signals.push(Signal::Header {
-            name,
-            value: h.value.to_vec(),
-        });
+        // Framing follows every field, the row only the first ones.
+        self.headers_seen += 1;
+        if self.headers_seen <= MAX_HEADERS {
+            self.signals.push(Signal::Header {
+                name,
+                value: h.value.to_vec(),
+            });
+        }
     }
 
     /// Header fields that decide how the body is framed and decoded.

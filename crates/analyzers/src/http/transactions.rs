@@ -177,15 +177,12 @@ impl Transactions {
         };
         match news {
             FileNews::Begun { fuid, filename } => {
-                let fuids = fuids.get_or_insert_with(Vec::new);
-                if fuids.len() < MAX_FILES {
-                    fuids.push(fuid);
-                }
+                push_bounded(fuids, fuid);
                 if let Some(name) = filename {
-                    names.get_or_insert_with(Vec::new).push(ZString(name));
+                    push_bounded(names, ZString(name));
                 }
             }
-            FileNews::MimeType(m) => mimes.get_or_insert_with(Vec::new).push(m),
+            FileNews::MimeType(m) => push_bounded(mimes, m),
         }
     }
 
@@ -211,6 +208,14 @@ impl Transactions {
         for (_, row) in std::mem::take(&mut self.pending) {
             cx.emit(AppRecord::Http(Box::new(row)));
         }
+    }
+}
+
+/// Files beyond Zeek's per-row limit are not listed.
+fn push_bounded<T>(list: &mut Option<Vec<T>>, item: T) {
+    let list = list.get_or_insert_with(Vec::new);
+    if list.len() < MAX_FILES {
+        list.push(item);
     }
 }
 
