@@ -1,9 +1,24 @@
 //! HTTP/1.x: http.log (Zeek's `base/protocols/http`); bodies go to the
 //! files framework.
+//!
+//! `parser` reads lines and fields, `message` frames one message's head
+//! and body, `mime` splits multipart and message bodies into entities, `body`
+//! decodes and counts body bytes and feeds files, `transactions` keeps the
+//! http.log rows, and `state` is the per-connection analyzer tying them
+//! together.
 
+mod body;
+mod message;
+mod mime;
+mod parser;
 mod record;
+mod state;
+#[cfg(test)]
+mod tests;
+mod transactions;
 
 pub use record::HttpRecord;
+pub use state::HttpAnalyzer;
 
 /// Zeek's HTTP options.
 #[derive(Debug, Clone)]
@@ -12,6 +27,11 @@ pub struct HttpConfig {
     pub capture_password: bool,
     /// `HTTP::proxy_headers`: request headers that mark a proxied request.
     pub proxy_headers: Vec<String>,
+    /// `policy/protocols/http/header-names` loaded (its
+    /// `HTTP::log_client_header_names` defaults to true).
+    pub log_client_header_names: bool,
+    /// `HTTP::log_server_header_names` of that script.
+    pub log_server_header_names: bool,
 }
 
 impl Default for HttpConfig {
@@ -30,20 +50,8 @@ impl Default for HttpConfig {
             .iter()
             .map(|s| s.to_string())
             .collect(),
+            log_client_header_names: false,
+            log_server_header_names: false,
         }
     }
-}
-
-/// HTTP analyzer state of one connection. (Being implemented.)
-pub struct HttpAnalyzer {}
-
-impl HttpAnalyzer {
-    pub fn new() -> Self {
-        HttpAnalyzer {}
-    }
-}
-
-impl crate::Analyzer for HttpAnalyzer {
-    fn deliver(&mut self, _cx: &mut crate::Context<'_>, _is_orig: bool, _data: &[u8]) {}
-    fn finish(&mut self, _cx: &mut crate::Context<'_>) {}
 }

@@ -35,5 +35,8 @@ records::record! {
         pub resp_fuids: Option<Vec<String>> = "resp_fuids",
         pub resp_filenames: Option<Vec<ZString>> = "resp_filenames",
         pub resp_mime_types: Option<Vec<String>> = "resp_mime_types",
+        // policy/protocols/http/header-names
+        pub client_header_names: Option<Vec<ZString>> = "client_header_names" if "http-header-names",
+        pub server_header_names: Option<Vec<ZString>> = "server_header_names" if "http-header-names",
     }
 }

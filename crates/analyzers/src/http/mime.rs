@@ -1,0 +1,186 @@
+//! MIME bodies (multipart, message/rfc822) as Zeek's MIME reader splits
+//! them: a tree of entities, each with header fields and, for a leaf, its
+//! own file; nesting stops at Zeek's MIME depth limit.
+
+use super::body::{FileNews, FileSink};
+use super::parser;
+use crate::Context;
+
+/// Zeek's `MIME::max_depth`.
+pub const MAX_DEPTH: usize = 100;
+
+/// What an entity's body holds, from its Content-Type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Container {
+    /// Parts separated by "--boundary" lines.
+    Multipart(Vec<u8>),
+    /// One entity (message/rfc822): header fields, then its body.
+    Message,
+}
+
+impl Container {
+    /// The container a Content-Type value announces, if any.
+    pub fn from_content_type(value: &[u8]) -> Option<Container> {
+        let (kind, rest) = parser::value_token(value);
+        if kind.eq_ignore_ascii_case(b"multipart") {
+            parser::param(rest, b"boundary").map(Container::Multipart)
+        } else if kind.eq_ignore_ascii_case(b"message") {
+            Some(Container::Message)
+        } else {
+            None
+        }
+    }
+}
+
+struct Entity {
+    in_headers: bool,
+    container: Option<Container>,
+    filename: Option<Vec<u8>>,
+    file: Option<FileSink>,
+    /// The CRLF ending the previous line belongs to the data unless a
+    /// boundary follows.
+    crlf_owed: bool,
+}
+
+impl Entity {
+    fn new() -> Self {
+        Entity { in_headers: true, container: None, filename: None, file: None, crlf_owed: false }
+    }
+
+    fn header(&mut self, line: &[u8]) {
+        let Some(h) = parser::header(line) else { return };
+        if h.name.eq_ignore_ascii_case(b"content-disposition") {
+            if parser::find(&h.value.to_ascii_lowercase(), b"filename").is_some() {
+                self.filename = Some(parser::disposition_filename(h.value));
+            }
+        } else if h.name.eq_ignore_ascii_case(b"content-type") {
+            self.container = Container::from_content_type(h.value);
+            if parser::has_name_param(h.value) {
+                self.filename = Some(parser::disposition_filename(h.value));
+            }
+        }
+    }
+
+    /// A body line; it goes to `shared` when all entities make one file.
+    fn data(
+        &mut self,
+        cx: &mut Context<'_>,
+        is_orig: bool,
+        shared: Option<&mut FileSink>,
+        line: &[u8],
+        news: &mut Vec<FileNews>,
+    ) {
+        let filename = self.filename.clone();
+        let file = match shared {
+            Some(f) => f,
+            None => self.file.get_or_insert_with(|| FileSink::new(is_orig, filename, None)),
+        };
+        if std::mem::replace(&mut self.crlf_owed, true) {
+            file.data(cx, b"\r\n", news);
+        }
+        file.data(cx, line, news);
+    }
+
+    fn end(self, cx: &mut Context<'_>, news: &mut Vec<FileNews>) {
+        if let Some(f) = self.file {
+            f.end(cx, news);
+        }
+    }
+}
+
+/// The entities of one body, outermost first; each is the open child of
+/// the one before it.
+pub struct MimeBody {
+    is_orig: bool,
+    stack: Vec<Entity>,
+    /// The one file of every entity: the parts of a reply to a range
+    /// request are pieces of the same file (Zeek names the file by URL).
+    shared: Option<FileSink>,
+    /// The depth limit is reported once.
+    too_deep: bool,
+}
+
+/// A boundary line for `boundary`: "--boundary" opens a part,
+/// "--boundary--" closes the multipart.
+fn boundary_kind(line: &[u8], boundary: &[u8]) -> Option<bool> {
+    let rest = line.strip_prefix(b"--")?.strip_prefix(boundary)?;
+    Some(rest.starts_with(b"--"))
+}
+
+impl MimeBody {
+    /// The body of a message whose head announced `container`;
+    /// `one_file` makes all entities one file.
+    pub fn new(is_orig: bool, container: Container, one_file: bool) -> Self {
+        let root = Entity { in_headers: false, container: None, filename: None, file: None, crlf_owed: false };
+        let shared = one_file.then(|| FileSink::new(is_orig, None, None));
+        let mut body = MimeBody { is_orig, stack: vec![root], shared, too_deep: false };
+        body.open_container(container);
+        body
+    }
+
+    /// One body line (without its CRLF); returns a weird to raise, if any.
+    pub fn line(&mut self, cx: &mut Context<'_>, line: &[u8], news: &mut Vec<FileNews>) -> Option<&'static str> {
+        // An enclosing boundary ends every entity inside it.
+        let hit = self.stack.iter().enumerate().find_map(|(i, e)| match &e.container {
+            Some(Container::Multipart(b)) => boundary_kind(line, b).map(|closing| (i, closing)),
+            _ => None,
+        });
+        if let Some((i, closing)) = hit {
+            self.close_from(cx, i + 1, news);
+            if !closing {
+                self.stack.push(Entity::new());
+            }
+            return None;
+        }
+        let is_orig = self.is_orig;
+        let inner = self.stack.last_mut()?;
+        if !inner.in_headers {
+            if inner.container.is_none() {
+                inner.data(cx, is_orig, self.shared.as_mut(), line, news);
+            }
+            return None; // preamble, epilogue
+        }
+        if !line.is_empty() {
+            inner.header(line);
+            return None;
+        }
+        inner.in_headers = false;
+        let container = inner.container.take()?;
+        if self.stack.len() >= MAX_DEPTH {
+            let first = !self.too_deep;
+            self.too_deep = true;
+            return first.then_some("exceeded_mime_max_depth");
+        }
+        self.open_container(container);
+        None
+    }
+
+    /// The innermost entity holds `container`: a message opens its single
+    /// child right away, a multipart waits for its first boundary.
+    fn open_container(&mut self, container: Container) {
+        let opens_child = container == Container::Message;
+        if let Some(e) = self.stack.last_mut() {
+            e.container = Some(container);
+        }
+        if opens_child {
+            self.stack.push(Entity::new());
+        }
+    }
+
+    /// Entities from `from` on are complete.
+    fn close_from(&mut self, cx: &mut Context<'_>, from: usize, news: &mut Vec<FileNews>) {
+        while self.stack.len() > from {
+            if let Some(e) = self.stack.pop() {
+                e.end(cx, news);
+            }
+        }
+    }
+
+    /// The body ended: open entities end with it.
+    pub fn end(mut self, cx: &mut Context<'_>, news: &mut Vec<FileNews>) {
+        self.close_from(cx, 0, news);
+        if let Some(f) = self.shared.take() {
+            f.end(cx, news);
+        }
+    }
+}
