@@ -75,6 +75,8 @@ pub struct Conn {
     pub checksum_errors: [Scaled; 2],
     /// Application analyzers attached to this connection.
     pub app: Option<Box<analyzers::ConnAnalyzers>>,
+    /// The analyzers were told that endpoint 0 / 1 ended its stream.
+    pub stream_end_told: [bool; 2],
     /// Services confirmed by packet analyzers (UDP tunnels), in order.
     pub packet_services: Vec<&'static str>,
 }

@@ -217,8 +217,9 @@ impl Reassembly {
         gaps
     }
 
-    #[cfg(test)]
-    fn delivered(&self) -> u64 {
+    /// The next relative sequence number to deliver: everything below it
+    /// was delivered or reported missing.
+    pub fn delivered(&self) -> u64 {
         self.delivered
     }
 }

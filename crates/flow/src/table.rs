@@ -422,6 +422,7 @@ impl FlowTable {
                 a.attach(proto, o, r, rp, Time(self.now))
             }),
             packet_services: Vec::new(),
+            stream_end_told: [false; 2],
             tunnel_changes: 0,
             flip_on_second_packet: false,
             expire_chain: false,
@@ -584,6 +585,7 @@ impl FlowTable {
                 if !self.stream.pieces.is_empty() {
                     self.deliver_stream(slot, sink);
                 }
+                self.tell_stream_ends(slot, sink);
             }
             wire::Transport::Udp(u) => {
                 if checksums_apply && !u.checksum_ok {
@@ -891,6 +893,28 @@ impl FlowTable {
         }
         stream.clear();
         self.stream = stream;
+    }
+
+    /// Tell the analyzers when a direction's stream is complete up to its
+    /// FIN (once per direction).
+    fn tell_stream_ends(&mut self, slot: u32, sink: &mut dyn FlowSink) {
+        for e in 0..2 {
+            let Some(c) = self.slots[slot as usize].as_mut() else {
+                return;
+            };
+            let ended = match &c.transport {
+                Transport::Tcp(s) => s.stream_ended(e),
+                _ => false,
+            };
+            if !ended || c.stream_end_told[e] || c.app.is_none() {
+                continue;
+            }
+            c.stream_end_told[e] = true;
+            let is_orig = c.is_orig(e);
+            self.run_app(slot, sink, |app, set, info, now, out| {
+                app.end_of_stream(set, info, now, is_orig, out)
+            });
+        }
     }
 
     /// Run `f` on the connection's analyzers; their weirds become the

@@ -237,6 +237,13 @@ impl TcpSession {
         }
     }
 
+    /// Endpoint `e` sent its FIN and everything before it was delivered
+    /// (or reported missing): its stream is over.
+    pub fn stream_ended(&self, e: usize) -> bool {
+        let ep = &self.ep[e];
+        ep.fin_cnt > 0 && ep.reasm.delivered() + 1 >= ep.fin_seq
+    }
+
     pub fn orig_ep(&self) -> &Endpoint {
         &self.ep[self.orig]
     }

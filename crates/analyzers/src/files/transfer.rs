@@ -217,9 +217,10 @@ impl Transfer {
         }
     }
 
-    /// Sniffs the MIME type from the buffered beginning (none without one)
-    /// and frees the buffer.
-    fn sniff_now(&mut self) {
+    /// Sniffs the MIME type from what is buffered of the beginning now,
+    /// without waiting for the buffer to fill (the file is about to end),
+    /// and frees the buffer. Zeek does the same at the end of a file.
+    pub fn sniff_now(&mut self) {
         if self.sniffed {
             return;
         }

@@ -129,6 +129,15 @@ impl Analyzer for FtpDataAnalyzer {
         self.transfer(cx, direction(is_orig)).transfer.gap(len);
     }
 
+    /// The sender's FIN: its file is complete, so its type is known now.
+    fn end_of_stream(&mut self, _cx: &mut Context<'_>, is_orig: bool) {
+        let session = self.session.clone();
+        if let Some(t) = self.transfers[direction(is_orig)].as_mut() {
+            t.transfer.sniff_now();
+            t.report_sniffed(&session);
+        }
+    }
+
     fn finish(&mut self, cx: &mut Context<'_>) {
         if self.seen > 0 && !self.identified {
             self.identify();

@@ -97,6 +97,10 @@ impl FileSink {
     }
 
     pub fn end(mut self, cx: &mut Context<'_>, news: &mut Vec<FileNews>) {
+        // The row needs the type: Zeek sniffs a short file when it ends.
+        if let Some(t) = &mut self.transfer {
+            t.sniff_now();
+        }
         self.report_mime(news);
         if let Some(t) = self.transfer {
             t.end(cx);

@@ -481,7 +481,8 @@ impl Message {
         self.body.line(cx, line, &mut news);
         if let Some(m) = &mut self.mime {
             if let Some(w) = m.line(cx, line, &mut news) {
-                self.weirds.push((w, Some(super::mime::MAX_DEPTH.to_string())));
+                self.weirds
+                    .push((w, Some(super::mime::MAX_DEPTH.to_string())));
             }
         }
         self.push_news(news);

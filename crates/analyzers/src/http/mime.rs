@@ -44,11 +44,19 @@ struct Entity {
 
 impl Entity {
     fn new() -> Self {
-        Entity { in_headers: true, container: None, filename: None, file: None, crlf_owed: false }
+        Entity {
+            in_headers: true,
+            container: None,
+            filename: None,
+            file: None,
+            crlf_owed: false,
+        }
     }
 
     fn header(&mut self, line: &[u8]) {
-        let Some(h) = parser::header(line) else { return };
+        let Some(h) = parser::header(line) else {
+            return;
+        };
         if h.name.eq_ignore_ascii_case(b"content-disposition") {
             if parser::find(&h.value.to_ascii_lowercase(), b"filename").is_some() {
                 self.filename = Some(parser::disposition_filename(h.value));
@@ -73,7 +81,9 @@ impl Entity {
         let filename = self.filename.clone();
         let file = match shared {
             Some(f) => f,
-            None => self.file.get_or_insert_with(|| FileSink::new(is_orig, filename, None)),
+            None => self
+                .file
+                .get_or_insert_with(|| FileSink::new(is_orig, filename, None)),
         };
         if std::mem::replace(&mut self.crlf_owed, true) {
             file.data(cx, b"\r\n", news);
@@ -111,20 +121,40 @@ impl MimeBody {
     /// The body of a message whose head announced `container`;
     /// `one_file` makes all entities one file.
     pub fn new(is_orig: bool, container: Container, one_file: bool) -> Self {
-        let root = Entity { in_headers: false, container: None, filename: None, file: None, crlf_owed: false };
+        let root = Entity {
+            in_headers: false,
+            container: None,
+            filename: None,
+            file: None,
+            crlf_owed: false,
+        };
         let shared = one_file.then(|| FileSink::new(is_orig, None, None));
-        let mut body = MimeBody { is_orig, stack: vec![root], shared, too_deep: false };
+        let mut body = MimeBody {
+            is_orig,
+            stack: vec![root],
+            shared,
+            too_deep: false,
+        };
         body.open_container(container);
         body
     }
 
     /// One body line (without its CRLF); returns a weird to raise, if any.
-    pub fn line(&mut self, cx: &mut Context<'_>, line: &[u8], news: &mut Vec<FileNews>) -> Option<&'static str> {
+    pub fn line(
+        &mut self,
+        cx: &mut Context<'_>,
+        line: &[u8],
+        news: &mut Vec<FileNews>,
+    ) -> Option<&'static str> {
         // An enclosing boundary ends every entity inside it.
-        let hit = self.stack.iter().enumerate().find_map(|(i, e)| match &e.container {
-            Some(Container::Multipart(b)) => boundary_kind(line, b).map(|closing| (i, closing)),
-            _ => None,
-        });
+        let hit = self
+            .stack
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| match &e.container {
+                Some(Container::Multipart(b)) => boundary_kind(line, b).map(|closing| (i, closing)),
+                _ => None,
+            });
         if let Some((i, closing)) = hit {
             self.close_from(cx, i + 1, news);
             if !closing {

@@ -529,7 +529,9 @@ fn strip_charset_language(name: &[u8]) -> &[u8] {
 /// Zeek takes a file name from Content-Type when it has `name[blanks]=`.
 pub fn has_name_param(value: &[u8]) -> bool {
     let lower = value.to_ascii_lowercase();
-    (0..lower.len()).any(|i| lower[i..].starts_with(b"name") && lower.get(skip_ws(&lower, i + 4)) == Some(&b'='))
+    (0..lower.len()).any(|i| {
+        lower[i..].starts_with(b"name") && lower.get(skip_ws(&lower, i + 4)) == Some(&b'=')
+    })
 }
 
 pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -661,7 +663,10 @@ mod tests {
         );
         assert!(header(b"no colon").is_none());
         assert_eq!(base64_decode(b"dGVzdDoxOjM0"), b"test:1:34");
-        assert_eq!(param(b"; boundary=\"ab\"; x=y", b"boundary").unwrap(), b"ab");
+        assert_eq!(
+            param(b"; boundary=\"ab\"; x=y", b"boundary").unwrap(),
+            b"ab"
+        );
         assert!(has_name_param(b"text/plain; name =\"a.txt\""));
         assert_eq!(
             disposition_filename(b"form-data; name=\"f\"; filename=\"test.txt\""),

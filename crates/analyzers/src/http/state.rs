@@ -183,12 +183,20 @@ impl HttpAnalyzer {
             }
             side.lines.crlf_only = side.message.as_ref().is_some_and(Message::crlf_lines_only);
             let budget = side.message.as_ref().and_then(Message::line_budget);
-            let window = budget.map_or(data, |b| &data[..data.len().min(usize::try_from(b).unwrap_or(usize::MAX))]);
+            let window = budget.map_or(data, |b| {
+                &data[..data.len().min(usize::try_from(b).unwrap_or(usize::MAX))]
+            });
             let (consumed, ending) = match side.lines.feed(window) {
-                LineEvent::Line { consumed, single_cr, cut } => (consumed, Some((single_cr, cut))),
+                LineEvent::Line {
+                    consumed,
+                    single_cr,
+                    cut,
+                } => (consumed, Some((single_cr, cut))),
                 // The budget ends inside a line: Zeek's content-line reader
                 // hands it over as it is.
-                LineEvent::NeedMore if budget == Some(window.len() as u64) && side.lines.pending() => {
+                LineEvent::NeedMore
+                    if budget == Some(window.len() as u64) && side.lines.pending() =>
+                {
                     cx.weird("CONTENTLINE", "line_terminated_without_CRLF", None);
                     (window.len(), Some((false, false)))
                 }
@@ -198,7 +206,9 @@ impl HttpAnalyzer {
                 m.spend_line_budget(consumed);
             }
             data = &data[consumed..];
-            let Some((single_cr, cut)) = ending else { return };
+            let Some((single_cr, cut)) = ending else {
+                return;
+            };
             let line = side.lines.take();
             if single_cr {
                 cx.weird("CONTENTLINE", "line_terminated_with_single_CR", None);
@@ -285,7 +295,10 @@ impl HttpAnalyzer {
         if self.unanswered.len() >= MAX_UNANSWERED {
             self.unanswered.pop_front();
         }
-        self.unanswered.push_back(Request { method: method.to_vec(), range: false });
+        self.unanswered.push_back(Request {
+            method: method.to_vec(),
+            range: false,
+        });
         self.confirm(cx);
         if parser::method_is(method, b"CONNECT") {
             self.connect_request = true;
@@ -352,7 +365,11 @@ impl HttpAnalyzer {
     }
 
     fn new_message(&mut self, cx: &mut Context<'_>, is_orig: bool, expect: Expect) {
-        let overlapping = self.side(is_orig).message.as_ref().is_some_and(|m| !m.is_done());
+        let overlapping = self
+            .side(is_orig)
+            .message
+            .as_ref()
+            .is_some_and(|m| !m.is_done());
         let range_reply = !is_orig && self.unanswered.front().is_some_and(|r| r.range);
         let side = self.side(is_orig);
         side.message = Some(Message::new(is_orig, expect, range_reply));

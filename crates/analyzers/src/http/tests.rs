@@ -566,7 +566,6 @@ fn long_lines_are_cut_not_buffered() {
     assert!(x.weirds().contains(&"contentline_size_exceeded"));
 }
 
-
 #[test]
 fn mime_body_ends_at_its_length_even_inside_a_line() {
     let body = b"\r\n--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\r\nab\ncd\x00\x00";
@@ -584,7 +583,13 @@ fn mime_body_ends_at_its_length_even_inside_a_line() {
     // Zeek hands the cut last line over as a line, counted with a CRLF.
     assert_eq!(rows[0].request_body_len, body.len() as u64 + 2);
     assert_eq!(text(&rows[1].uri), Some("/b"));
-    let names: Vec<_> = rows[0].orig_filenames.as_ref().unwrap().iter().map(|z| z.0.clone()).collect();
+    let names: Vec<_> = rows[0]
+        .orig_filenames
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|z| z.0.clone())
+        .collect();
     assert_eq!(names, vec![b"x.bin".to_vec()]);
     assert!(x.weirds().contains(&"line_terminated_without_CRLF"));
 }
@@ -593,8 +598,11 @@ fn mime_body_ends_at_its_length_even_inside_a_line() {
 fn message_rfc822_bodies_nest_entities() {
     let body = b"Content-Type: multipart/mixed; boundary=\"O\"\r\n\r\n--O\r\nContent-Type: text/plain\r\n\r\none\r\n\
 --O\r\nContent-Type: message/rfc822\r\n\r\nContent-Type: text/plain\r\n\r\ntwo\r\n--O--\r\n";
-    let mut req = format!("POST / HTTP/1.0\r\nContent-Type: message/rfc822\r\nContent-Length: {}\r\n\r\n", body.len())
-        .into_bytes();
+    let mut req = format!(
+        "POST / HTTP/1.0\r\nContent-Type: message/rfc822\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
     req.extend_from_slice(body);
     let mut x = Exchange::new();
     x.orig(&req).finish();
@@ -613,7 +621,8 @@ fn byte_range_parts_are_one_file() {
     .into_bytes();
     reply.extend_from_slice(body);
     let mut x = Exchange::new();
-    x.orig(b"GET /f HTTP/1.1\r\nRange: bytes=0-1,5-6\r\n\r\n").resp(&reply);
+    x.orig(b"GET /f HTTP/1.1\r\nRange: bytes=0-1,5-6\r\n\r\n")
+        .resp(&reply);
     let r = x.rows()[0];
     assert_eq!(r.resp_fuids.as_ref().map(Vec::len), Some(1));
     assert_eq!(r.response_body_len, body.len() as u64);
@@ -625,7 +634,13 @@ fn header_names_are_logged_when_asked() {
     config.http.log_client_header_names = true;
     let mut x = Exchange::with_config(config);
     x.orig(GET).resp(OK_HELLO);
-    let names: Vec<_> = x.rows()[0].client_header_names.as_ref().unwrap().iter().map(|z| z.0.clone()).collect();
+    let names: Vec<_> = x.rows()[0]
+        .client_header_names
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|z| z.0.clone())
+        .collect();
     assert_eq!(names, [&b"HOST"[..], b"USER-AGENT", b"REFERER", b"ORIGIN"]);
     assert_eq!(x.rows()[0].server_header_names, None);
 }

@@ -129,11 +129,21 @@ impl Transactions {
             .iter()
             .any(|h| h.as_bytes() == name);
         let http = &cx.config.http;
-        let log_name = if is_orig { http.log_client_header_names } else { http.log_server_header_names };
+        let log_name = if is_orig {
+            http.log_client_header_names
+        } else {
+            http.log_server_header_names
+        };
         let row = self.row(cx, is_orig);
         if log_name {
-            let names = if is_orig { &mut row.client_header_names } else { &mut row.server_header_names };
-            names.get_or_insert_with(Vec::new).push(ZString(name.to_vec()));
+            let names = if is_orig {
+                &mut row.client_header_names
+            } else {
+                &mut row.server_header_names
+            };
+            names
+                .get_or_insert_with(Vec::new)
+                .push(ZString(name.to_vec()));
         }
         if !is_orig {
             return;
