@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         resp_p: 80,
         proto,
         local_orig: None,
+        local_resp: None,
     };
     let config = AnalyzerConfig::default();
     let mut fuids = FuidGen::new(Some(1));

@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
         resp_p: if netbios { 137 } else { 53 },
         proto,
         local_orig: None,
+        local_resp: None,
     };
     let mut fuids = FuidGen::new(Some(1));
     let mut sink: Vec<AppRecord> = Vec::new();

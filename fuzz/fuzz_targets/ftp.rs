@@ -60,6 +60,7 @@ fuzz_target!(|data: &[u8]| {
         resp_p: 21,
         proto: 6,
         local_orig: None,
+        local_resp: None,
     };
     let mut control = FtpAnalyzer::new();
     let data_input = &input[input.len() / 2..];

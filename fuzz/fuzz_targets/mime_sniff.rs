@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         resp_p: 80,
         proto: 6,
         local_orig: None,
+        local_resp: None,
     };
     let config = AnalyzerConfig {
         files: FilesConfig {

@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
         resp_p: 22,
         proto: 6,
         local_orig: None,
+        local_resp: None,
     };
     let mut sink: Vec<AppRecord> = Vec::new();
     let mut fuids = FuidGen::new(Some(1));

@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
         resp_p: 443,
         proto: 6,
         local_orig: None,
+        local_resp: None,
     };
     let config = AnalyzerConfig::default();
     let mut fuids = FuidGen::new(Some(1));

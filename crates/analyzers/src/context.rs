@@ -18,6 +18,8 @@ pub struct ConnInfo<'a> {
     pub proto: u8,
     /// conn.log's `local_orig` (unset without local networks).
     pub local_orig: Option<bool>,
+    /// conn.log's `local_resp`.
+    pub local_resp: Option<bool>,
 }
 
 impl ConnInfo<'_> {

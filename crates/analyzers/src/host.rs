@@ -510,6 +510,7 @@ mod tests {
             resp_p: rp,
             proto: 6,
             local_orig: None,
+            local_resp: None,
         }
     }
 

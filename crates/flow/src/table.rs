@@ -946,6 +946,7 @@ impl FlowTable {
             resp_p: c.resp_p(),
             proto: c.proto,
             local_orig: cfg.local_nets.as_ref().map(|n| n.contains(c.orig_h())),
+            local_resp: cfg.local_nets.as_ref().map(|n| n.contains(c.resp_h())),
         };
         let mut out = AppForward {
             sink: &mut *sink,

@@ -153,6 +153,7 @@ impl Run {
             resp_p: self.resp.1,
             proto: self.proto,
             local_orig: None,
+            local_resp: None,
         };
         let mut fuids = FuidGen::new(Some(1));
         let mut cx = Context::new(

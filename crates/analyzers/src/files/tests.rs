@@ -25,6 +25,7 @@ impl Harness {
                 resp_p: 80,
                 proto: 6,
                 local_orig: Some(true),
+                local_resp: Some(false),
             },
             config: AnalyzerConfig {
                 files,
@@ -87,7 +88,11 @@ fn a_complete_file_is_logged_as_zeek_does() {
     assert_eq!(f.resp_p, Some(records::Port(80)));
     assert_eq!(f.source.as_deref(), Some("HTTP"));
     assert_eq!(f.is_orig, Some(false));
-    assert_eq!(f.local_orig, None, "the responder's locality is not known");
+    assert_eq!(
+        f.local_orig,
+        Some(false),
+        "the sender (the responder) is not local"
+    );
     assert_eq!(
         (f.seen_bytes, f.total_bytes, f.missing_bytes),
         (11, Some(11), 0)

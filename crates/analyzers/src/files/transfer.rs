@@ -256,9 +256,11 @@ impl Transfer {
     }
 }
 
-/// files.log's `local_orig`: whether the sender of the file is local. Only
-/// the originator's locality is known here (conn.log's `local_orig`), so a
-/// file the responder sends leaves it unset.
+/// files.log's `local_orig`: whether the sender of the file is local.
 fn sender_is_local(conn: &ConnInfo<'_>, is_orig: bool) -> Option<bool> {
-    conn.local_orig.filter(|_| is_orig)
+    if is_orig {
+        conn.local_orig
+    } else {
+        conn.local_resp
+    }
 }

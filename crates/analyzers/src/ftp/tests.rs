@@ -24,6 +24,7 @@ fn conn<'a>(uid: &'a str, orig: &str, resp: &str, resp_p: u16) -> ConnInfo<'a> {
         resp_p,
         proto: 6,
         local_orig: None,
+        local_resp: None,
     }
 }
 

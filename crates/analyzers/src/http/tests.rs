@@ -42,6 +42,7 @@ impl Exchange {
             resp_p: 80,
             proto: 6,
             local_orig: None,
+            local_resp: None,
         };
         self.now += 1_000_000;
         let mut cx = Context::new(

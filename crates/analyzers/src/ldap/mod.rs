@@ -166,6 +166,7 @@ mod tests {
             resp_p: 389,
             proto,
             local_orig: None,
+            local_resp: None,
         };
         let config = AnalyzerConfig::default();
         let mut fuids = FuidGen::new(Some(1));

@@ -196,6 +196,7 @@ mod tests {
             resp_p: 5432,
             proto: 6,
             local_orig: None,
+            local_resp: None,
         };
         let config = AnalyzerConfig::default();
         let mut fuids = FuidGen::new(Some(1));

@@ -16,6 +16,7 @@ fn conn() -> ConnInfo<'static> {
         resp_p: 22,
         proto: 6,
         local_orig: None,
+        local_resp: None,
     }
 }
 

@@ -109,6 +109,7 @@ impl Run {
             resp_p: 443,
             proto: 6,
             local_orig: None,
+            local_resp: None,
         };
         let config = AnalyzerConfig::default();
         let mut fuids = FuidGen::new(Some(1));
