@@ -9,10 +9,11 @@ use crate::Analyzer;
 pub enum Kind {
     Dns,
     Http,
+    Smtp,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::Dns, Kind::Http];
+    pub const ALL: &'static [Kind] = &[Kind::Dns, Kind::Http, Kind::Smtp];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
     /// `--disable-analyzer http`).
@@ -20,6 +21,7 @@ impl Kind {
         match self {
             Kind::Dns => "DNS",
             Kind::Http => "HTTP",
+            Kind::Smtp => "SMTP",
         }
     }
 
@@ -38,6 +40,7 @@ impl Kind {
         match self {
             Kind::Dns => "base/protocols/dns",
             Kind::Http => "base/protocols/http",
+            Kind::Smtp => "base/protocols/smtp",
         }
     }
 
@@ -46,6 +49,7 @@ impl Kind {
         match self {
             Kind::Dns => "dns",
             Kind::Http => "http",
+            Kind::Smtp => "smtp",
         }
     }
 
@@ -54,6 +58,7 @@ impl Kind {
         match (self, proto) {
             (Kind::Dns, 6 | 17) => Some(Box::new(crate::dns::DnsAnalyzer::new(proto))),
             (Kind::Http, 6) => Some(Box::new(crate::http::HttpAnalyzer::new())),
+            (Kind::Smtp, 6) => Some(Box::new(crate::smtp::SmtpAnalyzer::new())),
             _ => None,
         }
     }
@@ -64,6 +69,7 @@ impl Kind {
     pub fn signature(self, proto: u8, orig: &[u8], resp: &[u8]) -> Option<bool> {
         match (self, proto) {
             (Kind::Http, 6) => http_signature(orig, resp),
+            (Kind::Smtp, 6) => smtp_signature(orig, resp),
             _ => Some(false),
         }
     }
@@ -102,6 +108,33 @@ fn http_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
     Some(client && server)
 }
 
+/// Client bytes searched for HELO/EHLO before giving up.
+const SMTP_CLIENT_SCAN: usize = 512;
+
+/// Zeek's `dpd_smtp_client` + `dpd_smtp_server`: a 220 greeting from the
+/// responder and HELO or EHLO starting a line of the originator.
+fn smtp_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    let r = trim_leading_space(resp);
+    if r.len() < 4 {
+        // Undecided while the greeting may still become "220 ".
+        return if b"220".starts_with(r) { None } else { Some(false) };
+    }
+    if !(r.starts_with(b"220") && (r[3] == b'-' || r[3].is_ascii_whitespace())) {
+        return Some(false);
+    }
+    let hello = orig.split(|&c| c == b'\n' || c == b'\r').any(|line| {
+        let l = trim_leading_space(line);
+        l.len() >= 4 && (l[..4].eq_ignore_ascii_case(b"HELO") || l[..4].eq_ignore_ascii_case(b"EHLO"))
+    });
+    if hello {
+        Some(true)
+    } else if orig.len() >= SMTP_CLIENT_SCAN {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 fn trim_leading_space(b: &[u8]) -> &[u8] {
     let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
     &b[n..]
@@ -119,6 +152,16 @@ mod tests {
         assert_eq!(Kind::from_name("Analyzer::ANALYZER_HTTP"), Some(Kind::Http));
         assert_eq!(Kind::from_name("http"), Some(Kind::Http));
         assert_eq!(Kind::from_name("nope"), None);
+    }
+
+    #[test]
+    fn smtp_signature_needs_greeting_and_hello() {
+        assert_eq!(smtp_signature(b"", b"22"), None);
+        assert_eq!(smtp_signature(b"EHLO x\r\n", b"220 mx ESMTP\r\n"), Some(true));
+        assert_eq!(smtp_signature(b"x\r\n helo y\r\n", b"220-mx\r\n"), Some(true));
+        assert_eq!(smtp_signature(b"", b"220 mx\r\n"), None);
+        assert_eq!(smtp_signature(b"EHLO x\r\n", b"SSH-2.0-x\r\n"), Some(false));
+        assert_eq!(smtp_signature(&[b'a'; 600], b"220 mx\r\n"), Some(false));
     }
 
     #[test]

@@ -15,7 +15,9 @@ mod dpd;
 pub mod files;
 mod host;
 pub mod http;
+pub mod mime;
 mod record;
+pub mod smtp;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, FuidGen};
 pub use dpd::Kind;

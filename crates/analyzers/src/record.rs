@@ -3,6 +3,7 @@
 use crate::dns::DnsRecord;
 use crate::files::FilesRecord;
 use crate::http::HttpRecord;
+use crate::smtp::SmtpRecord;
 use records::{Port, Time};
 use std::net::IpAddr;
 
@@ -41,6 +42,7 @@ pub struct AppWeird {
 pub enum AppRecord {
     Dns(Box<DnsRecord>),
     Http(Box<HttpRecord>),
+    Smtp(Box<SmtpRecord>),
     Files(Box<FilesRecord>),
     Analyzer(Box<AnalyzerRecord>),
     Weird(AppWeird),

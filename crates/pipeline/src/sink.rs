@@ -4,6 +4,7 @@
 use analyzers::dns::DnsRecord;
 use analyzers::files::FilesRecord;
 use analyzers::http::HttpRecord;
+use analyzers::smtp::SmtpRecord;
 use analyzers::{AnalyzerRecord, AppRecord};
 use flow::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use logs::{Format, LogFile, RowFormatter};
@@ -22,9 +23,10 @@ pub enum LogId {
     Http = 4,
     Files = 5,
     Analyzer = 6,
+    Smtp = 7,
 }
 
-const LOGS: usize = 7;
+const LOGS: usize = 8;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -33,6 +35,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::Http,
     LogId::Files,
     LogId::Analyzer,
+    LogId::Smtp,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -61,6 +64,7 @@ impl Formats {
             Arc::new(Schema::new::<HttpRecord>(options)),
             Arc::new(Schema::new::<FilesRecord>(options)),
             Arc::new(Schema::new::<AnalyzerRecord>(options)),
+            Arc::new(Schema::new::<SmtpRecord>(options)),
         ];
         let formats = schemas
             .clone()
@@ -134,6 +138,7 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
         match rec {
             AppRecord::Dns(r) => self.push(LogId::Dns, &*r),
             AppRecord::Http(r) => self.push(LogId::Http, &*r),
+            AppRecord::Smtp(r) => self.push(LogId::Smtp, &*r),
             AppRecord::Files(r) => self.push(LogId::Files, &*r),
             AppRecord::Analyzer(r) => self.push(LogId::Analyzer, &*r),
             // The flows stage turns analyzer weirds into weird.log rows.
