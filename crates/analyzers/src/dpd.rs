@@ -117,14 +117,19 @@ fn smtp_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
     let r = trim_leading_space(resp);
     if r.len() < 4 {
         // Undecided while the greeting may still become "220 ".
-        return if b"220".starts_with(r) { None } else { Some(false) };
+        return if b"220".starts_with(r) {
+            None
+        } else {
+            Some(false)
+        };
     }
     if !(r.starts_with(b"220") && (r[3] == b'-' || r[3].is_ascii_whitespace())) {
         return Some(false);
     }
     let hello = orig.split(|&c| c == b'\n' || c == b'\r').any(|line| {
         let l = trim_leading_space(line);
-        l.len() >= 4 && (l[..4].eq_ignore_ascii_case(b"HELO") || l[..4].eq_ignore_ascii_case(b"EHLO"))
+        l.len() >= 4
+            && (l[..4].eq_ignore_ascii_case(b"HELO") || l[..4].eq_ignore_ascii_case(b"EHLO"))
     });
     if hello {
         Some(true)
@@ -157,8 +162,14 @@ mod tests {
     #[test]
     fn smtp_signature_needs_greeting_and_hello() {
         assert_eq!(smtp_signature(b"", b"22"), None);
-        assert_eq!(smtp_signature(b"EHLO x\r\n", b"220 mx ESMTP\r\n"), Some(true));
-        assert_eq!(smtp_signature(b"x\r\n helo y\r\n", b"220-mx\r\n"), Some(true));
+        assert_eq!(
+            smtp_signature(b"EHLO x\r\n", b"220 mx ESMTP\r\n"),
+            Some(true)
+        );
+        assert_eq!(
+            smtp_signature(b"x\r\n helo y\r\n", b"220-mx\r\n"),
+            Some(true)
+        );
         assert_eq!(smtp_signature(b"", b"220 mx\r\n"), None);
         assert_eq!(smtp_signature(b"EHLO x\r\n", b"SSH-2.0-x\r\n"), Some(false));
         assert_eq!(smtp_signature(&[b'a'; 600], b"220 mx\r\n"), Some(false));

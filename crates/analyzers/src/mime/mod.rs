@@ -94,7 +94,10 @@ impl Entity {
         let Some(boundary) = &self.boundary else {
             return Delimiter::None;
         };
-        match line.strip_prefix(b"--").and_then(|l| l.strip_prefix(&boundary[..])) {
+        match line
+            .strip_prefix(b"--")
+            .and_then(|l| l.strip_prefix(&boundary[..]))
+        {
             Some(rest) if rest.starts_with(b"--") => Delimiter::Closing,
             Some(_) => Delimiter::Boundary,
             None => Delimiter::None,

@@ -133,12 +133,33 @@ mod tests {
 
     #[test]
     fn arguments() {
-        assert_eq!(parse_bdat_arg(b"86 LAST"), Ok(BdatArg { size: 86, last: true }));
-        assert_eq!(parse_bdat_arg(b"86 last"), Ok(BdatArg { size: 86, last: true }));
-        assert_eq!(parse_bdat_arg(b"86"), Ok(BdatArg { size: 86, last: false }));
+        assert_eq!(
+            parse_bdat_arg(b"86 LAST"),
+            Ok(BdatArg {
+                size: 86,
+                last: true
+            })
+        );
+        assert_eq!(
+            parse_bdat_arg(b"86 last"),
+            Ok(BdatArg {
+                size: 86,
+                last: true
+            })
+        );
+        assert_eq!(
+            parse_bdat_arg(b"86"),
+            Ok(BdatArg {
+                size: 86,
+                last: false
+            })
+        );
         assert_eq!(
             parse_bdat_arg(b"18446744073709551615 LAST"),
-            Ok(BdatArg { size: u64::MAX, last: true })
+            Ok(BdatArg {
+                size: u64::MAX,
+                last: true
+            })
         );
         let err = |a: &[u8]| parse_bdat_arg(a).unwrap_err();
         assert_eq!(err(b" 86 LAST"), "BDAT not followed by a valid chunk-size");
@@ -147,7 +168,10 @@ mod tests {
         assert_eq!(err(b"86 SCRAMBLE"), "BDAT chunk-size followed by junk");
         assert_eq!(err(b"86 LASTX"), "BDAT chunk-size followed by junk");
         assert_eq!(err(b"184467440737095516150"), "BDAT chunk-size too large");
-        assert_eq!(err(b"184467440737095516150 LAST"), "BDAT argument bad length");
+        assert_eq!(
+            err(b"184467440737095516150 LAST"),
+            "BDAT argument bad length"
+        );
         assert_eq!(err(b""), "BDAT argument bad length");
     }
 
@@ -171,7 +195,10 @@ mod tests {
         let (lines, weirds) = run(&["MIME-", "Version: 1.0\r", "\nSubject: Zeek", " Logo\r\n"]);
         assert_eq!(
             lines,
-            [("MIME-Version: 1.0".into(), true), ("Subject: Zeek Logo".into(), true)]
+            [
+                ("MIME-Version: 1.0".into(), true),
+                ("Subject: Zeek Logo".into(), true)
+            ]
         );
         assert!(weirds.is_empty());
     }
@@ -203,7 +230,10 @@ mod tests {
     #[test]
     fn overflow_is_truncated() {
         let mut b = Bdat::default();
-        b.next_chunk(BdatArg { size: 4, last: false });
+        b.next_chunk(BdatArg {
+            size: 4,
+            last: false,
+        });
         let mut seen = Vec::new();
         b.feed(b"ab\r\ncd", &mut |o| {
             if let BdatOut::Weird(w, _) = o {

@@ -172,11 +172,7 @@ pub(super) fn names_file(value: &[u8], disposition: bool) -> bool {
 }
 
 /// Positions just after each `word[blanks][*]=` in `value` (case-insensitive).
-fn param_ends<'a>(
-    value: &'a [u8],
-    word: &'a [u8],
-    star: bool,
-) -> impl Iterator<Item = usize> + 'a {
+fn param_ends<'a>(value: &'a [u8], word: &'a [u8], star: bool) -> impl Iterator<Item = usize> + 'a {
     (0..value.len()).filter_map(move |i| {
         let rest = value.get(i..i + word.len())?;
         if !rest.eq_ignore_ascii_case(word) {
@@ -215,7 +211,9 @@ pub(super) fn filename_from_disposition(value: &[u8]) -> Vec<u8> {
 
 /// `charset'language'` at the start (RFC 2231), as Zeek's pattern has it.
 fn has_charset_prefix(s: &[u8]) -> bool {
-    let is_attr = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&_`{}~".contains(&c) || (b'+'..=b'^').contains(&c);
+    let is_attr = |c: u8| {
+        c.is_ascii_alphanumeric() || b"!#$%&_`{}~".contains(&c) || (b'+'..=b'^').contains(&c)
+    };
     let charset = s.iter().take_while(|c| is_attr(**c)).count();
     if charset == 0 || s.get(charset) != Some(&b'\'') {
         return false;
@@ -260,7 +258,10 @@ mod tests {
 
     #[test]
     fn email_addresses_from_commands() {
-        assert_eq!(strs(email_addrs(b"FROM:<a.b@example.com> SIZE=10")), ["a.b@example.com"]);
+        assert_eq!(
+            strs(email_addrs(b"FROM:<a.b@example.com> SIZE=10")),
+            ["a.b@example.com"]
+        );
         assert_eq!(
             strs(email_addrs(b"TO:<x@y.org> ORCPT=rfc822;x@y.org")),
             ["x@y.org", "ORCPT=rfc822x@y.org"]
@@ -281,7 +282,10 @@ mod tests {
     #[test]
     fn ip_addresses_in_headers() {
         let h = b"from mail.x.net (mail.x.net [216.58.97.33]) by a.b with esmtp; 12:55:34 -0700";
-        assert_eq!(ip_addresses(h, true), ["216.58.97.33".parse::<IpAddr>().unwrap()]);
+        assert_eq!(
+            ip_addresses(h, true),
+            ["216.58.97.33".parse::<IpAddr>().unwrap()]
+        );
         assert_eq!(
             ip_addresses(b"from [10.0.0.1] (x 1.2.3.4) 5.6.7.8x", true),
             ["10.0.0.1".parse::<IpAddr>().unwrap()]
@@ -300,8 +304,14 @@ mod tests {
         assert!(names_file(b"attachment; FileName *= x", true));
         assert!(!names_file(b"inline", true));
         assert!(names_file(b"text/plain; name=a.txt", false));
-        assert_eq!(filename_from_disposition(b"attachment; filename=\"NEWS.txt\"; size=3"), b"NEWS.txt");
-        assert_eq!(filename_from_disposition(b"attachment; filename=a%20b.txt"), b"a b.txt");
+        assert_eq!(
+            filename_from_disposition(b"attachment; filename=\"NEWS.txt\"; size=3"),
+            b"NEWS.txt"
+        );
+        assert_eq!(
+            filename_from_disposition(b"attachment; filename=a%20b.txt"),
+            b"a b.txt"
+        );
         assert_eq!(
             filename_from_disposition(b"attachment; filename*=UTF-8''na%C3%AFve.txt"),
             "naïve.txt".as_bytes()

@@ -30,7 +30,9 @@ impl LineBuffer {
             return None;
         }
         if self.plain > 0 {
-            let n = data.len().min(usize::try_from(self.plain).unwrap_or(usize::MAX));
+            let n = data
+                .len()
+                .min(usize::try_from(self.plain).unwrap_or(usize::MAX));
             let (chunk, rest) = data.split_at(n);
             *data = rest;
             self.plain -= n as u64;

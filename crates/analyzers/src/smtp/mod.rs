@@ -325,18 +325,12 @@ impl SmtpAnalyzer {
             (Some(Cmd::ConnEstablishment), 0) => self.state = S::Initiated,
             (Some(Cmd::ConnEstablishment), 421 | 554) => self.state = S::NotAvailable,
             (Some(Cmd::Ehlo | Cmd::Helo), 0) => self.state = S::Ready,
-            (Some(Cmd::Ehlo | Cmd::Helo), 421 | 500 | 501 | 504 | 550) => {
-                self.state = S::Initiated
-            }
+            (Some(Cmd::Ehlo | Cmd::Helo), 421 | 500 | 501 | 504 | 550) => self.state = S::Initiated,
             (Some(Cmd::Mail | Cmd::Send | Cmd::Soml | Cmd::Saml), 0) => self.state = S::MailOk,
             (
                 Some(Cmd::Mail | Cmd::Send | Cmd::Soml | Cmd::Saml),
                 421 | 451 | 452 | 500 | 501 | 503 | 550 | 552 | 553,
-            ) => {
-                if self.state != S::InData {
-                    self.state = S::Ready;
-                }
-            }
+            ) if self.state != S::InData => self.state = S::Ready,
             (Some(Cmd::Rcpt), 0) => self.state = S::RcptOk,
             (Some(Cmd::Data), 0) => self.begin_data(cx, orig, S::InData),
             (Some(Cmd::Data), 354) => {}
@@ -391,7 +385,10 @@ impl SmtpAnalyzer {
             is_orig: orig,
         };
         let mime = MimeMessage::new(&mut ev);
-        self.mail = Some(Mail { mime, is_orig: orig });
+        self.mail = Some(Mail {
+            mime,
+            is_orig: orig,
+        });
     }
 
     fn end_data(&mut self, cx: &mut Context<'_>) {
@@ -497,7 +494,9 @@ fn reply_code(line: &[u8]) -> Option<u16> {
     if !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let code = digits.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+    let code = digits
+        .iter()
+        .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
     (100..=599).contains(&code).then_some(code)
 }
 

@@ -357,7 +357,9 @@ impl MimeHandler for MailEvents<'_, '_> {
     }
 
     fn data(&mut self, bytes: &[u8]) {
-        self.session.file(self.cx, self.is_orig).data(self.cx, bytes);
+        self.session
+            .file(self.cx, self.is_orig)
+            .data(self.cx, bytes);
     }
 
     fn end_entity(&mut self) {
