@@ -231,7 +231,10 @@ impl SmtpAnalyzer {
             // Zeek reports AUTH answers as command "**" with the line.
             State::InAuth => self.command(cx, Cmd::AuthAnswer, b"**", line, orig),
             _ => {
-                let word_len = line.iter().take_while(|c| !c.is_ascii_whitespace()).count();
+                let word_len = line
+                    .iter()
+                    .take_while(|&&c| c != 0 && !c.is_ascii_whitespace())
+                    .count();
                 let (word, rest) = line.split_at(word_len);
                 let arg = skip_blanks(rest);
                 if let Some(cmd) = Cmd::parse(word) {
