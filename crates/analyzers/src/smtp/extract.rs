@@ -19,7 +19,7 @@ pub(super) fn email_addrs(s: &[u8]) -> Vec<Vec<u8>> {
     let mut p = 0;
     while p < s.len() {
         match email_at(s, p) {
-            Some(end) => {
+            Ok(end) => {
                 out.push(
                     s[p..end]
                         .iter()
@@ -29,7 +29,7 @@ pub(super) fn email_addrs(s: &[u8]) -> Vec<Vec<u8>> {
                 );
                 p = end;
             }
-            None => p += 1,
+            Err(next) => p = next,
         }
     }
     out
@@ -37,7 +37,9 @@ pub(super) fn email_addrs(s: &[u8]) -> Vec<Vec<u8>> {
 
 /// End of the address match starting at `p`: an optional delimiter, the
 /// local part, `@`, the domain and the delimiter (or end) closing it.
-fn email_at(s: &[u8], p: usize) -> Option<usize> {
+/// Without a match, where the next possible match starts (no start inside
+/// a failed local part can match, which keeps the scan linear).
+fn email_at(s: &[u8], p: usize) -> Result<usize, usize> {
     let opens = |c: u8| b"<,: \t".contains(&c);
     let local_start = if opens(s[p]) { p + 1 } else { p };
     let local_len = s[local_start..]
@@ -45,18 +47,21 @@ fn email_at(s: &[u8], p: usize) -> Option<usize> {
         .take_while(|&&c| !opens(c) && c != b'@')
         .count();
     let at = local_start + local_len;
-    if local_len == 0 || s.get(at) != Some(&b'@') {
-        return None;
+    if local_len == 0 {
+        return Err(p + 1);
+    }
+    if s.get(at) != Some(&b'@') {
+        return Err(at);
     }
     let domain_len = s[at + 1..]
         .iter()
         .take_while(|&&c| !b">,; \t".contains(&c))
         .count();
     if domain_len == 0 {
-        return None;
+        return Err(at);
     }
     let end = at + 1 + domain_len;
-    Some((end + 1).min(s.len()))
+    Ok((end + 1).min(s.len()))
 }
 
 /// Zeek's `split_mime_email_addresses`: the comma-separated addresses of
@@ -268,6 +273,9 @@ mod tests {
         );
         assert_eq!(strs(email_addrs(b"a@b,c@d")), ["a@b", "c@d"]);
         assert!(email_addrs(b"FROM:<>").is_empty());
+        assert_eq!(strs(email_addrs(b"no at here x@y")), ["x@y"]);
+        // Long input without addresses is scanned in linear time.
+        assert!(email_addrs(&vec![b'a'; 1 << 20]).is_empty());
     }
 
     #[test]
