@@ -22,13 +22,16 @@ pub trait MimeHandler {
     fn data(&mut self, bytes: &[u8]);
     /// The current entity is complete.
     fn end_entity(&mut self);
+    /// A limit was hit (`name` is Zeek's weird, `limit` its value); the
+    /// rest of the message is ignored, `finish` still closes it.
+    fn limit_exceeded(&mut self, name: &'static str, limit: usize);
 }
 
-/// Nested entities kept at most; deeper parts are skipped (bounds memory
-/// against hostile nesting).
-const MAX_DEPTH: usize = 64;
-/// Bytes kept of one (folded) header; the rest is dropped.
-const MAX_HEADER_LEN: usize = 32 * 1024;
+/// Entities nested at most (Zeek's `MIME::max_depth`).
+const MAX_DEPTH: usize = 100;
+/// Bytes of one header with its continuation lines at most (Zeek's
+/// `MIME::max_header_bytes`).
+const MAX_HEADER_LEN: usize = 65536;
 
 /// The top-level media types Zeek tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +112,9 @@ impl Entity {
 /// itself at the bottom.
 pub struct MimeMessage {
     stack: Vec<Entity>,
-    done: bool,
+    /// A limit was hit or the message ended: lines are ignored.
+    ignoring: bool,
+    finished: bool,
     scratch: Vec<u8>,
 }
 
@@ -119,7 +124,8 @@ impl MimeMessage {
         h.begin_entity();
         MimeMessage {
             stack: vec![Entity::new(None)],
-            done: false,
+            ignoring: false,
+            finished: false,
             scratch: Vec::new(),
         }
     }
@@ -127,7 +133,7 @@ impl MimeMessage {
     /// One line of the message without its line break; `crlf`: a line break
     /// followed it.
     pub fn deliver(&mut self, line: &[u8], crlf: bool, h: &mut impl MimeHandler) {
-        if self.done {
+        if self.ignoring {
             return;
         }
         let mut i = 0;
@@ -170,12 +176,18 @@ impl MimeMessage {
 
     /// The message ended: closes every open entity, innermost first.
     pub fn finish(&mut self, h: &mut impl MimeHandler) {
-        if self.done {
+        if self.finished {
             return;
         }
         self.end_children(0, h);
         self.end_entity(0, h);
-        self.done = true;
+        self.finished = true;
+        self.ignoring = true;
+    }
+
+    fn exceeded(&mut self, name: &'static str, limit: usize, h: &mut impl MimeHandler) {
+        self.ignoring = true;
+        h.limit_exceeded(name, limit);
     }
 
     fn header_line(&mut self, i: usize, line: &[u8], h: &mut impl MimeHandler) {
@@ -184,10 +196,12 @@ impl MimeMessage {
         } else if is_lws(line[0]) {
             let e = &mut self.stack[i];
             match &mut e.header {
-                Some(cur) => {
-                    let room = MAX_HEADER_LEN.saturating_sub(cur.len());
-                    cur.extend_from_slice(&line[..line.len().min(room)]);
+                Some(cur) if cur.len() + line.len() > MAX_HEADER_LEN => {
+                    // The oversized header is dropped with the rest.
+                    e.header = None;
+                    self.exceeded("exceeded_mime_max_header_bytes", MAX_HEADER_LEN, h);
                 }
+                Some(cur) => cur.extend_from_slice(line),
                 None => {
                     // A continuation without a header: taken as a header.
                     let ws = line.iter().take_while(|&&c| is_lws(c)).count();
@@ -201,8 +215,10 @@ impl MimeMessage {
 
     fn start_header(&mut self, i: usize, line: &[u8], h: &mut impl MimeHandler) {
         self.finish_header(i, h);
-        if !line.is_empty() {
-            self.stack[i].header = Some(line[..line.len().min(MAX_HEADER_LEN)].to_vec());
+        if line.len() > MAX_HEADER_LEN {
+            self.exceeded("exceeded_mime_max_header_bytes", MAX_HEADER_LEN, h);
+        } else if !line.is_empty() {
+            self.stack[i].header = Some(line.to_vec());
         }
     }
 
@@ -245,6 +261,7 @@ impl MimeMessage {
 
     fn begin_child(&mut self, i: usize, h: &mut impl MimeHandler) {
         if self.stack.len() >= MAX_DEPTH {
+            self.exceeded("exceeded_mime_max_depth", MAX_DEPTH, h);
             return;
         }
         let child = Entity::new(Some(&self.stack[i]));

@@ -6,6 +6,7 @@ struct Log {
     events: Vec<String>,
     data: Vec<Vec<u8>>,
     open: Vec<usize>,
+    limits: Vec<(&'static str, usize)>,
 }
 
 impl MimeHandler for Log {
@@ -28,6 +29,9 @@ impl MimeHandler for Log {
     fn end_entity(&mut self) {
         self.open.pop();
         self.events.push("end".into());
+    }
+    fn limit_exceeded(&mut self, name: &'static str, limit: usize) {
+        self.limits.push((name, limit));
     }
 }
 
@@ -128,4 +132,26 @@ fn deep_nesting_is_bounded() {
     }
     let log = parse(&text);
     assert_eq!(log.data.len(), MAX_DEPTH);
+    assert_eq!(log.limits, [("exceeded_mime_max_depth", MAX_DEPTH)]);
+    // Every entity begun is ended.
+    assert_eq!(log.open, Vec::<usize>::new());
+}
+
+#[test]
+fn folded_header_size_is_bounded() {
+    let mut text = String::from("Subject: x\r\n");
+    for _ in 0..40_000 {
+        text.push_str(" x\r\n");
+    }
+    text.push_str("\r\nbody");
+    let log = parse(&text);
+    assert_eq!(
+        log.limits,
+        [("exceeded_mime_max_header_bytes", MAX_HEADER_LEN)]
+    );
+    assert!(
+        log.events == ["begin", "end"],
+        "{} events",
+        log.events.len()
+    );
 }

@@ -444,6 +444,10 @@ impl SmtpAnalyzer {
         }
         if let Some(bdat) = &mut self.bdat {
             bdat.next_chunk(chunk);
+            // "BDAT 0 LAST" ends the mail without data to wait for.
+            if bdat.complete() {
+                self.end_data(cx);
+            }
         }
         true
     }

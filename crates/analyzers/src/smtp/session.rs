@@ -43,7 +43,8 @@ pub(super) struct Session {
     bdat_last_observed: bool,
     /// The file of the current MIME entity.
     file: Option<Transfer>,
-    /// Too many invalid transactions: the analyzer is to be disabled.
+    /// Too many invalid transactions or a MIME limit: the analyzer is to
+    /// be disabled.
     pub disable: bool,
 }
 
@@ -228,7 +229,7 @@ impl Session {
 
     /// `mime_one_header` for the log fields (main.zeek), the file name
     /// (entities.zeek) and the Received path.
-    fn header(&mut self, name: &[u8], value: &[u8]) {
+    fn header(&mut self, cx: &mut Context<'_>, name: &[u8], value: &[u8]) {
         let Some(info) = &mut self.info else { return };
         let name = name.to_ascii_uppercase();
         match name.as_slice() {
@@ -239,13 +240,16 @@ impl Session {
             _ => {}
         }
         if info.process_smtp_headers {
-            log_header(&mut info.rec, &name, value);
+            if let Err(limit) = log_header(&mut info.rec, &name, value) {
+                cx.weird("SMTP", limit, None);
+            }
         }
     }
 }
 
-/// Header fields logged from the message's own (top-level) headers.
-fn log_header(rec: &mut SmtpRecord, name: &[u8], value: &[u8]) {
+/// Header fields logged from the message's own (top-level) headers; the
+/// error names the limit weird when a field is full.
+fn log_header(rec: &mut SmtpRecord, name: &[u8], value: &[u8]) -> Result<(), &'static str> {
     let text = || Some(ZString(value.to_vec()));
     match name {
         b"MESSAGE-ID" => rec.msg_id = text(),
@@ -254,15 +258,21 @@ fn log_header(rec: &mut SmtpRecord, name: &[u8], value: &[u8]) {
                 rec.second_received = rec.first_received.take();
             }
             rec.first_received = text();
-            extend_path(rec, value);
+            return extend_path(rec, value);
         }
         b"IN-REPLY-TO" => rec.in_reply_to = text(),
         b"SUBJECT" => rec.subject = text(),
         b"FROM" => rec.from = text(),
         b"REPLY-TO" => rec.reply_to = text(),
         b"DATE" => rec.date = text(),
-        b"TO" => add_addresses(rec.to.get_or_insert_with(Set::default), value),
-        b"CC" => add_addresses(rec.cc.get_or_insert_with(Set::default), value),
+        b"TO" => {
+            let to = rec.to.get_or_insert_with(Set::default);
+            return add_addresses(to, value, "smtp_too_many_to_addresses");
+        }
+        b"CC" => {
+            let cc = rec.cc.get_or_insert_with(Set::default);
+            return add_addresses(cc, value, "smtp_too_many_cc_addresses");
+        }
         b"X-ORIGINATING-IP" => {
             if let Some(ip) = ip_addresses(value, false).first() {
                 rec.x_originating_ip = Some(*ip);
@@ -271,28 +281,39 @@ fn log_header(rec: &mut SmtpRecord, name: &[u8], value: &[u8]) {
         b"X-MAILER" | b"USER-AGENT" | b"X-USER-AGENT" => rec.user_agent = text(),
         _ => {}
     }
+    Ok(())
 }
 
 /// The hop a Received header names (the second address found, else the
 /// first) joins the path unless it repeats the last one.
-fn extend_path(rec: &mut SmtpRecord, received: &[u8]) {
+fn extend_path(rec: &mut SmtpRecord, received: &[u8]) -> Result<(), &'static str> {
     let ips = ip_addresses(received, true);
     let Some(ip) = ips.get(1).or(ips.first()) else {
-        return;
+        return Ok(());
     };
     let path = rec.path.get_or_insert_with(Vec::new);
-    if path.last() != Some(ip) && path.len() < MAX_PATH_LENGTH {
-        path.push(*ip);
+    if path.last() == Some(ip) {
+        return Ok(());
     }
+    if path.len() >= MAX_PATH_LENGTH {
+        return Err("smtp_max_path_length_exceeded");
+    }
+    path.push(*ip);
+    Ok(())
 }
 
-fn add_addresses(set: &mut Set<ZString>, value: &[u8]) {
+fn add_addresses(
+    set: &mut Set<ZString>,
+    value: &[u8],
+    limit_weird: &'static str,
+) -> Result<(), &'static str> {
     for addr in mime_email_addresses(value) {
         if set.0.len() >= MAX_ADDRESSES {
-            break;
+            return Err(limit_weird);
         }
         insert(set, addr);
     }
+    Ok(())
 }
 
 fn set_entity_filename(info: &mut Info, value: &[u8]) {
@@ -353,7 +374,7 @@ impl MimeHandler for MailEvents<'_, '_> {
     }
 
     fn header(&mut self, name: &[u8], value: &[u8]) {
-        self.session.header(name, value);
+        self.session.header(self.cx, name, value);
     }
 
     fn data(&mut self, bytes: &[u8]) {
@@ -367,5 +388,11 @@ impl MimeHandler for MailEvents<'_, '_> {
         if let Some(info) = &mut self.session.info {
             info.entity = None;
         }
+    }
+
+    /// Zeek removes the analyzer when the mail exceeds a MIME limit.
+    fn limit_exceeded(&mut self, name: &'static str, limit: usize) {
+        self.cx.weird("SMTP", name, Some(limit.to_string()));
+        self.session.disable = true;
     }
 }

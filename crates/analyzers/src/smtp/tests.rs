@@ -474,3 +474,41 @@ fn connection_end_writes_the_open_mail() {
     // The unterminated last line never reached the mail.
     assert_eq!(t.files().len(), 0);
 }
+
+#[test]
+fn empty_last_chunk_ends_the_mail_at_once() {
+    let mut t = Session::new();
+    t.server("220 mx\r\n")
+        .client("EHLO c\r\nMAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nBDAT 0 LAST\r\n")
+        .server("250 mx\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: 0 bytes queued\r\n")
+        .client("QUIT\r\n")
+        .server("221 bye\r\n")
+        .finish();
+    assert!(t.weirds().is_empty());
+    let rows = t.rows();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(s(&rows[0].last_reply), Some("250 2.0.0 Ok: 0 bytes queued"));
+    assert!(rows[0].fuids.is_empty());
+}
+
+#[test]
+fn oversized_header_stops_the_analysis() {
+    let mut t = Session::new();
+    t.server("220 mx\r\n")
+        .client("HELO c\r\nMAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nDATA\r\n")
+        .server("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n")
+        .client("From: a@x.org\r\nSubject: big\r\n");
+    t.client(&" x\r\n".repeat(40_000))
+        .client("\r\nbody\r\n.\r\n")
+        .server("250 queued\r\n")
+        .finish();
+    let w = t.weirds();
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].name, "exceeded_mime_max_header_bytes");
+    assert_eq!(w[0].addl.as_deref(), Some("65536"));
+    let rows = t.rows();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(s(&rows[0].from), Some("a@x.org"));
+    assert_eq!(rows[0].subject, None);
+    assert_eq!(s(&rows[0].last_reply), Some("354 go"));
+}
