@@ -273,7 +273,6 @@ impl SmtpAnalyzer {
     /// Zeek's `RequestEvent`: a command confirms the protocol.
     fn request(&mut self, cx: &mut Context<'_>, word: &[u8], arg: &[u8]) {
         cx.confirm();
-        self.session.confirmed(cx);
         self.session.request(cx, &word.to_ascii_uppercase(), arg);
     }
 

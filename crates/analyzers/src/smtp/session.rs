@@ -25,9 +25,14 @@ struct Info {
     has_client_activity: bool,
     process_smtp_headers: bool,
     entity_count: u64,
-    /// The current MIME entity (`c$smtp$entity`) and the file name it
-    /// announced.
-    entity: Option<Option<Vec<u8>>>,
+    /// The current MIME entity (`c$smtp$entity`).
+    entity: Option<Entity>,
+}
+
+/// What the headers of the current MIME entity announced.
+#[derive(Default)]
+struct Entity {
+    filename: Option<Vec<u8>>,
 }
 
 /// Per-connection state of the scripts (Zeek's `c$smtp_state` and
@@ -92,11 +97,6 @@ impl Session {
         if let Some(done) = self.info.replace(next) {
             cx.emit(AppRecord::Smtp(Box::new(done.rec)));
         }
-    }
-
-    /// The analyzer confirmed the protocol.
-    pub fn confirmed(&mut self, cx: &Context<'_>) {
-        self.info(cx);
     }
 
     /// `smtp_request`; `cmd` in upper case.
@@ -209,7 +209,7 @@ impl Session {
         if self.file.is_none() {
             let mut file = Transfer::begin(cx, "SMTP", is_orig, None);
             if let Some(info) = &mut self.info {
-                if let Some(Some(name)) = &info.entity {
+                if let Some(name) = info.entity.as_ref().and_then(|e| e.filename.as_ref()) {
                     file.set_filename(name);
                 }
                 if !info.rec.tls {
@@ -318,7 +318,7 @@ fn add_addresses(
 
 fn set_entity_filename(info: &mut Info, value: &[u8]) {
     if let Some(entity) = &mut info.entity {
-        *entity = Some(filename_from_disposition(value));
+        entity.filename = Some(filename_from_disposition(value));
     }
 }
 
@@ -365,7 +365,7 @@ impl MimeHandler for MailEvents<'_, '_> {
         let s = &mut *self.session;
         s.end_file(self.cx);
         if let Some(info) = &mut s.info {
-            info.entity = Some(None);
+            info.entity = Some(Entity::default());
             info.entity_count += 1;
             if info.entity_count > 1 {
                 info.process_smtp_headers = false;
