@@ -203,7 +203,7 @@ impl SmtpAnalyzer {
     }
 
     fn line(&mut self, cx: &mut Context<'_>, orig: bool, line: &[u8]) {
-        // Some clients end lines with several CRs.
+        // Chunk data read as a line may end in CRs; Zeek strips them.
         let len = line.iter().rposition(|&c| c != b'\r').map_or(0, |i| i + 1);
         let line = &line[..len];
         if orig == self.orig_is_sender {
@@ -465,6 +465,13 @@ impl SmtpAnalyzer {
         }
     }
 
+    /// Weirds of the line splitting (Zeek's ContentLine analyzer).
+    fn line_weirds(&mut self, cx: &mut Context<'_>, orig: bool) {
+        for weird in self.lines[usize::from(orig)].take_weirds() {
+            cx.weird("CONTENTLINE", weird, None);
+        }
+    }
+
     /// No more input is analyzed: the mail in progress and the pending
     /// transaction are written.
     fn stop(&mut self, cx: &mut Context<'_>) {
@@ -515,7 +522,9 @@ impl crate::Analyzer for SmtpAnalyzer {
     fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, data: &[u8]) {
         let mut data = data;
         while !self.stopped && self.state != State::InTls {
-            let Some(piece) = self.lines[usize::from(is_orig)].next(&mut data) else {
+            let piece = self.lines[usize::from(is_orig)].next(&mut data);
+            self.line_weirds(cx, is_orig);
+            let Some(piece) = piece else {
                 break;
             };
             match piece {
@@ -545,7 +554,9 @@ impl crate::Analyzer for SmtpAnalyzer {
 
     fn end_of_stream(&mut self, cx: &mut Context<'_>, is_orig: bool) {
         let dir = usize::from(is_orig);
-        if let Some(rest) = self.lines[dir].take_partial() {
+        let partial = self.lines[dir].take_partial();
+        self.line_weirds(cx, is_orig);
+        if let Some(rest) = partial {
             if !self.stopped && self.state != State::InTls {
                 self.line(cx, is_orig, &rest);
             }
