@@ -22,8 +22,9 @@ pub trait MimeHandler {
     fn data(&mut self, bytes: &[u8]);
     /// The current entity is complete.
     fn end_entity(&mut self);
-    /// A limit was hit (`name` is Zeek's weird, `limit` its value); the
-    /// rest of the message is ignored, `finish` still closes it.
+    /// A limit was hit (`name` is Zeek's weird, `limit` its value): the
+    /// oversized header or the too deeply nested entity is skipped, the
+    /// rest of the message is parsed on.
     fn limit_exceeded(&mut self, name: &'static str, limit: usize);
 }
 
@@ -64,6 +65,9 @@ struct Entity {
     ended: bool,
     /// The header being collected (a header line plus its continuations).
     header: Option<Vec<u8>>,
+    /// The header being received grew too large: its further continuation
+    /// lines are dropped.
+    header_oversized: bool,
     media: MediaType,
     encoding: Encoding,
     boundary: Option<Vec<u8>>,
@@ -82,6 +86,7 @@ impl Entity {
             in_header: true,
             ended: false,
             header: None,
+            header_oversized: false,
             media: MediaType::Text,
             // A part inherits its parent's encoding until it declares one.
             encoding: parent.map_or(Encoding::Other, |p| p.encoding),
@@ -112,8 +117,6 @@ impl Entity {
 /// itself at the bottom.
 pub struct MimeMessage {
     stack: Vec<Entity>,
-    /// A limit was hit or the message ended: lines are ignored.
-    ignoring: bool,
     finished: bool,
     scratch: Vec<u8>,
 }
@@ -124,7 +127,6 @@ impl MimeMessage {
         h.begin_entity();
         MimeMessage {
             stack: vec![Entity::new(None)],
-            ignoring: false,
             finished: false,
             scratch: Vec::new(),
         }
@@ -133,7 +135,7 @@ impl MimeMessage {
     /// One line of the message without its line break; `crlf`: a line break
     /// followed it.
     pub fn deliver(&mut self, line: &[u8], crlf: bool, h: &mut impl MimeHandler) {
-        if self.ignoring {
+        if self.finished {
             return;
         }
         let mut i = 0;
@@ -182,12 +184,6 @@ impl MimeMessage {
         self.end_children(0, h);
         self.end_entity(0, h);
         self.finished = true;
-        self.ignoring = true;
-    }
-
-    fn exceeded(&mut self, name: &'static str, limit: usize, h: &mut impl MimeHandler) {
-        self.ignoring = true;
-        h.limit_exceeded(name, limit);
     }
 
     fn header_line(&mut self, i: usize, line: &[u8], h: &mut impl MimeHandler) {
@@ -197,11 +193,12 @@ impl MimeMessage {
             let e = &mut self.stack[i];
             match &mut e.header {
                 Some(cur) if cur.len() + line.len() > MAX_HEADER_LEN => {
-                    // The oversized header is dropped with the rest.
                     e.header = None;
-                    self.exceeded("exceeded_mime_max_header_bytes", MAX_HEADER_LEN, h);
+                    e.header_oversized = true;
+                    h.limit_exceeded("exceeded_mime_max_header_bytes", MAX_HEADER_LEN);
                 }
                 Some(cur) => cur.extend_from_slice(line),
+                None if e.header_oversized => {}
                 None => {
                     // A continuation without a header: taken as a header.
                     let ws = line.iter().take_while(|&&c| is_lws(c)).count();
@@ -215,10 +212,12 @@ impl MimeMessage {
 
     fn start_header(&mut self, i: usize, line: &[u8], h: &mut impl MimeHandler) {
         self.finish_header(i, h);
-        if line.len() > MAX_HEADER_LEN {
-            self.exceeded("exceeded_mime_max_header_bytes", MAX_HEADER_LEN, h);
+        let e = &mut self.stack[i];
+        e.header_oversized = line.len() > MAX_HEADER_LEN;
+        if e.header_oversized {
+            h.limit_exceeded("exceeded_mime_max_header_bytes", MAX_HEADER_LEN);
         } else if !line.is_empty() {
-            self.stack[i].header = Some(line.to_vec());
+            e.header = Some(line.to_vec());
         }
     }
 
@@ -261,7 +260,7 @@ impl MimeMessage {
 
     fn begin_child(&mut self, i: usize, h: &mut impl MimeHandler) {
         if self.stack.len() >= MAX_DEPTH {
-            self.exceeded("exceeded_mime_max_depth", MAX_DEPTH, h);
+            h.limit_exceeded("exceeded_mime_max_depth", MAX_DEPTH);
             return;
         }
         let child = Entity::new(Some(&self.stack[i]));

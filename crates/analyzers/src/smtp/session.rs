@@ -48,8 +48,7 @@ pub(super) struct Session {
     bdat_last_observed: bool,
     /// The file of the current MIME entity.
     file: Option<Transfer>,
-    /// Too many invalid transactions or a MIME limit: the analyzer is to
-    /// be disabled.
+    /// Too many invalid transactions: the analyzer is to be disabled.
     pub disable: bool,
 }
 
@@ -390,9 +389,7 @@ impl MimeHandler for MailEvents<'_, '_> {
         }
     }
 
-    /// Zeek removes the analyzer when the mail exceeds a MIME limit.
     fn limit_exceeded(&mut self, name: &'static str, limit: usize) {
         self.cx.weird("SMTP", name, Some(limit.to_string()));
-        self.session.disable = true;
     }
 }
