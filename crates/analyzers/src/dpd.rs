@@ -19,6 +19,7 @@ pub enum Kind {
     Ssl,
     Ftp,
     FtpData,
+    Smtp,
 }
 
 impl Kind {
@@ -35,6 +36,7 @@ impl Kind {
         Kind::Ssl,
         Kind::Ftp,
         Kind::FtpData,
+        Kind::Smtp,
     ];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
@@ -53,6 +55,7 @@ impl Kind {
             Kind::Ssl => "SSL",
             Kind::Ftp => "FTP",
             Kind::FtpData => "FTP_DATA",
+            Kind::Smtp => "SMTP",
         }
     }
 
@@ -80,6 +83,7 @@ impl Kind {
             Kind::Ssh => "base/protocols/ssh",
             Kind::Ssl => "base/protocols/ssl",
             Kind::Ftp | Kind::FtpData => "base/protocols/ftp",
+            Kind::Smtp => "base/protocols/smtp",
         }
     }
 
@@ -99,6 +103,7 @@ impl Kind {
             Kind::Ssl => "ssl",
             Kind::Ftp => "ftp",
             Kind::FtpData => "ftp-data",
+            Kind::Smtp => "smtp",
         }
     }
 
@@ -116,6 +121,7 @@ impl Kind {
             (Kind::Ssh, 6) => Some(Box::new(crate::ssh::SshAnalyzer::new())),
             (Kind::Ssl, 6) => Some(Box::new(crate::ssl::SslAnalyzer::new())),
             (Kind::Ftp, 6) => Some(Box::new(crate::ftp::FtpAnalyzer::new())),
+            (Kind::Smtp, 6) => Some(Box::new(crate::smtp::SmtpAnalyzer::new())),
             _ => None,
         }
     }
@@ -132,6 +138,7 @@ impl Kind {
             (Kind::Ssh, 6) => ssh_signature(orig, resp),
             (Kind::Ssl, 6) => crate::ssl::signature(orig, resp),
             (Kind::Ftp, 6) => ftp_signature(orig, resp),
+            (Kind::Smtp, 6) => smtp_signature(orig, resp),
             _ => Some(false),
         }
     }
@@ -248,6 +255,38 @@ fn trim_spaces(b: &[u8]) -> &[u8] {
     &b[b.iter().take_while(|&&c| c == b' ').count()..]
 }
 
+/// Client bytes searched for HELO/EHLO before giving up.
+const SMTP_CLIENT_SCAN: usize = 512;
+
+/// Zeek's `dpd_smtp_client` + `dpd_smtp_server`: a 220 greeting from the
+/// responder and HELO or EHLO starting a line of the originator.
+fn smtp_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    let r = trim_leading_space(resp);
+    if r.len() < 4 {
+        // Undecided while the greeting may still become "220 ".
+        return if b"220".starts_with(r) {
+            None
+        } else {
+            Some(false)
+        };
+    }
+    if !(r.starts_with(b"220") && (r[3] == b'-' || r[3].is_ascii_whitespace())) {
+        return Some(false);
+    }
+    let hello = orig.split(|&c| c == b'\n' || c == b'\r').any(|line| {
+        let l = trim_leading_space(line);
+        l.len() >= 4
+            && (l[..4].eq_ignore_ascii_case(b"HELO") || l[..4].eq_ignore_ascii_case(b"EHLO"))
+    });
+    if hello {
+        Some(true)
+    } else if orig.len() >= SMTP_CLIENT_SCAN {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,5 +351,21 @@ mod tests {
         assert_eq!(ftp_signature(b"USER x\r\n", b"22"), None);
         // The host probes with one byte per side: FTP is decidable.
         assert_eq!(Kind::Ftp.signature(6, b"x", b"x"), Some(false));
+    }
+
+    #[test]
+    fn smtp_signature_needs_greeting_and_hello() {
+        assert_eq!(smtp_signature(b"", b"22"), None);
+        assert_eq!(
+            smtp_signature(b"EHLO x\r\n", b"220 mx ESMTP\r\n"),
+            Some(true)
+        );
+        assert_eq!(
+            smtp_signature(b"x\r\n helo y\r\n", b"220-mx\r\n"),
+            Some(true)
+        );
+        assert_eq!(smtp_signature(b"", b"220 mx\r\n"), None);
+        assert_eq!(smtp_signature(b"EHLO x\r\n", b"SSH-2.0-x\r\n"), Some(false));
+        assert_eq!(smtp_signature(&[b'a'; 600], b"220 mx\r\n"), Some(false));
     }
 }

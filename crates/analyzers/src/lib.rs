@@ -19,11 +19,13 @@ pub mod ftp;
 mod host;
 pub mod http;
 mod ldap;
+pub mod mime;
 mod modbus;
 mod ntp;
 mod pop3;
 mod postgresql;
 mod record;
+pub mod smtp;
 pub mod ssh;
 pub mod ssl;
 

@@ -4,6 +4,7 @@ use crate::dns::DnsRecord;
 use crate::files::FilesRecord;
 use crate::ftp::FtpRecord;
 use crate::http::HttpRecord;
+use crate::smtp::SmtpRecord;
 use crate::ssh::SshRecord;
 use crate::ssl::SslRecord;
 use records::{Port, Time};
@@ -45,6 +46,7 @@ pub enum AppRecord {
     Dns(Box<DnsRecord>),
     Http(Box<HttpRecord>),
     Ssl(Box<SslRecord>),
+    Smtp(Box<SmtpRecord>),
     Files(Box<FilesRecord>),
     Ssh(Box<SshRecord>),
     Ftp(Box<FtpRecord>),

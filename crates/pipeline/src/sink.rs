@@ -5,6 +5,7 @@ use analyzers::dns::DnsRecord;
 use analyzers::files::FilesRecord;
 use analyzers::ftp::FtpRecord;
 use analyzers::http::HttpRecord;
+use analyzers::smtp::SmtpRecord;
 use analyzers::ssh::SshRecord;
 use analyzers::ssl::SslRecord;
 use analyzers::{AnalyzerRecord, AppRecord};
@@ -28,9 +29,10 @@ pub enum LogId {
     Ssh = 7,
     Ssl = 8,
     Ftp = 9,
+    Smtp = 10,
 }
 
-const LOGS: usize = 10;
+const LOGS: usize = 11;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -42,6 +44,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::Ssh,
     LogId::Ssl,
     LogId::Ftp,
+    LogId::Smtp,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -73,6 +76,7 @@ impl Formats {
             Arc::new(Schema::new::<SshRecord>(options)),
             Arc::new(Schema::new::<SslRecord>(options)),
             Arc::new(Schema::new::<FtpRecord>(options)),
+            Arc::new(Schema::new::<SmtpRecord>(options)),
         ];
         let formats = schemas
             .clone()
@@ -146,6 +150,7 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
         match rec {
             AppRecord::Dns(r) => self.push(LogId::Dns, &*r),
             AppRecord::Http(r) => self.push(LogId::Http, &*r),
+            AppRecord::Smtp(r) => self.push(LogId::Smtp, &*r),
             AppRecord::Files(r) => self.push(LogId::Files, &*r),
             AppRecord::Analyzer(r) => self.push(LogId::Analyzer, &*r),
             AppRecord::Ssh(r) => self.push(LogId::Ssh, &*r),
