@@ -15,8 +15,10 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
         "protocols/dns/log-original-query-case",
         "dns-original-query",
     ),
-    ("frameworks/files/hash-all-files", "file-hashes"),
-    ("frameworks/files/extract-all-files", "file-extract"),
+    ("base/files/hash", "file-hashes"),
+    ("base/files/extract", "file-extract"),
+    ("frameworks/files/hash-all-files", "hash-all-files"),
+    ("frameworks/files/extract-all-files", "extract-all-files"),
     ("hassh", "hassh"),
     ("packages/hassh", "hassh"),
 ];
@@ -31,6 +33,7 @@ pub const REDEF_NAMES: &[&str] = &[
     "DNS::max_pending_query_ids",
     "HTTP::default_capture_password",
     "FileExtract::default_limit",
+    "default_file_bof_buffer_size",
     "FileExtract::prefix",
     "SSH::max_packet_length",
     "SSH::max_string_length",
@@ -83,8 +86,11 @@ pub fn plan(
     if enabled.is_empty() {
         return Ok(None);
     }
+    let has = |options: &[String], o: &str| options.iter().any(|x| x == o);
     let mut config = AnalyzerConfig::default();
-    config.files.hash = options.iter().any(|o| o == "file-hashes");
+    // Shrike's own default is Zeek's local.zeek, which hashes every file; a
+    // Zeek config given by the user says for itself.
+    config.files.hash = has(options, "hash-all-files") || (!cli.bare && cli.zeek_config.is_none());
     config.ssh.hassh = options.iter().any(|o| o == "hassh");
     // auth-addl turns off Zeek's skipping of those sections.
     if options.iter().any(|o| o == "dns-auth-addl") {
@@ -97,12 +103,20 @@ pub fn plan(
     }
     if let Some(dir) = &cli.extract_files {
         config.files.extract_dir = Some(dir.clone());
-    } else if options.iter().any(|o| o == "file-extract") {
+    } else if has(options, "extract-all-files") {
         config.files.extract_dir = Some(cli.logdir.join(extract_prefix));
     }
-    if config.files.extract_dir.is_some() && !options.iter().any(|o| o == "file-extract") {
+    // files.log has the hash and extraction columns whenever Zeek's
+    // base/files/hash and base/files/extract are loaded (always, unless in
+    // bare mode), filled or not.
+    if !cli.bare || config.files.hash {
+        options.push("file-hashes".into());
+    }
+    if !cli.bare || config.files.extract_dir.is_some() {
         options.push("file-extract".into());
     }
+    options.sort();
+    options.dedup();
     Ok(Some(AnalyzerPlan {
         config,
         ports,
@@ -153,6 +167,9 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
                 config.http.capture_password = *b
             }
             ("FileExtract::default_limit", ZValue::Count(n)) => config.files.extract_limit = *n,
+            ("default_file_bof_buffer_size", ZValue::Count(n)) => {
+                config.files.bof_buffer_size = *n as usize
+            }
             (name, ZValue::Count(n)) if name.starts_with("SSH::") => ssh_redef(name, *n, config),
             ("FileExtract::prefix", ZValue::String(s)) => {
                 *extract_prefix = String::from_utf8_lossy(s).trim_end_matches('/').to_string()

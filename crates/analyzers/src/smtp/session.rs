@@ -208,6 +208,8 @@ impl Session {
         if self.file.is_none() {
             let mut file = Transfer::begin(cx, "SMTP", is_orig, None);
             if let Some(info) = &mut self.info {
+                // Zeek's smtp_state$mime_depth: entities begun in this mail.
+                file.set_depth(info.entity_count);
                 if let Some(name) = info.entity.as_ref().and_then(|e| e.filename.as_ref()) {
                     file.set_filename(name);
                 }
