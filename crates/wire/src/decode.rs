@@ -380,7 +380,6 @@ impl<'a, 'c> Walk<'a, 'c> {
             }
         };
         let mut data = data;
-        let mut total = total;
         let mut hl = hl;
         let mut proto = match &chain {
             Some(c) => c.last,
@@ -412,9 +411,7 @@ impl<'a, 'c> Walk<'a, 'c> {
                 };
                 let key = FragKey { src, dst, id };
                 let spare = std::mem::take(&mut self.spare);
-                let Some((buf, rest)) = spare.split_first_mut() else {
-                    return None;
-                };
+                let (buf, rest) = spare.split_first_mut()?;
                 let mut names: [&'static str; 8] = [""; 8];
                 let mut n = 0usize;
                 let mut sink = |name: &'static str| {

@@ -73,15 +73,14 @@ pub enum ParseResult {
 
 /// Zeek's `IP::ParsePacket` for an inner packet of the given IP version.
 pub fn parse_inner(data: &[u8], v6: bool) -> (ParseResult, u32) {
-    let total;
-    if v6 {
+    let total = if v6 {
         if data.len() < 40 {
             return (ParseResult::CaplenTooSmall, 0);
         }
         if data[0] & 0xf0 != 0x60 {
             return (ParseResult::BadProtocol, 0);
         }
-        total = u16::from_be_bytes([data[4], data[5]]) as u32 + 40;
+        u16::from_be_bytes([data[4], data[5]]) as u32 + 40
     } else {
         if data.len() < 20 {
             return (ParseResult::BadProtocol, 0);
@@ -89,8 +88,8 @@ pub fn parse_inner(data: &[u8], v6: bool) -> (ParseResult, u32) {
         if data[0] >> 4 != 4 {
             return (ParseResult::BadProtocol, 0);
         }
-        total = u16::from_be_bytes([data[2], data[3]]) as u32;
-    }
+        u16::from_be_bytes([data[2], data[3]]) as u32
+    };
     let caplen = data.len() as u32;
     if caplen < total {
         (ParseResult::CaplenTooSmall, total)
