@@ -118,6 +118,7 @@ pub struct Context<'a> {
     pub(crate) expected: Vec<Expectation>,
     pub(crate) partial: bool,
     pub(crate) flip: bool,
+    pub(crate) attach: Vec<Kind>,
 }
 
 /// A connection an analyzer announces (an FTP data channel, ...): when a
@@ -163,6 +164,7 @@ impl<'a> Context<'a> {
             expected: Vec::new(),
             partial: false,
             flip: false,
+            attach: Vec::new(),
         }
     }
 
@@ -186,6 +188,13 @@ impl<'a> Context<'a> {
     /// Zeek's `X`.
     pub fn analysis_partial(&mut self) {
         self.partial = true;
+    }
+
+    /// The rest of the stream is another protocol this analyzer hands over
+    /// to (STARTTLS: TLS): the host attaches that analyzer, which gets the
+    /// stream from the next bytes on.
+    pub fn hand_over(&mut self, kind: Kind) {
+        self.attach.push(kind);
     }
 
     /// The connection's roles are the wrong way round (the analyzer saw the

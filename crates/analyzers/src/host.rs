@@ -383,6 +383,16 @@ impl ConnAnalyzers {
         }
     }
 
+    /// Attach `kind` mid-stream (a hand-over), unless it is there already.
+    fn attach(&mut self, kind: Kind) {
+        if self.slots.iter().any(|s| s.kind == kind) {
+            return;
+        }
+        if let Some(a) = kind.create(self.proto) {
+            self.slots.push(Slot::new(kind, a));
+        }
+    }
+
     fn run(
         &mut self,
         set: &mut AnalyzerSet,
@@ -429,6 +439,7 @@ impl ConnAnalyzers {
         let expected = std::mem::take(&mut cx.expected);
         self.partial |= cx.partial;
         self.flip |= cx.flip;
+        let attach = std::mem::take(&mut cx.attach);
         drop(cx);
         for e in expected {
             set.add_expected(now, e);
@@ -447,6 +458,9 @@ impl ConnAnalyzers {
                     conn, now, slot.kind, reason, data,
                 ))));
             }
+        }
+        for kind in attach {
+            self.attach(kind);
         }
     }
 }

@@ -149,6 +149,7 @@ impl Control {
                 self.session(cx).reply(cx, code, msg, cont);
                 if code == 234 && self.auth_requested.as_deref() == Some(b"TLS") {
                     self.tls = true;
+                    cx.hand_over(crate::Kind::Ssl);
                 }
             }
             Reply::Violation(reason) => {

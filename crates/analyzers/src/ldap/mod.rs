@@ -8,10 +8,17 @@ use crate::{Analyzer, Context};
 /// Largest message buffered (search results can be large).
 const MAX_MESSAGE: usize = 1 << 20;
 
+/// The StartTLS extended operation's name (RFC 4511 §4.14).
+const START_TLS_OID: &[u8] = b"1.3.6.1.4.1.1466.20037";
+const EXTENDED_REQUEST: u8 = 0x77;
+const EXTENDED_RESPONSE: u8 = 0x78;
+
 pub struct LdapAnalyzer {
     proto: u8,
     streams: [MessageStream; 2],
     confirmed: bool,
+    /// The client asked for StartTLS and awaits the answer.
+    start_tls_asked: bool,
     /// Stopped: not LDAP, or beyond what is parsed (SASL-wrapped traffic).
     done: bool,
 }
@@ -25,6 +32,7 @@ impl LdapAnalyzer {
                 MessageStream::new(MAX_MESSAGE),
             ],
             confirmed: false,
+            start_tls_asked: false,
             done: false,
         }
     }
@@ -60,11 +68,21 @@ impl Analyzer for LdapAnalyzer {
                 Fed::Broken
             }
         } else {
-            self.streams[usize::from(!is_orig)].feed(data, ber_frame, |m| {
+            let mut tls = false;
+            let asked = &mut self.start_tls_asked;
+            let fed = self.streams[usize::from(!is_orig)].feed(data, ber_frame, |m| {
                 let ok = is_ldap_message(m);
                 any |= ok;
+                tls |= ok && start_tls_step(asked, is_orig, m);
                 ok
-            })
+            });
+            if tls {
+                // StartTLS succeeded: the rest is TLS.
+                self.outcome(cx, fed, any);
+                self.done = true;
+                return cx.hand_over(crate::Kind::Ssl);
+            }
+            fed
         };
         self.outcome(cx, fed, any);
     }
@@ -77,6 +95,45 @@ impl Analyzer for LdapAnalyzer {
     }
 
     fn finish(&mut self, _cx: &mut Context<'_>) {}
+}
+
+/// Follows a StartTLS exchange: the request sets `asked`; a successful
+/// extended response to it returns true.
+fn start_tls_step(asked: &mut bool, is_orig: bool, m: &[u8]) -> bool {
+    let Some((op, body)) = protocol_op(m) else {
+        return false;
+    };
+    if is_orig && op == EXTENDED_REQUEST {
+        *asked = body
+            .windows(START_TLS_OID.len())
+            .any(|w| w == START_TLS_OID);
+        return false;
+    }
+    // ExtendedResponse starts with its resultCode: ENUMERATED, 1 byte, 0.
+    let success = body.starts_with(&[0x0a, 0x01, 0x00]);
+    let done = !is_orig && *asked && op == EXTENDED_RESPONSE && success;
+    if !is_orig && op == EXTENDED_RESPONSE {
+        *asked = false;
+    }
+    done
+}
+
+/// The protocolOp tag and its contents (after the tag and length).
+fn protocol_op(m: &[u8]) -> Option<(u8, &[u8])> {
+    let hdr = if m[1] < 0x80 {
+        2
+    } else {
+        2 + (m[1] & 0x7f) as usize
+    };
+    let op_at = hdr + 2 + *m.get(hdr + 1)? as usize;
+    let op = *m.get(op_at)?;
+    let len_byte = *m.get(op_at + 1)?;
+    let body_at = if len_byte < 0x80 {
+        op_at + 2
+    } else {
+        op_at + 2 + (len_byte & 0x7f) as usize
+    };
+    Some((op, m.get(body_at..)?))
 }
 
 /// The size of the BER SEQUENCE at the start of `b`.
@@ -188,6 +245,23 @@ mod tests {
         let bytes: Vec<(bool, &[u8])> = BIND.chunks(1).map(|c| (true, c)).collect();
         assert_eq!(run(6, &bytes), (true, false));
         assert_eq!(run(17, &[(true, BIND)]), (true, false));
+    }
+
+    #[test]
+    fn successful_start_tls_hands_over_to_tls() {
+        // extendedReq { requestName [0] "1.3.6.1.4.1.1466.20037" }
+        let mut req = b"\x30\x1d\x02\x01\x01\x77\x18\x80\x16".to_vec();
+        req.extend_from_slice(START_TLS_OID);
+        // extendedResp { resultCode success, matchedDN "", diag "" }
+        let resp = b"\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x00\x04\x00\x04\x00";
+        let mut asked = false;
+        assert!(!start_tls_step(&mut asked, true, &req));
+        assert!(asked);
+        assert!(start_tls_step(&mut asked, false, resp));
+        // A failed answer does not.
+        let mut asked = true;
+        let refused = b"\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x02\x04\x00\x04\x00";
+        assert!(!start_tls_step(&mut asked, false, refused));
     }
 
     #[test]

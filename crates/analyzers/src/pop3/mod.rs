@@ -9,14 +9,33 @@ use crate::{Analyzer, Context};
 #[derive(Default)]
 pub struct Pop3Analyzer {
     confirmed: bool,
+    /// The client asked for STLS and awaits the answer.
+    stls_asked: bool,
+    /// TLS took over the stream.
+    done: bool,
 }
 
 impl Analyzer for Pop3Analyzer {
     fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, data: &[u8]) {
-        if !self.confirmed && !is_orig && (data.starts_with(b"+OK") || data.starts_with(b"-ERR")) {
+        if self.done {
+            return;
+        }
+        if is_orig {
+            let command = data.trim_ascii();
+            self.stls_asked = command.eq_ignore_ascii_case(b"STLS");
+            return;
+        }
+        let ok = data.starts_with(b"+OK");
+        if !self.confirmed && (ok || data.starts_with(b"-ERR")) {
             self.confirmed = true;
             cx.confirm();
         }
+        if self.stls_asked && ok {
+            // STLS accepted: the rest is TLS.
+            self.done = true;
+            cx.hand_over(crate::Kind::Ssl);
+        }
+        self.stls_asked = false;
     }
 
     fn finish(&mut self, _cx: &mut Context<'_>) {}
@@ -52,6 +71,39 @@ pub fn signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{AnalyzerConfig, AppRecord, ConnInfo, FuidGen};
+    use records::Time;
+
+    #[test]
+    fn accepted_stls_hands_the_stream_to_tls() {
+        let info = ConnInfo {
+            uid: "C1",
+            orig_h: "10.0.0.1".parse().unwrap(),
+            orig_p: 40000,
+            resp_h: "10.0.0.2".parse().unwrap(),
+            resp_p: 110,
+            proto: 6,
+            local_orig: None,
+            local_resp: None,
+        };
+        let config = AnalyzerConfig::default();
+        let mut fuids = FuidGen::new(Some(1));
+        let mut sink: Vec<AppRecord> = Vec::new();
+        let mut a = Pop3Analyzer::default();
+        let mut handed = Vec::new();
+        for (is_orig, line) in [
+            (false, &b"+OK ready\r\n"[..]),
+            (true, b"CAPA\r\n"),
+            (false, b"+OK\r\n"),
+            (true, b"STLS\r\n"),
+            (false, b"+OK begin TLS\r\n"),
+        ] {
+            let mut cx = Context::new(&info, Time(0), &config, &mut fuids, &mut sink);
+            a.deliver(&mut cx, is_orig, line);
+            handed.extend(cx.attach.drain(..));
+        }
+        assert_eq!(handed, vec![crate::Kind::Ssl]);
+    }
 
     #[test]
     fn signature_needs_a_command_and_ok() {

@@ -83,9 +83,9 @@ impl PostgresqlAnalyzer {
             Phase::Startup => self.reject(cx, "backend data before a startup message"),
             Phase::SslAnswer => match data.first() {
                 Some(b'S') => {
-                    // TLS follows; it is not handed to the SSL analyzer yet.
                     self.confirm(cx);
                     self.phase = Phase::Done;
+                    cx.hand_over(crate::Kind::Ssl);
                 }
                 Some(b'N') => {
                     self.confirm(cx);

@@ -16,6 +16,7 @@ pub use record::SmtpRecord;
 
 use crate::context::Context;
 use crate::mime::MimeMessage;
+use crate::Kind;
 use bdat::{parse_bdat_arg, Bdat, BdatOut};
 use lines::{LineBuffer, Piece};
 use session::{MailEvents, Session};
@@ -357,7 +358,7 @@ impl SmtpAnalyzer {
                 self.orig_is_sender = !self.orig_is_sender;
                 self.state = S::Connected;
             }
-            (Some(Cmd::StartTls | Cmd::XAnonymousTls), 220) => self.start_tls(),
+            (Some(Cmd::StartTls | Cmd::XAnonymousTls), 220) => self.start_tls(cx),
             // After a gap, a 354 to a command that doesn't change the
             // state means mail data follows.
             (None | Some(Cmd::Vrfy | Cmd::Expn | Cmd::Help | Cmd::Noop | Cmd::Etrn), 354)
@@ -369,10 +370,11 @@ impl SmtpAnalyzer {
         }
     }
 
-    /// STARTTLS accepted: the rest is TLS, for an SSL analyzer to take.
-    fn start_tls(&mut self) {
+    /// STARTTLS accepted: the rest is TLS, for the SSL analyzer.
+    fn start_tls(&mut self, cx: &mut Context<'_>) {
         self.state = State::InTls;
         self.session.starttls();
+        cx.hand_over(Kind::Ssl);
     }
 
     fn begin_data(&mut self, cx: &mut Context<'_>, orig: bool, state: State) {
