@@ -14,6 +14,7 @@ pub enum Kind {
     Modbus,
     Dhcp,
     Ntp,
+    Quic,
 }
 
 impl Kind {
@@ -25,6 +26,7 @@ impl Kind {
         Kind::Modbus,
         Kind::Dhcp,
         Kind::Ntp,
+        Kind::Quic,
     ];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
@@ -38,6 +40,7 @@ impl Kind {
             Kind::Modbus => "MODBUS",
             Kind::Dhcp => "DHCP",
             Kind::Ntp => "NTP",
+            Kind::Quic => "QUIC",
         }
     }
 
@@ -61,6 +64,7 @@ impl Kind {
             Kind::Modbus => "base/protocols/modbus",
             Kind::Dhcp => "base/protocols/dhcp",
             Kind::Ntp => "base/protocols/ntp",
+            Kind::Quic => "base/protocols/quic",
         }
     }
 
@@ -75,6 +79,7 @@ impl Kind {
             Kind::Modbus => "modbus",
             Kind::Dhcp => "dhcp",
             Kind::Ntp => "ntp",
+            Kind::Quic => "quic",
         }
     }
 
@@ -88,6 +93,7 @@ impl Kind {
             (Kind::Modbus, 6) => Some(Box::<crate::modbus::ModbusAnalyzer>::default()),
             (Kind::Dhcp, 17) => Some(Box::<crate::dhcp::DhcpAnalyzer>::default()),
             (Kind::Ntp, 17) => Some(Box::<crate::ntp::NtpAnalyzer>::default()),
+            (Kind::Quic, 17) => Some(Box::<crate::quic::QuicAnalyzer>::default()),
             _ => None,
         }
     }
@@ -100,6 +106,7 @@ impl Kind {
             (Kind::Http, 6) => http_signature(orig, resp),
             (Kind::Ldap, 6 | 17) => crate::ldap::signature(proto, orig, resp),
             (Kind::Postgresql, 6) => crate::postgresql::signature(orig, resp),
+            (Kind::Quic, 17) => crate::quic::signature(orig),
             _ => Some(false),
         }
     }

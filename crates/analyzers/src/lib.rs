@@ -21,6 +21,7 @@ mod ldap;
 mod modbus;
 mod ntp;
 mod postgresql;
+mod quic;
 mod record;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};
