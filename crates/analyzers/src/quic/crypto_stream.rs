@@ -93,10 +93,10 @@ impl CryptoStream {
 }
 
 /// Whether `msg` is a TLS handshake message of type `kind` (1 ClientHello,
-/// 2 ServerHello) with a body that starts like a hello: a TLS 1.x
-/// legacy_version and a 32-byte random.
+/// 2 ServerHello) with a body that starts like a hello: a legacy_version
+/// Zeek's SSL analyzer supports (SSL 3.0 to TLS 1.3) and a 32-byte random.
 pub fn is_hello(msg: &[u8], kind: u8) -> bool {
-    msg.len() >= HEADER + 2 + 32 && msg[0] == kind && msg[HEADER] == 3
+    msg.len() >= HEADER + 2 + 32 && msg[0] == kind && msg[HEADER] == 3 && msg[HEADER + 1] <= 4
 }
 
 #[cfg(test)]

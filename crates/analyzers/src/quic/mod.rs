@@ -180,8 +180,9 @@ impl QuicAnalyzer {
     }
 
     /// A direction's hello is in (its stream is complete, so this happens
-    /// once): Zeek's SSL analyzer raises its hello event, and confirms once
-    /// both hellos are there.
+    /// once): Zeek's SSL analyzer raises its hello event and confirms on
+    /// the first hello of a TLS version it supports (a ClientHello alone is
+    /// enough, e.g. when the server's Initial is lost).
     fn check_hellos(&mut self, cx: &mut Context<'_>, is_orig: bool) {
         if !self.has_hello(is_orig) {
             return;
@@ -189,7 +190,7 @@ impl QuicAnalyzer {
         if self.history.is_some() {
             self.add_history(cx);
         }
-        if self.has_hello(!is_orig) && !self.ssl_confirmed {
+        if !self.ssl_confirmed {
             self.ssl_confirmed = true;
             cx.confirm_also("ssl");
         }
@@ -405,11 +406,21 @@ mod tests {
     }
 
     #[test]
-    fn client_initial_alone_confirms_quic_only() {
+    fn complete_client_hello_alone_confirms_ssl() {
         let got = run(&[(true, unhex(CLIENT_INITIAL))]);
         assert!(got.confirmed);
-        assert!(got.also.is_empty());
+        assert_eq!(got.also, vec!["ssl"]);
         assert_eq!(got.violation, None);
+    }
+
+    #[test]
+    fn hello_of_an_unknown_tls_version_does_not_confirm_ssl() {
+        let dcid = [5u8; 8];
+        let mut msg = hello(1, 100);
+        msg[4..6].copy_from_slice(&[0x12, 0x34]);
+        let got = run(&[(true, initial(true, &dcid, &dcid, 0, &crypto_frame(0, &msg)))]);
+        assert!(got.confirmed);
+        assert!(got.also.is_empty());
     }
 
     #[test]
@@ -433,16 +444,13 @@ mod tests {
         d1.extend(initial(true, &dcid, &dcid, 1, &head));
         let mut d2 = initial(true, &dcid, &dcid, 2, &crypto_frame(0, &msg[..400]));
         d2.extend_from_slice(&[0; 30]);
-        let got = run(&[
-            (true, d1),
-            (true, d2.clone()),
-            (false, server_hello_datagram(&dcid)),
-        ]);
+        let got = run(&[(true, d1.clone()), (true, d2)]);
         assert_eq!(got.also, vec!["ssl"]);
         assert!(got.confirmed);
         assert_eq!(got.violation, None);
         // Without the head the ClientHello is incomplete: no ssl.
-        let got = run(&[(true, d2), (false, server_hello_datagram(&dcid))]);
+        let got = run(&[(true, d1)]);
+        assert!(got.confirmed);
         assert!(got.also.is_empty());
     }
 
@@ -454,26 +462,28 @@ mod tests {
         // The client's second Initial goes to the server's chosen ID but is
         // still protected with the keys of the original one.
         let second = initial(true, &dcid, &[9; 4], 1, &crypto_frame(100, &msg[100..]));
-        let got = run(&[
-            (true, first),
-            (false, server_hello_datagram(&dcid)),
-            (true, second),
-        ]);
+        let got = run(&[(true, first.clone()), (true, second)]);
+        assert_eq!(got.also, vec!["ssl"]);
+        // The server's Initial opens with them too; its ServerHello
+        // confirms when the ClientHello is incomplete.
+        let got = run(&[(true, first), (false, server_hello_datagram(&dcid))]);
         assert_eq!(got.also, vec!["ssl"]);
     }
 
     #[test]
     fn retry_starts_over_with_the_new_connection_id() {
         let (old, new) = ([1u8; 8], [2u8; 8]);
-        let hello_frame = crypto_frame(0, &hello(1, 100));
+        let msg = hello(1, 100);
         let mut retry = vec![0xf0, 0, 0, 0, 1, 0, 4, 1, 2, 3, 4];
         retry.extend_from_slice(b"token");
         retry.extend_from_slice(&[0xee; 16]); // integrity tag
         let got = run(&[
-            (true, initial(true, &old, &old, 0, &hello_frame)),
+            (
+                true,
+                initial(true, &old, &old, 0, &crypto_frame(0, &msg[..50])),
+            ),
             (false, retry),
-            (true, initial(true, &new, &new, 1, &hello_frame)),
-            (false, server_hello_datagram(&new)),
+            (true, initial(true, &new, &new, 1, &crypto_frame(0, &msg))),
         ]);
         assert_eq!(got.also, vec!["ssl"]);
         assert_eq!(got.violation, None);
