@@ -27,6 +27,8 @@ mod record;
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};
 pub use dpd::Kind;
 pub use host::{AnalyzerPlan, AnalyzerSet, ConnAnalyzers};
+#[cfg(feature = "fuzzing")]
+pub use quic::seal_initial as seal_quic_initial;
 pub use record::{AnalyzerRecord, AppRecord, AppSink, AppWeird};
 
 /// One protocol analyzer attached to one connection.

@@ -302,6 +302,28 @@ pub fn signature(orig: &[u8]) -> Option<bool> {
     Some(first & 0xf0 == initial)
 }
 
+/// A protected QUIC v1 Initial packet (no token, a 2-byte packet number
+/// `pn`) from the client or the server, keyed by the client's original
+/// `key_dcid`: lets tests and fuzzing reach what lies behind decryption.
+/// `payload` takes 2 (the header protection sample) to 16000 bytes.
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn seal_initial(
+    client: bool,
+    key_dcid: &[u8],
+    dcid: &[u8],
+    pn: u16,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut header = vec![0xc1, 0, 0, 0, 1, dcid.len() as u8];
+    header.extend_from_slice(dcid);
+    header.extend_from_slice(&[0, 0]); // no SCID, no token
+    let len = 2 + payload.len() + 16;
+    header.extend_from_slice(&(0x4000 | len as u16).to_be_bytes());
+    let pn_offset = header.len();
+    header.extend_from_slice(&pn.to_be_bytes());
+    InitialKeys::derive(packet::VERSION_1, key_dcid, client).seal(&header, pn_offset, payload)
+}
+
 #[cfg(test)]
 mod tests {
     use super::protection::tests::{unhex, CLIENT_INITIAL, SERVER_INITIAL};
@@ -355,19 +377,6 @@ mod tests {
         run_with(&AnalyzerConfig::default(), datagrams)
     }
 
-    /// A protected v1 Initial packet with a 2-byte packet number `pn`,
-    /// keyed by the client's original `key_dcid`.
-    fn initial(client: bool, key_dcid: &[u8], dcid: &[u8], pn: u16, payload: &[u8]) -> Vec<u8> {
-        let mut header = vec![0xc1, 0, 0, 0, 1, dcid.len() as u8];
-        header.extend_from_slice(dcid);
-        header.extend_from_slice(&[0, 0]); // no SCID, no token
-        let len = 2 + payload.len() + 16;
-        header.extend_from_slice(&(0x4000 | len as u16).to_be_bytes());
-        let pn_offset = header.len();
-        header.extend_from_slice(&pn.to_be_bytes());
-        InitialKeys::derive(1, key_dcid, client).seal(&header, pn_offset, payload)
-    }
-
     fn crypto_frame(offset: u16, data: &[u8]) -> Vec<u8> {
         let mut f = vec![0x06];
         f.extend_from_slice(&(0x4000 | offset).to_be_bytes());
@@ -386,7 +395,7 @@ mod tests {
     }
 
     fn server_hello_datagram(key_dcid: &[u8]) -> Vec<u8> {
-        initial(false, key_dcid, b"", 0, &crypto_frame(0, &hello(2, 90)))
+        seal_initial(false, key_dcid, b"", 0, &crypto_frame(0, &hello(2, 90)))
     }
 
     #[test]
@@ -418,7 +427,10 @@ mod tests {
         let dcid = [5u8; 8];
         let mut msg = hello(1, 100);
         msg[4..6].copy_from_slice(&[0x12, 0x34]);
-        let got = run(&[(true, initial(true, &dcid, &dcid, 0, &crypto_frame(0, &msg)))]);
+        let got = run(&[(
+            true,
+            seal_initial(true, &dcid, &dcid, 0, &crypto_frame(0, &msg)),
+        )]);
         assert!(got.confirmed);
         assert!(got.also.is_empty());
     }
@@ -438,11 +450,11 @@ mod tests {
         // zeros after its packet.
         let mut tail = crypto_frame(1000, &msg[1000..]);
         tail.extend_from_slice(&[0; 100]);
-        let mut d1 = initial(true, &dcid, &dcid, 0, &tail);
+        let mut d1 = seal_initial(true, &dcid, &dcid, 0, &tail);
         let mut head = crypto_frame(400, &msg[400..1000]);
         head.push(0x01); // PING
-        d1.extend(initial(true, &dcid, &dcid, 1, &head));
-        let mut d2 = initial(true, &dcid, &dcid, 2, &crypto_frame(0, &msg[..400]));
+        d1.extend(seal_initial(true, &dcid, &dcid, 1, &head));
+        let mut d2 = seal_initial(true, &dcid, &dcid, 2, &crypto_frame(0, &msg[..400]));
         d2.extend_from_slice(&[0; 30]);
         let got = run(&[(true, d1.clone()), (true, d2)]);
         assert_eq!(got.also, vec!["ssl"]);
@@ -458,10 +470,10 @@ mod tests {
     fn server_switches_connection_id_client_keeps_keys() {
         let dcid = [1u8; 8];
         let msg = hello(1, 200);
-        let first = initial(true, &dcid, &dcid, 0, &crypto_frame(0, &msg[..100]));
+        let first = seal_initial(true, &dcid, &dcid, 0, &crypto_frame(0, &msg[..100]));
         // The client's second Initial goes to the server's chosen ID but is
         // still protected with the keys of the original one.
-        let second = initial(true, &dcid, &[9; 4], 1, &crypto_frame(100, &msg[100..]));
+        let second = seal_initial(true, &dcid, &[9; 4], 1, &crypto_frame(100, &msg[100..]));
         let got = run(&[(true, first.clone()), (true, second)]);
         assert_eq!(got.also, vec!["ssl"]);
         // The server's Initial opens with them too; its ServerHello
@@ -480,10 +492,13 @@ mod tests {
         let got = run(&[
             (
                 true,
-                initial(true, &old, &old, 0, &crypto_frame(0, &msg[..50])),
+                seal_initial(true, &old, &old, 0, &crypto_frame(0, &msg[..50])),
             ),
             (false, retry),
-            (true, initial(true, &new, &new, 1, &crypto_frame(0, &msg))),
+            (
+                true,
+                seal_initial(true, &new, &new, 1, &crypto_frame(0, &msg)),
+            ),
         ]);
         assert_eq!(got.also, vec!["ssl"]);
         assert_eq!(got.violation, None);
@@ -516,7 +531,7 @@ mod tests {
     #[test]
     fn stream_frame_in_an_initial_is_a_violation_after_confirmation() {
         let dcid = [3u8; 8];
-        let got = run(&[(true, initial(true, &dcid, &dcid, 0, &[0x08, 0, 0]))]);
+        let got = run(&[(true, seal_initial(true, &dcid, &dcid, 0, &[0x08, 0, 0]))]);
         assert!(got.confirmed);
         assert_eq!(got.violation.as_deref(), Some("unhandled frame type"));
     }

@@ -129,6 +129,30 @@ impl InitialKeys {
     }
 }
 
+/// Protection, the reverse of [`InitialKeys::open`], builds valid packets
+/// for tests and fuzzing.
+#[cfg(any(test, feature = "fuzzing"))]
+impl InitialKeys {
+    /// Protects `payload` behind `header`, whose packet number starts at
+    /// `pn_offset`.
+    pub fn seal(&self, header: &[u8], pn_offset: usize, payload: &[u8]) -> Vec<u8> {
+        let pn = header[pn_offset..]
+            .iter()
+            .fold(0u64, |n, &b| n << 8 | u64::from(b));
+        let mut body = payload.to_vec();
+        let tag = Aes128Gcm::new(&self.key.into())
+            .encrypt_in_place_detached(&self.nonce(pn), header, &mut body)
+            .expect("payloads below 64 GiB encrypt");
+        let mut packet = [header, &body, &tag].concat();
+        let mask = self.header_mask(&packet[pn_offset + 4..pn_offset + 20]);
+        packet[0] ^= mask[0] & 0x0f;
+        for i in 0..header.len() - pn_offset {
+            packet[pn_offset + i] ^= mask[1 + i];
+        }
+        packet
+    }
+}
+
 /// TLS 1.3's HKDF-Expand-Label (RFC 8446 §7.1) with an empty context.
 fn expand_label(secret: &[u8], label: &[u8], out: &mut [u8]) {
     const PREFIX: &[u8] = b"tls13 ";
@@ -208,27 +232,6 @@ pub(crate) mod tests {
         dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84
         022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc4
         2158407dd074ee";
-
-    impl InitialKeys {
-        /// Protects `payload` behind `header`, whose packet number starts at
-        /// `pn_offset` (the reverse of `open`, to build test packets).
-        pub fn seal(&self, header: &[u8], pn_offset: usize, payload: &[u8]) -> Vec<u8> {
-            let pn = header[pn_offset..]
-                .iter()
-                .fold(0u64, |n, &b| n << 8 | u64::from(b));
-            let mut body = payload.to_vec();
-            let tag = Aes128Gcm::new(&self.key.into())
-                .encrypt_in_place_detached(&self.nonce(pn), header, &mut body)
-                .unwrap();
-            let mut packet = [header, &body, &tag].concat();
-            let mask = self.header_mask(&packet[pn_offset + 4..pn_offset + 20]);
-            packet[0] ^= mask[0] & 0x0f;
-            for i in 0..header.len() - pn_offset {
-                packet[pn_offset + i] ^= mask[1 + i];
-            }
-            packet
-        }
-    }
 
     /// RFC 9001 §A.3's unprotected server Initial: header (packet number
     /// 1) and payload (an ACK, a CRYPTO frame with the ServerHello).
