@@ -3,8 +3,9 @@
 //! server Initial packets decrypted with the keys derived from the
 //! client's first Destination Connection ID, and their CRYPTO frames
 //! reassembled into the TLS ClientHello and ServerHello. A decrypted
-//! Initial confirms QUIC; both hellos confirm the TLS handshake inside
-//! (Zeek's SSL analyzer, a child of QUIC), so conn.log says `quic,ssl`.
+//! Initial confirms QUIC; a complete hello confirms the TLS handshake
+//! inside (Zeek's SSL analyzer, a child of QUIC), so conn.log says
+//! `quic,ssl`.
 //! quic.log is not written; its history is tracked only for Zeek's
 //! `QUIC_max_history_length_reached` weird.
 
@@ -63,7 +64,6 @@ pub struct QuicAnalyzer {
     /// quic.log's history length while a quic.log entry is open (Zeek's
     /// `c$quic`).
     history: Option<usize>,
-    ssl_confirmed: bool,
     /// Stopped after a violation.
     done: bool,
 }
@@ -190,10 +190,7 @@ impl QuicAnalyzer {
         if self.history.is_some() {
             self.add_history(cx);
         }
-        if !self.ssl_confirmed {
-            self.ssl_confirmed = true;
-            cx.confirm_also("ssl");
-        }
+        cx.confirm_also("ssl");
     }
 
     /// The ClientHello (`is_orig`) or the ServerHello is complete.
@@ -256,10 +253,13 @@ impl QuicAnalyzer {
         }
     }
 
+    /// Forgets the Initial keys and CRYPTO data (packet counts stay).
     fn reset_crypto(&mut self) {
-        self.sides = Default::default();
+        for side in &mut self.sides {
+            side.crypto = CryptoStream::default();
+            side.keys = None;
+        }
         self.initial_dcid = None;
-        self.ssl_confirmed = false;
     }
 
     /// A long header packet opens a quic.log entry if none is open.
@@ -358,7 +358,12 @@ mod tests {
             let mut cx = Context::new(&info, Time(0), config, &mut fuids, &mut sink);
             a.deliver(&mut cx, *is_orig, d);
             out.confirmed |= cx.confirmed;
-            out.also.append(&mut cx.also_confirmed);
+            // Listed once, as the host does.
+            for service in cx.also_confirmed.drain(..) {
+                if !out.also.contains(&service) {
+                    out.also.push(service);
+                }
+            }
             if let Some((reason, _)) = cx.violation.take() {
                 out.violation.get_or_insert(reason);
             }
