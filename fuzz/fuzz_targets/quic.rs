@@ -41,7 +41,9 @@ fuzz_target!(|data: &[u8]| {
     let config = AnalyzerConfig::default();
     let mut fuids = FuidGen::new(Some(1));
     let mut sink: Vec<AppRecord> = Vec::new();
-    let Some(mut analyzer) = Kind::Quic.create(17) else { return };
+    let Some(mut analyzer) = Kind::Quic.create(17) else {
+        return;
+    };
     for (is_orig, datagram) in datagrams(data) {
         if datagram.is_empty() {
             continue;
