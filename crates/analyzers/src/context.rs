@@ -43,6 +43,7 @@ pub struct AnalyzerConfig {
     pub files: crate::files::FilesConfig,
     pub ssh: crate::ssh::SshConfig,
     pub ftp: crate::ftp::FtpConfig,
+    pub quic: crate::quic::QuicConfig,
 }
 
 /// File ids (Zeek's `fuid`: "F" + base62). With a seed they are a hash of
@@ -114,6 +115,8 @@ pub struct Context<'a> {
     pub fuids: &'a mut FuidGen,
     sink: &'a mut dyn AppSink,
     pub(crate) confirmed: bool,
+    /// Further services confirmed by this analyzer (see [`Context::confirm_also`]).
+    pub(crate) also_confirmed: Vec<&'static str>,
     pub(crate) violation: Option<(String, Option<Vec<u8>>)>,
     pub(crate) expected: Vec<Expectation>,
     pub(crate) partial: bool,
@@ -160,6 +163,7 @@ impl<'a> Context<'a> {
             fuids,
             sink,
             confirmed: false,
+            also_confirmed: Vec::new(),
             violation: None,
             expected: Vec::new(),
             partial: false,
@@ -172,6 +176,15 @@ impl<'a> Context<'a> {
     /// `analyzer_confirmation`): it joins conn.log's `service`.
     pub fn confirm(&mut self) {
         self.confirmed = true;
+    }
+
+    /// A protocol carried inside this analyzer's is confirmed too (QUIC's
+    /// TLS handshake: Zeek's SSL analyzer as a child of QUIC): `service`
+    /// joins conn.log's `service` after this analyzer's own.
+    pub fn confirm_also(&mut self, service: &'static str) {
+        if !self.also_confirmed.contains(&service) {
+            self.also_confirmed.push(service);
+        }
     }
 
     /// The traffic breaks the protocol (Zeek's `analyzer_violation`):

@@ -20,6 +20,7 @@ pub enum Kind {
     Ftp,
     FtpData,
     Smtp,
+    Quic,
 }
 
 impl Kind {
@@ -37,6 +38,7 @@ impl Kind {
         Kind::Ftp,
         Kind::FtpData,
         Kind::Smtp,
+        Kind::Quic,
     ];
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
@@ -56,6 +58,7 @@ impl Kind {
             Kind::Ftp => "FTP",
             Kind::FtpData => "FTP_DATA",
             Kind::Smtp => "SMTP",
+            Kind::Quic => "QUIC",
         }
     }
 
@@ -84,6 +87,7 @@ impl Kind {
             Kind::Ssl => "base/protocols/ssl",
             Kind::Ftp | Kind::FtpData => "base/protocols/ftp",
             Kind::Smtp => "base/protocols/smtp",
+            Kind::Quic => "base/protocols/quic",
         }
     }
 
@@ -104,6 +108,7 @@ impl Kind {
             Kind::Ftp => "ftp",
             Kind::FtpData => "ftp-data",
             Kind::Smtp => "smtp",
+            Kind::Quic => "quic",
         }
     }
 
@@ -122,6 +127,7 @@ impl Kind {
             (Kind::Ssl, 6) => Some(Box::new(crate::ssl::SslAnalyzer::new())),
             (Kind::Ftp, 6) => Some(Box::new(crate::ftp::FtpAnalyzer::new())),
             (Kind::Smtp, 6) => Some(Box::new(crate::smtp::SmtpAnalyzer::new())),
+            (Kind::Quic, 17) => Some(Box::<crate::quic::QuicAnalyzer>::default()),
             _ => None,
         }
     }
@@ -139,6 +145,7 @@ impl Kind {
             (Kind::Ssl, 6) => crate::ssl::signature(orig, resp),
             (Kind::Ftp, 6) => ftp_signature(orig, resp),
             (Kind::Smtp, 6) => smtp_signature(orig, resp),
+            (Kind::Quic, 17) => crate::quic::signature(orig),
             _ => Some(false),
         }
     }

@@ -436,6 +436,7 @@ impl ConnAnalyzers {
             Event::Finish => slot.analyzer.finish(&mut cx),
         }
         let (confirmed, violation) = (cx.confirmed, cx.violation.take());
+        let also_confirmed = std::mem::take(&mut cx.also_confirmed);
         let expected = std::mem::take(&mut cx.expected);
         self.partial |= cx.partial;
         self.flip |= cx.flip;
@@ -447,9 +448,10 @@ impl ConnAnalyzers {
         if confirmed && !slot.confirmed {
             slot.confirmed = true;
             let service = slot.kind.service(self.proto);
-            if !self.services.contains(&service) {
-                self.services.push(service);
-            }
+            add_service(&mut self.services, service);
+        }
+        for service in also_confirmed {
+            add_service(&mut self.services, service);
         }
         if let Some((reason, data)) = violation {
             slot.failed = true;
@@ -462,6 +464,13 @@ impl ConnAnalyzers {
         for kind in attach {
             self.attach(kind);
         }
+    }
+}
+
+/// conn.log lists each service once, in confirmation order.
+fn add_service(services: &mut Vec<&'static str>, service: &'static str) {
+    if !services.contains(&service) {
+        services.push(service);
     }
 }
 
@@ -615,6 +624,48 @@ mod tests {
         assert_eq!(app.slots.len(), 1);
         assert!(app.pending.is_empty());
         assert!(app.first.iter().all(Vec::is_empty), "buffers freed");
+    }
+
+    /// Confirms its own protocol and a carried one ("ssl") on "both",
+    /// only the carried one on "inner".
+    struct Carrier;
+
+    impl Analyzer for Carrier {
+        fn deliver(&mut self, cx: &mut Context<'_>, _is_orig: bool, data: &[u8]) {
+            if data == b"both" {
+                cx.confirm();
+            }
+            cx.confirm_also("ssl");
+        }
+        fn finish(&mut self, _cx: &mut Context<'_>) {}
+    }
+
+    #[test]
+    fn extra_service_follows_the_analyzers_own() {
+        let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
+        let c = conn("C4", "10.0.0.1", "10.0.0.2", 443);
+        let mut sink: Vec<AppRecord> = Vec::new();
+        let mut app = ConnAnalyzers {
+            proto: 17,
+            slots: vec![Slot::new(Kind::Quic, Box::new(Carrier))],
+            services: Vec::new(),
+            pending: Vec::new(),
+            first: [Vec::new(), Vec::new()],
+            partial: false,
+            flip: false,
+        };
+        app.deliver(&mut set, &c, Time(1), true, b"both", &mut sink);
+        assert_eq!(app.service().as_deref(), Some("quic,ssl"));
+        app.deliver(&mut set, &c, Time(2), true, b"both", &mut sink);
+        assert_eq!(app.service().as_deref(), Some("quic,ssl"), "listed once");
+        let mut inner_first = ConnAnalyzers {
+            slots: vec![Slot::new(Kind::Quic, Box::new(Carrier))],
+            services: Vec::new(),
+            ..app
+        };
+        inner_first.deliver(&mut set, &c, Time(3), true, b"inner", &mut sink);
+        inner_first.deliver(&mut set, &c, Time(4), true, b"both", &mut sink);
+        assert_eq!(inner_first.service().as_deref(), Some("ssl,quic"));
     }
 
     #[test]

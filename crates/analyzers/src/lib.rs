@@ -24,6 +24,7 @@ mod modbus;
 mod ntp;
 mod pop3;
 mod postgresql;
+mod quic;
 mod record;
 pub mod smtp;
 pub mod ssh;
@@ -32,6 +33,8 @@ pub mod ssl;
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};
 pub use dpd::Kind;
 pub use host::{AnalyzerPlan, AnalyzerSet, ConnAnalyzers};
+#[cfg(feature = "fuzzing")]
+pub use quic::seal_initial as seal_quic_initial;
 pub use record::{AnalyzerRecord, AppRecord, AppSink, AppWeird};
 
 /// One protocol analyzer attached to one connection.

@@ -34,6 +34,7 @@ pub const REDEF_NAMES: &[&str] = &[
     "HTTP::default_capture_password",
     "FileExtract::default_limit",
     "default_file_bof_buffer_size",
+    "QUIC::max_history_length",
     "FileExtract::prefix",
     "SSH::max_packet_length",
     "SSH::max_string_length",
@@ -167,6 +168,9 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
                 config.http.capture_password = *b
             }
             ("FileExtract::default_limit", ZValue::Count(n)) => config.files.extract_limit = *n,
+            ("QUIC::max_history_length", ZValue::Count(n)) => {
+                config.quic.max_history_length = *n as usize
+            }
             ("default_file_bof_buffer_size", ZValue::Count(n)) => {
                 config.files.bof_buffer_size = *n as usize
             }
