@@ -178,15 +178,9 @@ impl AnalyzerSet {
         if slots.is_empty() && pending.is_empty() {
             return None;
         }
-        Some(Box::new(ConnAnalyzers {
-            proto,
-            slots,
-            services,
-            pending,
-            first: [Vec::new(), Vec::new()],
-            partial: false,
-            flip: false,
-        }))
+        Some(Box::new(ConnAnalyzers::new(
+            proto, slots, services, pending,
+        )))
     }
 }
 
@@ -248,6 +242,18 @@ enum Event<'d> {
 }
 
 impl ConnAnalyzers {
+    fn new(proto: u8, slots: Vec<Slot>, services: Vec<&'static str>, pending: Vec<Kind>) -> Self {
+        ConnAnalyzers {
+            proto,
+            slots,
+            services,
+            pending,
+            first: [Vec::new(), Vec::new()],
+            partial: false,
+            flip: false,
+        }
+    }
+
     /// conn.log's `service`: confirmed analyzers joined by commas.
     pub fn service(&self) -> Option<String> {
         (!self.services.is_empty()).then(|| self.services.join(","))
@@ -542,15 +548,12 @@ mod tests {
         let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
         let control = conn("C1", "10.0.0.1", "10.0.0.2", 21);
         let mut sink: Vec<AppRecord> = Vec::new();
-        let mut app = ConnAnalyzers {
-            proto: 6,
-            slots: vec![Slot::new(Kind::Dns, Box::new(Recorder))],
-            services: Vec::new(),
-            pending: Vec::new(),
-            first: [Vec::new(), Vec::new()],
-            partial: false,
-            flip: false,
-        };
+        let mut app = ConnAnalyzers::new(
+            6,
+            vec![Slot::new(Kind::Dns, Box::new(Recorder))],
+            Vec::new(),
+            Vec::new(),
+        );
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
         // Another client or port does not match.
         assert!(set
@@ -574,15 +577,12 @@ mod tests {
         let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
         let control = conn("C1", "10.0.0.1", "10.0.0.2", 21);
         let mut sink: Vec<AppRecord> = Vec::new();
-        let mut app = ConnAnalyzers {
-            proto: 6,
-            slots: vec![Slot::new(Kind::Dns, Box::new(Recorder))],
-            services: Vec::new(),
-            pending: Vec::new(),
-            first: [Vec::new(), Vec::new()],
-            partial: false,
-            flip: false,
-        };
+        let mut app = ConnAnalyzers::new(
+            6,
+            vec![Slot::new(Kind::Dns, Box::new(Recorder))],
+            Vec::new(),
+            Vec::new(),
+        );
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
         assert!(set
             .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(111))
@@ -645,15 +645,12 @@ mod tests {
         let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
         let c = conn("C4", "10.0.0.1", "10.0.0.2", 443);
         let mut sink: Vec<AppRecord> = Vec::new();
-        let mut app = ConnAnalyzers {
-            proto: 17,
-            slots: vec![Slot::new(Kind::Quic, Box::new(Carrier))],
-            services: Vec::new(),
-            pending: Vec::new(),
-            first: [Vec::new(), Vec::new()],
-            partial: false,
-            flip: false,
-        };
+        let mut app = ConnAnalyzers::new(
+            17,
+            vec![Slot::new(Kind::Quic, Box::new(Carrier))],
+            Vec::new(),
+            Vec::new(),
+        );
         app.deliver(&mut set, &c, Time(1), true, b"both", &mut sink);
         assert_eq!(app.service().as_deref(), Some("quic,ssl"));
         app.deliver(&mut set, &c, Time(2), true, b"both", &mut sink);

@@ -29,6 +29,8 @@ mod record;
 pub mod smtp;
 pub mod ssh;
 pub mod ssl;
+#[cfg(test)]
+mod test_support;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};
 pub use dpd::Kind;

@@ -206,8 +206,7 @@ pub fn signature(proto: u8, orig: &[u8], resp: &[u8]) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AnalyzerConfig, AppRecord, ConnInfo, FuidGen};
-    use records::Time;
+    use crate::test_support::{conn, drive};
 
     /// bindRequest, messageID 1, simple auth (anonymous).
     const BIND: &[u8] = b"\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00";
@@ -215,28 +214,8 @@ mod tests {
     const BIND_OK: &[u8] = b"\x30\x0c\x02\x01\x01\x61\x07\x0a\x01\x00\x04\x00\x04\x00";
 
     fn run(proto: u8, msgs: &[(bool, &[u8])]) -> (bool, bool) {
-        let info = ConnInfo {
-            uid: "C1",
-            orig_h: "10.0.0.1".parse().unwrap(),
-            orig_p: 40000,
-            resp_h: "10.0.0.2".parse().unwrap(),
-            resp_p: 389,
-            proto,
-            local_orig: None,
-            local_resp: None,
-        };
-        let config = AnalyzerConfig::default();
-        let mut fuids = FuidGen::new(Some(1));
-        let mut sink: Vec<AppRecord> = Vec::new();
-        let mut a = LdapAnalyzer::new(proto);
-        let (mut confirmed, mut violated) = (false, false);
-        for (is_orig, m) in msgs {
-            let mut cx = Context::new(&info, Time(0), &config, &mut fuids, &mut sink);
-            a.deliver(&mut cx, *is_orig, m);
-            confirmed |= cx.confirmed;
-            violated |= cx.violation.is_some();
-        }
-        (confirmed, violated)
+        let o = drive(&mut LdapAnalyzer::new(proto), &conn(proto, 389), msgs);
+        (o.confirmed, o.violated)
     }
 
     #[test]

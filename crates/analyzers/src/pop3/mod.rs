@@ -71,38 +71,37 @@ pub fn signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AnalyzerConfig, AppRecord, ConnInfo, FuidGen};
-    use records::Time;
+    use crate::test_support::{conn, drive};
 
     #[test]
     fn accepted_stls_hands_the_stream_to_tls() {
-        let info = ConnInfo {
-            uid: "C1",
-            orig_h: "10.0.0.1".parse().unwrap(),
-            orig_p: 40000,
-            resp_h: "10.0.0.2".parse().unwrap(),
-            resp_p: 110,
-            proto: 6,
-            local_orig: None,
-            local_resp: None,
-        };
-        let config = AnalyzerConfig::default();
-        let mut fuids = FuidGen::new(Some(1));
-        let mut sink: Vec<AppRecord> = Vec::new();
-        let mut a = Pop3Analyzer::default();
-        let mut handed = Vec::new();
-        for (is_orig, line) in [
-            (false, &b"+OK ready\r\n"[..]),
-            (true, b"CAPA\r\n"),
-            (false, b"+OK\r\n"),
-            (true, b"STLS\r\n"),
-            (false, b"+OK begin TLS\r\n"),
-        ] {
-            let mut cx = Context::new(&info, Time(0), &config, &mut fuids, &mut sink);
-            a.deliver(&mut cx, is_orig, line);
-            handed.extend(cx.attach.drain(..));
-        }
-        assert_eq!(handed, vec![crate::Kind::Ssl]);
+        let traffic: [(bool, &[u8]); 5] = [
+            (
+                false,
+                b"+OK ready
+",
+            ),
+            (
+                true, b"CAPA
+",
+            ),
+            (
+                false, b"+OK
+",
+            ),
+            (
+                true, b"STLS
+",
+            ),
+            (
+                false,
+                b"+OK begin TLS
+",
+            ),
+        ];
+        let o = drive(&mut Pop3Analyzer::default(), &conn(6, 110), &traffic);
+        assert!(o.confirmed);
+        assert_eq!(o.handed_over, vec![crate::Kind::Ssl]);
     }
 
     #[test]

@@ -175,8 +175,7 @@ pub fn signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AnalyzerConfig, AppRecord, ConnInfo, FuidGen};
-    use records::Time;
+    use crate::test_support::{conn, drive};
 
     fn startup() -> Vec<u8> {
         let body = b"\x00\x03\x00\x00user\x00alice\x00database\x00db\x00\x00";
@@ -188,28 +187,8 @@ mod tests {
     const SSL_REQ: &[u8] = b"\x00\x00\x00\x08\x04\xd2\x16\x2f";
 
     fn run(msgs: &[(bool, &[u8])]) -> (bool, bool) {
-        let info = ConnInfo {
-            uid: "C1",
-            orig_h: "10.0.0.1".parse().unwrap(),
-            orig_p: 40000,
-            resp_h: "10.0.0.2".parse().unwrap(),
-            resp_p: 5432,
-            proto: 6,
-            local_orig: None,
-            local_resp: None,
-        };
-        let config = AnalyzerConfig::default();
-        let mut fuids = FuidGen::new(Some(1));
-        let mut sink: Vec<AppRecord> = Vec::new();
-        let mut a = PostgresqlAnalyzer::default();
-        let (mut confirmed, mut violated) = (false, false);
-        for (is_orig, m) in msgs {
-            let mut cx = Context::new(&info, Time(0), &config, &mut fuids, &mut sink);
-            a.deliver(&mut cx, *is_orig, m);
-            confirmed |= cx.confirmed;
-            violated |= cx.violation.is_some();
-        }
-        (confirmed, violated)
+        let o = drive(&mut PostgresqlAnalyzer::default(), &conn(6, 5432), msgs);
+        (o.confirmed, o.violated)
     }
 
     #[test]

@@ -1,0 +1,42 @@
+//! Running one analyzer on scripted traffic, for the analyzers' tests.
+
+use crate::{Analyzer, AnalyzerConfig, AppRecord, ConnInfo, Context, FuidGen, Kind};
+use records::Time;
+
+/// What an analyzer made of the traffic.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub confirmed: bool,
+    pub violated: bool,
+    pub handed_over: Vec<Kind>,
+    pub records: Vec<AppRecord>,
+}
+
+/// A connection 10.0.0.1:40000 → 10.0.0.2:`resp_p` over `proto`.
+pub fn conn(proto: u8, resp_p: u16) -> ConnInfo<'static> {
+    ConnInfo {
+        uid: "CTest",
+        orig_h: "10.0.0.1".parse().expect("address"),
+        orig_p: 40000,
+        resp_h: "10.0.0.2".parse().expect("address"),
+        resp_p,
+        proto,
+        local_orig: None,
+        local_resp: None,
+    }
+}
+
+/// Delivers each (from the originator?, bytes) in turn.
+pub fn drive(a: &mut dyn Analyzer, info: &ConnInfo<'_>, traffic: &[(bool, &[u8])]) -> Outcome {
+    let config = AnalyzerConfig::default();
+    let mut fuids = FuidGen::new(Some(1));
+    let mut out = Outcome::default();
+    for (i, (is_orig, bytes)) in traffic.iter().enumerate() {
+        let mut cx = Context::new(info, Time(i as i64), &config, &mut fuids, &mut out.records);
+        a.deliver(&mut cx, *is_orig, bytes);
+        out.confirmed |= cx.confirmed;
+        out.violated |= cx.violation.is_some();
+        out.handed_over.append(&mut cx.attach);
+    }
+    out
+}
