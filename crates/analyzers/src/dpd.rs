@@ -164,6 +164,7 @@ fn http_signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
         b"OPTIONS",
         b"CONNECT",
         b"PATCH",
+        b"QUERY",
         b"PROPFIND",
         b"PROPPATCH",
         b"MKCOL",

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 /// Scripts that switch on optional analyzer behaviour (and log columns).
 pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("protocols/dns/auth-addl", "dns-auth-addl"),
+    ("protocols/http/header-names", "http-header-names"),
     (
         "protocols/dns/log-original-query-case",
         "dns-original-query",
@@ -34,6 +35,8 @@ pub const REDEF_NAMES: &[&str] = &[
     "HTTP::default_capture_password",
     "FileExtract::default_limit",
     "default_file_bof_buffer_size",
+    "HTTP::log_client_header_names",
+    "HTTP::log_server_header_names",
     "QUIC::max_history_length",
     "FileExtract::prefix",
     "SSH::max_packet_length",
@@ -93,6 +96,8 @@ pub fn plan(
     // Zeek config given by the user says for itself.
     config.files.hash = has(options, "hash-all-files") || (!cli.bare && cli.zeek_config.is_none());
     config.ssh.hassh = options.iter().any(|o| o == "hassh");
+    // header-names logs the client's header names unless told otherwise.
+    config.http.log_client_header_names = has(options, "http-header-names");
     // auth-addl turns off Zeek's skipping of those sections.
     if options.iter().any(|o| o == "dns-auth-addl") {
         config.dns.skip_all_auth = false;
@@ -166,6 +171,12 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
             }
             ("HTTP::default_capture_password", ZValue::Bool(b)) => {
                 config.http.capture_password = *b
+            }
+            ("HTTP::log_client_header_names", ZValue::Bool(b)) => {
+                config.http.log_client_header_names = *b
+            }
+            ("HTTP::log_server_header_names", ZValue::Bool(b)) => {
+                config.http.log_server_header_names = *b
             }
             ("FileExtract::default_limit", ZValue::Count(n)) => config.files.extract_limit = *n,
             ("QUIC::max_history_length", ZValue::Count(n)) => {

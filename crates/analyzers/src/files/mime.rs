@@ -158,8 +158,11 @@ fn needle_index() -> &'static [Vec<(usize, Needle)>; 256] {
     &INDEX
 }
 
-/// Which `Anywhere` signatures find their text in `b`.
+/// Which `Anywhere` signatures find their text in `b`. libmagic's `(.*)`
+/// does not cross a newline in Zeek's signature engine, so only the first
+/// line is searched.
 fn needles_found(b: &[u8]) -> Vec<bool> {
+    let b = &b[..b.iter().position(|&c| c == b'\n').unwrap_or(b.len())];
     let index = needle_index();
     let mut found = vec![false; SIGNATURES.len()];
     for at in 0..b.len() {
@@ -1377,12 +1380,15 @@ mod tests {
     }
 
     #[test]
-    fn dots_match_newlines_as_in_zeeks_multiline_signatures() {
+    fn fixed_positions_take_any_byte_but_text_searches_stop_at_a_newline() {
         assert_eq!(sniff(b"RIFF\x0a\x0c\x00\x00WEBPVP8 "), Some("image/webp"));
+        // Zeek calls a script with markup further down plain text (seen in
+        // its HTTP baselines), but finds markup on the first line.
         assert_eq!(
             sniff(b"plain words\nand then <html> later"),
-            Some("text/html")
+            Some("text/plain")
         );
+        assert_eq!(sniff(b"words then <html> on line one"), Some("text/html"));
         assert_eq!(sniff(b"Notes on the C struct layout\n"), Some("text/x-c"));
     }
 
