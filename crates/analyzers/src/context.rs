@@ -41,6 +41,7 @@ pub struct AnalyzerConfig {
     pub dns: crate::dns::DnsConfig,
     pub http: crate::http::HttpConfig,
     pub files: crate::files::FilesConfig,
+    pub ssl: crate::ssl::SslConfig,
     pub ssh: crate::ssh::SshConfig,
     pub ftp: crate::ftp::FtpConfig,
     pub quic: crate::quic::QuicConfig,

@@ -34,7 +34,8 @@ records::record! {
 /// the connection's identity and Zeek's per-connection deduplication.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppWeird {
-    /// The analyzer, as weird.log's `source` (e.g. "DNS", "HTTP").
+    /// The analyzer, as weird.log's `source` (e.g. "DNS", "HTTP"); "" for
+    /// weirds Zeek raises from its scripts, which have none.
     pub source: &'static str,
     pub name: &'static str,
     pub addl: Option<String>,

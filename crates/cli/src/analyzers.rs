@@ -38,6 +38,7 @@ pub const REDEF_NAMES: &[&str] = &[
     "HTTP::log_client_header_names",
     "HTTP::log_server_header_names",
     "QUIC::max_history_length",
+    "SSL::max_ssl_history_length",
     "FileExtract::prefix",
     "SSH::max_packet_length",
     "SSH::max_string_length",
@@ -179,6 +180,9 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
                 config.http.log_server_header_names = *b
             }
             ("FileExtract::default_limit", ZValue::Count(n)) => config.files.extract_limit = *n,
+            ("SSL::max_ssl_history_length", ZValue::Count(n)) => {
+                config.ssl.max_history_length = *n as usize
+            }
             ("QUIC::max_history_length", ZValue::Count(n)) => {
                 config.quic.max_history_length = *n as usize
             }

@@ -977,7 +977,9 @@ impl FlowTable {
         };
         match weird_policy::repeat(w.name) {
             Repeat::Ignore => return,
-            Repeat::PerConn => return self.conn_weird(slot, w.name, w.addl, Some(w.source), sink),
+            Repeat::PerConn => {
+                return self.conn_weird(slot, w.name, w.addl, script_source(w.source), sink)
+            }
             Repeat::PerOrig => {
                 if !self.orig_weirds_logged.insert((w.name, c.orig_h())) {
                     return;
@@ -1006,7 +1008,7 @@ impl FlowTable {
             orig_p: Some(Port(c.orig_p())),
             resp_h: Some(c.resp_h()),
             resp_p: Some(Port(c.resp_p())),
-            ..self.weird_row(w.name, w.addl, Some(w.source))
+            ..self.weird_row(w.name, w.addl, script_source(w.source))
         };
         self.stats.weirds += 1;
         sink.weird(row);
@@ -1143,6 +1145,12 @@ fn tcp_timer(
         }
         _ => None,
     }
+}
+
+/// weird.log's `source` of an analyzer weird: none for weirds Zeek raises
+/// from its scripts (the analyzer passes "" or "-").
+fn script_source(source: &'static str) -> Option<&'static str> {
+    (!source.is_empty() && source != "-").then_some(source)
 }
 
 /// Forwards analyzer records to the flow sink, keeping weirds back so the

@@ -16,6 +16,10 @@ pub enum Repeat {
 }
 
 const PER_CONN: &[&str] = &[
+    // Zeek's SSH parser stops at the first oversized field of a
+    // connection (one weird each), where Shrike reads on with the cap.
+    "SSH_max_packet_length_exceeded",
+    "SSH_max_string_length_exceeded",
     "FTP_max_command_length_exceeded",
     "FTP_too_many_pending_commands",
     "FTP_user_too_long",

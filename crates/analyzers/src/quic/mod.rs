@@ -223,7 +223,7 @@ impl QuicAnalyzer {
         } else {
             // Initial packets were not seen, yet packets parse.
             cx.weird(
-                "QUIC",
+                "",
                 "QUIC_spurious_short_packet_threshold_crossed",
                 Some(count.to_string()),
             );
@@ -241,7 +241,7 @@ impl QuicAnalyzer {
         if self.history.is_some() {
             self.add_history(cx);
         } else {
-            cx.weird("QUIC", "QUIC_spurious_discarded_packet", None);
+            cx.weird("", "QUIC_spurious_discarded_packet", None);
         }
     }
 
@@ -275,7 +275,7 @@ impl QuicAnalyzer {
         };
         *len += 1;
         if *len == max {
-            cx.weird("QUIC", "QUIC_max_history_length_reached", None);
+            cx.weird("", "QUIC_max_history_length_reached", None);
         }
     }
 

@@ -18,6 +18,21 @@ mod signature;
 mod x509;
 
 pub use record::SslRecord;
+
+/// Zeek's SSL options.
+#[derive(Debug, Clone)]
+pub struct SslConfig {
+    /// `SSL::max_ssl_history_length`.
+    pub max_history_length: usize,
+}
+
+impl Default for SslConfig {
+    fn default() -> Self {
+        SslConfig {
+            max_history_length: session::MAX_HISTORY,
+        }
+    }
+}
 pub(crate) use signature::signature;
 
 use crate::record::AppRecord;
@@ -504,7 +519,7 @@ impl SslAnalyzer {
 
     fn history_limit(&mut self, cx: &mut Context<'_>, reached: bool) {
         if reached {
-            let len = session::MAX_HISTORY.to_string();
+            let len = self.session(cx).max_history().to_string();
             cx.weird("SSL", "SSL_max_ssl_history_length_reached", Some(len));
         }
     }
@@ -521,7 +536,9 @@ impl SslAnalyzer {
 
     /// The session, started at the first event about it.
     fn session(&mut self, cx: &Context<'_>) -> &mut Session {
-        self.session.get_or_insert_with(|| Session::new(cx.now))
+        let max_history = cx.config.ssl.max_history_length;
+        self.session
+            .get_or_insert_with(|| Session::new(cx.now, max_history))
     }
 
     /// A protocol violation: report it, log what was seen, stop.

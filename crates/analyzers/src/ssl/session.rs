@@ -8,8 +8,8 @@ use super::SslRecord;
 use crate::context::ConnInfo;
 use records::{Port, Time, ZString};
 
-/// `SSL::max_ssl_history_length`.
-pub(super) const MAX_HISTORY: usize = 100;
+/// `SSL::max_ssl_history_length`'s default.
+pub const MAX_HISTORY: usize = 100;
 const TLS_V13: u16 = 0x0304;
 /// Certificates kept per side: real chains are a handful; hostile input
 /// repeating Certificate messages must not grow memory without bound.
@@ -32,6 +32,8 @@ struct Chains {
 #[derive(Debug)]
 pub struct Session {
     ts: Time,
+    /// `SSL::max_ssl_history_length`.
+    max_history: usize,
     version_num: Option<u16>,
     cipher: Option<String>,
     curve: Option<String>,
@@ -50,9 +52,10 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(ts: Time) -> Self {
+    pub fn new(ts: Time, max_history: usize) -> Self {
         Session {
             ts,
+            max_history,
             version_num: None,
             cipher: None,
             curve: None,
@@ -74,7 +77,7 @@ impl Session {
     /// reached the length limit (Zeek then raises a weird).
     #[must_use]
     pub fn add_history(&mut self, is_client: bool, letter: char) -> bool {
-        if self.history.len() >= MAX_HISTORY {
+        if self.history.len() >= self.max_history {
             return false;
         }
         self.history.push(if is_client {
@@ -82,7 +85,11 @@ impl Session {
         } else {
             letter
         });
-        self.history.len() == MAX_HISTORY
+        self.history.len() == self.max_history
+    }
+
+    pub fn max_history(&self) -> usize {
+        self.max_history
     }
 
     /// Client and server turned out to be the other way round.
