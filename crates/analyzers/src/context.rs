@@ -1,7 +1,7 @@
 //! What an analyzer sees of its connection and of the run while it works.
 
 use crate::dpd::Kind;
-use crate::record::{AppRecord, AppSink, AppWeird};
+use crate::record::{AppRecord, AppSink, AppTunnel, AppWeird};
 use crate::Analyzer;
 use records::{Interval, Time};
 use std::net::IpAddr;
@@ -123,6 +123,7 @@ pub struct Context<'a> {
     pub(crate) partial: bool,
     pub(crate) flip: bool,
     pub(crate) attach: Vec<Kind>,
+    pub(crate) redetect: bool,
 }
 
 /// A connection an analyzer announces (an FTP data channel, ...): when a
@@ -170,6 +171,7 @@ impl<'a> Context<'a> {
             partial: false,
             flip: false,
             attach: Vec::new(),
+            redetect: false,
         }
     }
 
@@ -209,6 +211,25 @@ impl<'a> Context<'a> {
     /// stream from the next bytes on.
     pub fn hand_over(&mut self, kind: Kind) {
         self.attach.push(kind);
+    }
+
+    /// The rest of the stream is a tunnel whose payload is unknown (HTTP
+    /// CONNECT): protocol detection starts again on the next bytes.
+    pub fn redetect(&mut self) {
+        self.redetect = true;
+    }
+
+    /// This connection carries a tunnel (tunnel.log's `Tunnel::DISCOVER`
+    /// row; `kind` is Zeek's tunnel type, e.g. `Tunnel::HTTP`).
+    pub fn tunnel(&mut self, kind: &'static str) {
+        let c = self.conn;
+        self.sink.app(AppRecord::Tunnel(AppTunnel {
+            ts: self.now,
+            orig_h: c.orig_h,
+            resp_h: c.resp_h,
+            resp_p: c.resp_p,
+            tunnel_type: kind,
+        }));
     }
 
     /// The connection's roles are the wrong way round (the analyzer saw the

@@ -447,6 +447,7 @@ impl ConnAnalyzers {
         self.partial |= cx.partial;
         self.flip |= cx.flip;
         let attach = std::mem::take(&mut cx.attach);
+        let redetect = cx.redetect;
         drop(cx);
         for e in expected {
             set.add_expected(now, e);
@@ -470,6 +471,23 @@ impl ConnAnalyzers {
         for kind in attach {
             self.attach(kind);
         }
+        if redetect {
+            self.redetect(set);
+        }
+    }
+
+    /// Protocol detection starts over on the bytes to come: every
+    /// signature not attached yet is tried again.
+    fn redetect(&mut self, set: &AnalyzerSet) {
+        let present: Vec<Kind> = self.slots.iter().map(|s| s.kind).collect();
+        self.pending = set
+            .by_signature
+            .iter()
+            .copied()
+            .filter(|k| !present.contains(k))
+            .filter(|k| k.signature(self.proto, b"", b"").is_none())
+            .collect();
+        self.first = [Vec::new(), Vec::new()];
     }
 }
 

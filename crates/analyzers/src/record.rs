@@ -41,6 +41,17 @@ pub struct AppWeird {
     pub addl: Option<String>,
 }
 
+/// A tunnel an analyzer found (HTTP CONNECT), for tunnel.log: Zeek logs
+/// it between the two hosts and the responder's port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppTunnel {
+    pub ts: Time,
+    pub orig_h: IpAddr,
+    pub resp_h: IpAddr,
+    pub resp_p: u16,
+    pub tunnel_type: &'static str,
+}
+
 /// Everything the analyzers stage writes.
 #[derive(Debug, Clone)]
 pub enum AppRecord {
@@ -53,6 +64,7 @@ pub enum AppRecord {
     Ftp(Box<FtpRecord>),
     Analyzer(Box<AnalyzerRecord>),
     Weird(AppWeird),
+    Tunnel(AppTunnel),
 }
 
 /// Where analyzer records go.

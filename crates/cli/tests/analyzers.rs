@@ -245,3 +245,78 @@ fn dns_over_tcp_carries_several_messages() {
         .iter()
         .all(|row| column(&r, "dns.log", row, "proto") == "tcp"));
 }
+
+#[test]
+fn a_connect_tunnel_is_logged_and_its_payload_detected_afresh() {
+    let mut cap = Capture::new();
+    cap.extend(
+        TcpConversation::new(ip("10.0.0.1"), 40003, ip("10.0.0.8"), 3128, T0)
+            .handshake()
+            .client_sends(
+                b"CONNECT mail.example.com:25 HTTP/1.1\r\nHost: mail.example.com:25\r\n\r\n",
+            )
+            .server_sends(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .server_sends(b"220 mail.example.com ESMTP ready\r\n")
+            .client_sends(b"EHLO client.example.com\r\n")
+            .server_sends(b"250 mail.example.com\r\n")
+            .client_sends(b"MAIL FROM:<a@example.com>\r\n")
+            .server_sends(b"250 ok\r\n")
+            .client_sends(b"RCPT TO:<b@example.com>\r\n")
+            .server_sends(b"250 ok\r\n")
+            .client_sends(b"DATA\r\n")
+            .server_sends(b"354 go\r\n")
+            .client_sends(b"Subject: hi\r\n\r\nhello\r\n.\r\n")
+            .server_sends(b"250 queued\r\n")
+            .client_sends(b"QUIT\r\n")
+            .server_sends(b"221 bye\r\n")
+            .close()
+            .frames(),
+    );
+    let r = run_on(&pcap(cap), "http-connect", &["--seed", "1"]);
+    assert!(r.out.status.success(), "{}", r.stderr());
+    let conns = r.rows("conn.log");
+    assert_eq!(column(&r, "conn.log", &conns[0], "service"), "http,smtp");
+    let tunnels = r.rows("tunnel.log");
+    assert_eq!(tunnels.len(), 1, "{}", r.log("tunnel.log"));
+    assert_eq!(
+        column(&r, "tunnel.log", &tunnels[0], "tunnel_type"),
+        "Tunnel::HTTP"
+    );
+    assert_eq!(column(&r, "tunnel.log", &tunnels[0], "id.resp_p"), "3128");
+    let smtp = r.rows("smtp.log");
+    assert_eq!(smtp.len(), 1, "{}", r.log("smtp.log"));
+    assert_eq!(
+        column(&r, "smtp.log", &smtp[0], "helo"),
+        "client.example.com"
+    );
+}
+
+#[test]
+fn starttls_hands_the_connection_to_tls() {
+    let mut cap = Capture::new();
+    // A TLS 1.2 ClientHello record (minimal, no extensions).
+    let mut hello = vec![0x01, 0x00, 0x00, 0x2d, 0x03, 0x03];
+    hello.extend_from_slice(&[0x11; 32]);
+    hello.extend_from_slice(&[0x00, 0x00, 0x02, 0xc0, 0x2f, 0x01, 0x00]);
+    hello[3] = (hello.len() - 4) as u8;
+    let mut record = vec![0x16, 0x03, 0x01, 0x00, hello.len() as u8];
+    record.extend_from_slice(&hello);
+    cap.extend(
+        TcpConversation::new(ip("10.0.0.1"), 40004, ip("10.0.0.25"), 25, T0)
+            .handshake()
+            .server_sends(b"220 mail.example.com ESMTP\r\n")
+            .client_sends(b"EHLO client.example.com\r\n")
+            .server_sends(b"250-mail.example.com\r\n250 STARTTLS\r\n")
+            .client_sends(b"STARTTLS\r\n")
+            .server_sends(b"220 go ahead\r\n")
+            .client_sends(&record)
+            .close()
+            .frames(),
+    );
+    let r = run_on(&pcap(cap), "starttls", &["--seed", "1"]);
+    assert!(r.out.status.success(), "{}", r.stderr());
+    let conns = r.rows("conn.log");
+    assert_eq!(column(&r, "conn.log", &conns[0], "service"), "smtp,ssl");
+    let smtp = r.rows("smtp.log");
+    assert_eq!(column(&r, "smtp.log", &smtp[0], "tls"), "T");
+}

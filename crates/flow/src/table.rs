@@ -1164,6 +1164,16 @@ impl AppSink for AppForward<'_> {
     fn app(&mut self, rec: AppRecord) {
         match rec {
             AppRecord::Weird(w) => self.weirds.push(w),
+            AppRecord::Tunnel(t) => self.sink.tunnel(TunnelRecord {
+                ts: t.ts,
+                uid: None,
+                orig_h: t.orig_h,
+                orig_p: Port(0),
+                resp_h: t.resp_h,
+                resp_p: Port(t.resp_p),
+                tunnel_type: Enum(t.tunnel_type),
+                action: Enum("Tunnel::DISCOVER"),
+            }),
             r => self.sink.app(r),
         }
     }

@@ -156,8 +156,9 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
             AppRecord::Ssh(r) => self.push(LogId::Ssh, &*r),
             AppRecord::Ssl(r) => self.push(LogId::Ssl, &*r),
             AppRecord::Ftp(r) => self.push(LogId::Ftp, &*r),
-            // The flows stage turns analyzer weirds into weird.log rows.
-            AppRecord::Weird(_) => {}
+            // The flows stage turns analyzer weirds and tunnels into
+            // weird.log and tunnel.log rows.
+            AppRecord::Weird(_) | AppRecord::Tunnel(_) => {}
         }
     }
 }

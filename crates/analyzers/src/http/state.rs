@@ -72,7 +72,7 @@ pub struct HttpAnalyzer {
     tunneled: bool,
     confirmed: bool,
     /// A violation seen before confirmation (Zeek keeps such analyzers).
-    unconfirmed_violation: Option<(&'static str, Vec<u8>)>,
+    unconfirmed_violation: Option<&'static str>,
     /// The analyzer reported its verdict and was removed.
     gone: bool,
 }
@@ -126,14 +126,14 @@ impl HttpAnalyzer {
     /// Zeek disables a confirmed analyzer on a violation; an unconfirmed
     /// one stays (and may still log replies), so it is only reported once
     /// both directions have stopped.
-    fn violation(&mut self, cx: &mut Context<'_>, reason: &'static str, line: &[u8]) {
+    /// Zeek's HTTP violations carry no failure data in analyzer.log.
+    fn violation(&mut self, cx: &mut Context<'_>, reason: &'static str) {
         if self.confirmed {
             self.shut_down(cx);
-            cx.violation(reason, Some(line));
+            cx.violation(reason, None);
             return;
         }
-        self.unconfirmed_violation
-            .get_or_insert_with(|| (reason, line.to_vec()));
+        self.unconfirmed_violation.get_or_insert(reason);
     }
 
     fn report_if_useless(&mut self, cx: &mut Context<'_>) {
@@ -141,9 +141,9 @@ impl HttpAnalyzer {
         if self.gone || !stopped(&self.orig) || !stopped(&self.resp) {
             return;
         }
-        if let Some((reason, line)) = self.unconfirmed_violation.take() {
+        if let Some(reason) = self.unconfirmed_violation.take() {
             self.shut_down(cx);
-            cx.violation(reason, Some(&line));
+            cx.violation(reason, None);
         }
     }
 
@@ -260,7 +260,7 @@ impl HttpAnalyzer {
             Self::weird(cx, "empty_http_request");
         } else {
             self.orig.expecting = Expecting::Nothing;
-            self.violation(cx, "not a http request line", line);
+            self.violation(cx, "not a http request line");
             self.report_if_useless(cx);
         }
     }
@@ -327,7 +327,7 @@ impl HttpAnalyzer {
         let Some(status) = parser::status_line(line) else {
             if !line.is_empty() {
                 self.resp.expecting = Expecting::Nothing;
-                self.violation(cx, "not a http reply line", line);
+                self.violation(cx, "not a http reply line");
                 self.report_if_useless(cx);
             }
             return;
@@ -536,6 +536,9 @@ impl HttpAnalyzer {
             );
         }
         self.tunneled = true;
+        // The tunnel's payload is some other protocol: detect it afresh.
+        cx.tunnel("Tunnel::HTTP");
+        cx.redetect();
     }
 }
 
