@@ -112,6 +112,12 @@ impl Kind {
         }
     }
 
+    /// Zeek's analyzer ignores a TCP connection whose start it did not see
+    /// (its HTTP, SMTP and SSH analyzers check `IsPartial`).
+    pub fn needs_connection_start(self) -> bool {
+        matches!(self, Kind::Http | Kind::Smtp | Kind::Ssh)
+    }
+
     /// A fresh analyzer for one connection.
     pub fn create(self, proto: u8) -> Option<Box<dyn Analyzer>> {
         match (self, proto) {

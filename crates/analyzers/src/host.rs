@@ -140,7 +140,9 @@ impl AnalyzerSet {
 
     /// The analyzers for a new connection from `orig_h` to
     /// `resp_h`:`resp_p` over `proto` at `now`; `None` when no analyzer can
-    /// apply (nothing is allocated then).
+    /// apply (nothing is allocated then). `partial`: a TCP connection first
+    /// seen mid-stream.
+    #[allow(clippy::too_many_arguments)]
     pub fn attach(
         &mut self,
         proto: u8,
@@ -148,7 +150,9 @@ impl AnalyzerSet {
         resp_h: IpAddr,
         resp_p: u16,
         now: Time,
+        partial: bool,
     ) -> Option<Box<ConnAnalyzers>> {
+        let applies = |k: &Kind| !(partial && k.needs_connection_start());
         let mut slots = Vec::new();
         let mut services = Vec::new();
         if proto == 6 && !self.expected.is_empty() {
@@ -162,7 +166,7 @@ impl AnalyzerSet {
             }
         }
         if let Some(kinds) = self.ports.get(&(resp_p, proto)) {
-            for k in kinds {
+            for k in kinds.iter().filter(|k| applies(k)) {
                 if let Some(a) = k.create(proto) {
                     slots.push(Slot::new(*k, a));
                 }
@@ -172,7 +176,7 @@ impl AnalyzerSet {
             .by_signature
             .iter()
             .copied()
-            .filter(|k| !slots.iter().any(|s| s.kind == *k))
+            .filter(|k| !slots.iter().any(|s| s.kind == *k) && applies(k))
             .filter(|k| k.signature(proto, b"", b"").is_none())
             .collect();
         if slots.is_empty() && pending.is_empty() {
@@ -575,18 +579,18 @@ mod tests {
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
         // Another client or port does not match.
         assert!(set
-            .attach(6, ip("10.0.0.9"), ip("10.0.0.2"), 2000, Time(101))
+            .attach(6, ip("10.0.0.9"), ip("10.0.0.2"), 2000, Time(101), false)
             .is_none());
         assert!(set
-            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2001, Time(101))
+            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2001, Time(101), false)
             .is_none());
         let data = set
-            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(105))
+            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(105), false)
             .expect("expected connection gets its analyzer");
         assert_eq!(data.service().as_deref(), Some("http"));
         // Used once.
         assert!(set
-            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(106))
+            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(106), false)
             .is_none());
     }
 
@@ -603,7 +607,7 @@ mod tests {
         );
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
         assert!(set
-            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(111))
+            .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(111), false)
             .is_none());
         assert_eq!(set.expected_count, 0);
     }
@@ -618,7 +622,7 @@ mod tests {
         );
         let c = conn("C2", "10.0.0.1", "10.0.0.2", 8081);
         let mut app = set
-            .attach(6, c.orig_h, c.resp_h, 8081, Time(1))
+            .attach(6, c.orig_h, c.resp_h, 8081, Time(1), false)
             .expect("signature matching is pending");
         assert_eq!(app.pending, vec![Kind::Http]);
         let mut sink: Vec<AppRecord> = Vec::new();
@@ -692,7 +696,9 @@ mod tests {
             &[Kind::Http],
         );
         let c = conn("C3", "10.0.0.1", "10.0.0.2", 8081);
-        let mut app = set.attach(6, c.orig_h, c.resp_h, 8081, Time(1)).unwrap();
+        let mut app = set
+            .attach(6, c.orig_h, c.resp_h, 8081, Time(1), false)
+            .unwrap();
         let mut sink: Vec<AppRecord> = Vec::new();
         app.deliver(&mut set, &c, Time(1), true, b"SSH-2.0-x\r\n", &mut sink);
         app.deliver(&mut set, &c, Time(1), false, b"SSH-2.0-y\r\n", &mut sink);

@@ -59,13 +59,15 @@ pub const REDEF_NAMES: &[&str] = &[
 ];
 
 /// The analyzer plan of a run. `packages` are the loaded script packages
-/// (their analyzers are on unless disabled); `options` the optional
+/// (their analyzers are on unless disabled); `only`, when given, the
+/// analyzers `Analyzer::disable_all` leaves on; `options` the optional
 /// features switched on so far (extended with "file-extract" when
 /// `--extract-files` asks for it).
 pub fn plan(
     cli: &Cli,
     packages: &[&'static zeek_scripts::ScriptPackage],
     script: Option<&ZeekScript>,
+    only: Option<&[String]>,
     options: &mut Vec<String>,
 ) -> Result<Option<AnalyzerPlan>, String> {
     let mut disabled = Vec::new();
@@ -81,7 +83,14 @@ pub fn plan(
     }
     let mut enabled = Vec::new();
     let mut ports = Vec::new();
-    for k in Kind::ALL.iter().copied().filter(|k| !disabled.contains(k)) {
+    // `Analyzer::disable_all` leaves only the requested analyzers.
+    let requested =
+        |k: &Kind| only.is_none_or(|names| names.iter().any(|n| Kind::from_name(n) == Some(*k)));
+    for k in Kind::ALL
+        .iter()
+        .copied()
+        .filter(|k| !disabled.contains(k) && requested(k))
+    {
         let Some(pkg) = packages.iter().find(|p| p.path == k.package()) else {
             continue;
         };

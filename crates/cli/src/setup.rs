@@ -77,7 +77,11 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
     let local_nets = local_nets(cli, &settings)?;
     let load_refs: Vec<&str> = loads.iter().map(|l| normalise(l)).collect();
     let packages = zeek_scripts::loaded_packages(cli.bare, &load_refs);
-    let mut analyzers = crate::analyzers::plan(cli, &packages, script.as_ref(), &mut options)?;
+    let only = engine
+        .analyzers_disabled
+        .then_some(engine.requested_analyzers.as_slice());
+    let mut analyzers =
+        crate::analyzers::plan(cli, &packages, script.as_ref(), only, &mut options)?;
     if let Some(plan) = analyzers.as_mut() {
         crate::analyzers::set_local_nets(plan, local_nets.as_ref());
     }
@@ -182,6 +186,10 @@ struct EngineRedefs {
     vlan_key: bool,
     /// `PacketFilter::restricted_filter`.
     restricted_filter: Option<String>,
+    /// `Analyzer::disable_all = T`: only the requested analyzers run.
+    analyzers_disabled: bool,
+    /// `Analyzer::requested_analyzers`: names like `HTTP`.
+    requested_analyzers: Vec<String>,
 }
 
 impl EngineRedefs {
@@ -198,9 +206,19 @@ impl EngineRedefs {
         let mut requested_conn_size = false;
         for r in &script.redefs {
             match (r.name.as_str(), &r.value) {
-                ("Analyzer::disable_all", ZValue::Bool(b)) => e.conn_size_disabled = *b,
+                ("Analyzer::disable_all", ZValue::Bool(b)) => {
+                    e.conn_size_disabled = *b;
+                    e.analyzers_disabled = *b;
+                }
                 ("Analyzer::requested_analyzers", v) => {
-                    requested_conn_size |= format!("{v:?}").contains("ANALYZER_CONNSIZE");
+                    let text = format!("{v:?}");
+                    requested_conn_size |= text.contains("ANALYZER_CONNSIZE");
+                    e.requested_analyzers
+                        .extend(text.split("ANALYZER_").skip(1).map(|t| {
+                            t.chars()
+                                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                                .collect()
+                        }));
                 }
                 ("ConnKey::factory", ZValue::Enum(f)) => {
                     e.vlan_key = f.ends_with("CONNKEY_VLAN_FIVETUPLE")

@@ -419,7 +419,9 @@ impl FlowTable {
                 } else {
                     (f.src, f.dst, dport)
                 };
-                a.attach(proto, o, r, rp, Time(self.now))
+                let partial =
+                    matches!(&f.transport, wire::Transport::Tcp(t) if t.flags & tcp::SYN == 0);
+                a.attach(proto, o, r, rp, Time(self.now), partial)
             }),
             packet_services: Vec::new(),
             stream_end_told: [false; 2],

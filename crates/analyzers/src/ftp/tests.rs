@@ -553,7 +553,7 @@ fn host_finds_ftp_by_signature_and_attaches_data_connections() {
     let control = conn("CSig", CLIENT, SERVER, 2121);
     let mut sink: Vec<AppRecord> = Vec::new();
     let mut app = set
-        .attach(6, control.orig_h, control.resp_h, 2121, secs(1))
+        .attach(6, control.orig_h, control.resp_h, 2121, secs(1), false)
         .expect("FTP is tried by signature");
     let mut say =
         |app: &mut crate::ConnAnalyzers, set: &mut AnalyzerSet, t, is_orig, text: &str| {
@@ -574,7 +574,7 @@ fn host_finds_ftp_by_signature_and_attaches_data_connections() {
     );
     let data = conn("CData", CLIENT, SERVER, 1025);
     let mut data_app = set
-        .attach(6, data.orig_h, data.resp_h, 1025, secs(6))
+        .attach(6, data.orig_h, data.resp_h, 1025, secs(6), false)
         .expect("the announced connection gets FTP_DATA");
     assert_eq!(data_app.service().as_deref(), Some("ftp-data"));
     data_app.deliver(&mut set, &data, secs(6), false, b"file body", &mut sink);
