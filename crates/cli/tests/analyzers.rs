@@ -14,30 +14,6 @@ fn pcap(cap: Capture) -> Vec<u8> {
     })
 }
 
-/// A DNS message with one question and, for a response, one A answer.
-fn dns_message(id: u16, name: &str, answer: Option<([u8; 4], u32)>) -> Vec<u8> {
-    let mut m = Vec::new();
-    m.extend_from_slice(&id.to_be_bytes());
-    let flags: u16 = if answer.is_some() { 0x8180 } else { 0x0100 };
-    m.extend_from_slice(&flags.to_be_bytes());
-    m.extend_from_slice(&1u16.to_be_bytes());
-    m.extend_from_slice(&(answer.is_some() as u16).to_be_bytes());
-    m.extend_from_slice(&[0, 0, 0, 0]);
-    for label in name.split('.') {
-        m.push(label.len() as u8);
-        m.extend_from_slice(label.as_bytes());
-    }
-    m.push(0);
-    m.extend_from_slice(&[0, 1, 0, 1]);
-    if let Some((addr, ttl)) = answer {
-        m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
-        m.extend_from_slice(&ttl.to_be_bytes());
-        m.extend_from_slice(&4u16.to_be_bytes());
-        m.extend_from_slice(&addr);
-    }
-    m
-}
-
 fn column<'a>(r: &'a Run, log: &str, row: &'a [String], name: &str) -> &'a str {
     let fields = r
         .log(log)
@@ -62,13 +38,13 @@ fn dns_over_udp() -> Capture {
     cap.push(
         T0,
         Packet::udp(ip("10.0.0.1"), 33333, ip("10.0.0.53"), 53)
-            .payload(&dns_message(0x1234, "www.example.com", None))
+            .payload(&testkit::dns::message(0x1234, "www.example.com", None))
             .build(),
     );
     cap.push(
         T0 + 20 * MS,
         Packet::udp(ip("10.0.0.53"), 53, ip("10.0.0.1"), 33333)
-            .payload(&dns_message(
+            .payload(&testkit::dns::message(
                 0x1234,
                 "www.example.com",
                 Some(([93, 184, 216, 34], 300)),
@@ -214,13 +190,13 @@ fn extracted_files_land_in_the_directory_asked_for() {
 fn dns_over_tcp_carries_several_messages() {
     let mut framed = Vec::new();
     for (id, name) in [(1u16, "a.example"), (2, "b.example")] {
-        let q = dns_message(id, name, None);
+        let q = testkit::dns::message(id, name, None);
         framed.extend_from_slice(&(q.len() as u16).to_be_bytes());
         framed.extend_from_slice(&q);
     }
     let mut replies = Vec::new();
     for (id, name) in [(1u16, "a.example"), (2, "b.example")] {
-        let a = dns_message(id, name, Some(([192, 0, 2, id as u8], 60)));
+        let a = testkit::dns::message(id, name, Some(([192, 0, 2, id as u8], 60)));
         replies.extend_from_slice(&(a.len() as u16).to_be_bytes());
         replies.extend_from_slice(&a);
     }

@@ -47,11 +47,13 @@ fn main() -> std::io::Result<()> {
     }
     // DNS lookups and replies.
     for i in 0..10u16 {
+        let name = format!("host{i}.example.com");
+        let id = 0x1200 + i;
         let q = Packet::udp(client, 40000 + i, ip("192.168.1.1"), 53)
-            .payload(&[0x12, i as u8, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
-        let r = Packet::udp(ip("192.168.1.1"), 53, client, 40000 + i).payload(&[
-            0x12, i as u8, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4,
-        ]);
+            .payload(&testkit::dns::message(id, &name, None));
+        let answer = Some(([93, 184, 216, 34 + i as u8], 300));
+        let r = Packet::udp(ip("192.168.1.1"), 53, client, 40000 + i)
+            .payload(&testkit::dns::message(id, &name, answer));
         cap.push(t0 + i as i64 * 9 * SEC, q.build());
         cap.push(t0 + i as i64 * 9 * SEC + 15 * MS, r.build());
     }

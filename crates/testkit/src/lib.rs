@@ -4,6 +4,7 @@
 //! external captures.
 
 pub mod capture;
+pub mod dns;
 pub mod packet;
 pub mod tcp;
 
