@@ -394,3 +394,19 @@ fn hashing_and_extraction_together() {
     assert_eq!(f.md5.as_deref(), Some("900150983cd24fb0d6963f7d28e17f72"));
     assert_eq!(extracted_bytes(&h, &f), b"abc");
 }
+
+#[test]
+fn byte_ranges_leave_the_holes_below_them_missing() {
+    let mut h = Harness::new(no_hashing());
+    let mut t = h.at(10.0, |cx| Transfer::begin(cx, "HTTP", false, Some(1000)));
+    t.seek(100);
+    h.at(10.1, |cx| t.data(cx, &[b'a'; 50]));
+    t.seek(400);
+    h.at(10.2, |cx| t.data(cx, &[b'b'; 20]));
+    assert!(t.incomplete(), "420 of 1000 bytes reached");
+    h.at(10.3, |cx| t.timed_out(cx));
+    let f = h.last_file();
+    assert_eq!((f.seen_bytes, f.missing_bytes), (70, 350));
+    assert_eq!(f.total_bytes, Some(1000));
+    assert!(f.timedout);
+}

@@ -36,6 +36,9 @@ pub struct Transfer {
     sniffed: bool,
     /// All the announced bytes arrived: later data is not part of the file.
     complete: bool,
+    /// Where the next bytes go, once the protocol placed data at offsets
+    /// (HTTP byte ranges), and the highest offset reached.
+    placed: Option<(u64, u64)>,
     /// Dropped on the first gap: Zeek's hash analyzers give up there.
     hashes: Option<Hashes>,
     extraction: Option<Extraction>,
@@ -76,6 +79,7 @@ impl Transfer {
             bof_size: cx.config.files.bof_buffer_size,
             sniffed: false,
             complete: false,
+            placed: None,
             hashes: None,
             extraction: None,
         };
@@ -166,6 +170,30 @@ impl Transfer {
         self.last_active = now;
     }
 
+    /// The next bytes belong at `offset` of the file (a byte range). The
+    /// holes left below the highest offset reached count as missing, as
+    /// Zeek's file reassembly counts them; hashes of such a file are void.
+    pub fn seek(&mut self, offset: u64) {
+        let high = self.placed.map_or(0, |(_, high)| high);
+        self.placed = Some((offset, high));
+        self.hashes = None;
+    }
+
+    /// The protocol saw activity for this file at `now` without data (the
+    /// end of a byte-range part): it counts for the file's duration.
+    pub fn active(&mut self, now: Time) {
+        self.touch(now);
+    }
+
+    /// Whether an announced size was not reached.
+    pub fn incomplete(&self) -> bool {
+        let reached = match self.placed {
+            Some((_, high)) => high,
+            None => self.rec.seen_bytes + self.rec.missing_bytes,
+        };
+        self.rec.total_bytes.is_some_and(|total| reached < total)
+    }
+
     /// The next bytes of the file, in order.
     pub fn data(&mut self, cx: &mut Context<'_>, bytes: &[u8]) {
         if self.complete {
@@ -173,6 +201,10 @@ impl Transfer {
         }
         self.touch(cx.now);
         self.rec.seen_bytes += bytes.len() as u64;
+        if let Some((at, high)) = &mut self.placed {
+            *at += bytes.len() as u64;
+            *high = (*high).max(*at);
+        }
         self.buffer_bof(bytes);
         if let Some(h) = &mut self.hashes {
             h.update(bytes);
@@ -202,6 +234,9 @@ impl Transfer {
     }
 
     fn check_complete(&mut self) {
+        if self.placed.is_some() {
+            return;
+        }
         let offset = self.rec.seen_bytes + self.rec.missing_bytes;
         self.complete = self.rec.total_bytes.is_some_and(|total| offset >= total);
     }
@@ -234,6 +269,10 @@ impl Transfer {
     /// The file is complete (or abandoned): write its files.log row.
     pub fn end(mut self, cx: &mut Context<'_>) {
         self.sniff_now();
+        if let Some((_, high)) = self.placed {
+            let holes = high.saturating_sub(self.rec.seen_bytes);
+            self.rec.missing_bytes = self.rec.missing_bytes.max(holes);
+        }
         if let Some(d) = self.hashes.take().and_then(Hashes::finish) {
             self.rec.md5 = Some(d.md5);
             self.rec.sha1 = Some(d.sha1);

@@ -42,6 +42,8 @@ pub struct FileSink {
     is_orig: bool,
     filename: Option<Vec<u8>>,
     total: Option<u64>,
+    /// Where the next bytes go (a byte range's start), until applied.
+    seek: Option<u64>,
     transfer: Option<Transfer>,
     mime_reported: bool,
 }
@@ -52,6 +54,7 @@ impl FileSink {
             is_orig,
             filename,
             total,
+            seek: None,
             transfer: None,
             mime_reported: false,
         }
@@ -76,6 +79,9 @@ impl FileSink {
                 self.transfer.insert(t)
             }
         };
+        if let Some(at) = self.seek.take() {
+            transfer.seek(at);
+        }
         transfer.data(cx, bytes);
         self.report_mime(news);
     }
@@ -93,6 +99,35 @@ impl FileSink {
         if let Some(m) = self.transfer.as_ref().and_then(Transfer::mime_type) {
             self.mime_reported = true;
             news.push(FileNews::MimeType(m.to_string()));
+        }
+    }
+
+    /// The next bytes are the byte range starting at `start` of a file of
+    /// `total` bytes (a part of a reply to a range request).
+    pub fn range(&mut self, start: u64, total: Option<u64>) {
+        self.seek = Some(start);
+        if let Some(total) = total {
+            self.total = Some(total);
+            if let Some(t) = &mut self.transfer {
+                t.set_total_bytes(total);
+            }
+        }
+    }
+
+    /// A file of byte ranges Zeek names by URL, not by connection: it does
+    /// not end with the reply, so when incomplete it ends by timing out.
+    pub fn end_ranges(mut self, cx: &mut Context<'_>, news: &mut Vec<FileNews>) {
+        if let Some(t) = &mut self.transfer {
+            t.active(cx.now);
+            t.sniff_now();
+        }
+        self.report_mime(news);
+        if let Some(t) = self.transfer {
+            if t.incomplete() {
+                t.timed_out(cx);
+            } else {
+                t.end(cx);
+            }
         }
     }
 

@@ -36,6 +36,8 @@ struct Entity {
     in_headers: bool,
     container: Option<Container>,
     filename: Option<Vec<u8>>,
+    /// A part's Content-Range: its first byte and the file's size.
+    range: Option<(u64, Option<u64>)>,
     file: Option<FileSink>,
     /// The CRLF ending the previous line belongs to the data unless a
     /// boundary follows.
@@ -48,6 +50,7 @@ impl Entity {
             in_headers: true,
             container: None,
             filename: None,
+            range: None,
             file: None,
             crlf_owed: false,
         }
@@ -61,6 +64,8 @@ impl Entity {
             if parser::find(&h.value.to_ascii_lowercase(), b"filename").is_some() {
                 self.filename = Some(parser::disposition_filename(h.value));
             }
+        } else if h.name.eq_ignore_ascii_case(b"content-range") {
+            self.range = content_range(h.value);
         } else if h.name.eq_ignore_ascii_case(b"content-type") {
             self.container = Container::from_content_type(h.value);
             if parser::has_name_param(h.value) {
@@ -80,7 +85,12 @@ impl Entity {
     ) {
         let filename = self.filename.clone();
         let file = match shared {
-            Some(f) => f,
+            Some(f) => {
+                if let Some((start, total)) = self.range.take() {
+                    f.range(start, total);
+                }
+                f
+            }
             None => self
                 .file
                 .get_or_insert_with(|| FileSink::new(is_orig, filename, None)),
@@ -110,6 +120,26 @@ pub struct MimeBody {
     too_deep: bool,
 }
 
+/// `bytes START-END/TOTAL`: the range's first byte and the file's size
+/// (unknown as `*`).
+fn content_range(value: &[u8]) -> Option<(u64, Option<u64>)> {
+    let spec = value.trim_ascii().strip_prefix(b"bytes")?.trim_ascii();
+    let (range, total) = match spec.iter().position(|&c| c == b'/') {
+        Some(i) => (&spec[..i], &spec[i + 1..]),
+        None => (spec, &b"*"[..]),
+    };
+    let dash = range.iter().position(|&c| c == b'-')?;
+    let start = std::str::from_utf8(&range[..dash])
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let total = std::str::from_utf8(total)
+        .ok()
+        .and_then(|t| t.trim().parse().ok());
+    Some((start, total))
+}
+
 /// A boundary line for `boundary`: "--boundary" opens a part,
 /// "--boundary--" closes the multipart.
 fn boundary_kind(line: &[u8], boundary: &[u8]) -> Option<bool> {
@@ -125,6 +155,7 @@ impl MimeBody {
             in_headers: false,
             container: None,
             filename: None,
+            range: None,
             file: None,
             crlf_owed: false,
         };
@@ -210,7 +241,23 @@ impl MimeBody {
     pub fn end(mut self, cx: &mut Context<'_>, news: &mut Vec<FileNews>) {
         self.close_from(cx, 0, news);
         if let Some(f) = self.shared.take() {
-            f.end(cx, news);
+            f.end_ranges(cx, news);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_range_gives_start_and_size() {
+        assert_eq!(
+            content_range(b"bytes 32955-33141/649077"),
+            Some((32955, Some(649077)))
+        );
+        assert_eq!(content_range(b"bytes 0-9/*"), Some((0, None)));
+        assert_eq!(content_range(b"items 0-9/10"), None);
+        assert_eq!(content_range(b"bytes x-9/10"), None);
     }
 }
