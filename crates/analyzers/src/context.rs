@@ -245,6 +245,14 @@ impl<'a> Context<'a> {
             .app(AppRecord::Weird(AppWeird { source, name, addl }));
     }
 
+    /// Runs an embedded analyzer (QUIC's TLS handshake): its records and
+    /// weirds go out as usual, but its verdicts on its protocol are its
+    /// own, not the carrier's.
+    pub(crate) fn embedded<R>(&mut self, f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+        let mut inner = Context::new(self.conn, self.now, self.config, self.fuids, self.sink);
+        f(&mut inner)
+    }
+
     /// Announce a connection to come (see [`Expectation`]).
     pub fn expect(&mut self, e: Expectation) {
         self.expected.push(e);

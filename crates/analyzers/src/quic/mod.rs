@@ -66,6 +66,8 @@ pub struct QuicAnalyzer {
     history: Option<usize>,
     /// Stopped after a violation.
     done: bool,
+    /// The TLS handshake carried in the CRYPTO frames, for ssl.log.
+    tls: crate::ssl::SslAnalyzer,
 }
 
 impl Analyzer for QuicAnalyzer {
@@ -88,7 +90,10 @@ impl Analyzer for QuicAnalyzer {
         }
     }
 
-    fn finish(&mut self, _cx: &mut Context<'_>) {}
+    fn finish(&mut self, cx: &mut Context<'_>) {
+        let tls = &mut self.tls;
+        cx.embedded(|cx| tls.finish(cx));
+    }
 }
 
 impl QuicAnalyzer {
@@ -191,6 +196,11 @@ impl QuicAnalyzer {
             self.add_history(cx);
         }
         cx.confirm_also("ssl");
+        if let Some(hello) = self.side(is_orig).crypto.message() {
+            let hello = hello.to_vec();
+            let tls = &mut self.tls;
+            cx.embedded(|cx| tls.handshake_messages(cx, is_orig, &hello));
+        }
     }
 
     /// The ClientHello (`is_orig`) or the ServerHello is complete.
@@ -418,6 +428,46 @@ mod tests {
                 ..Outcome::default()
             }
         );
+    }
+
+    #[test]
+    fn the_tls_handshake_in_crypto_frames_is_logged_in_ssl_log() {
+        let info = ConnInfo {
+            uid: "CQuic",
+            orig_h: "10.0.0.1".parse().unwrap(),
+            orig_p: 50000,
+            resp_h: "10.0.0.2".parse().unwrap(),
+            resp_p: 443,
+            proto: 17,
+            local_orig: None,
+            local_resp: None,
+        };
+        let config = AnalyzerConfig::default();
+        let mut fuids = FuidGen::new(Some(1));
+        let mut sink: Vec<AppRecord> = Vec::new();
+        let mut a = QuicAnalyzer::default();
+        for (is_orig, d) in [
+            (true, unhex(CLIENT_INITIAL)),
+            (false, unhex(SERVER_INITIAL)),
+        ] {
+            let mut cx = Context::new(&info, Time(0), &config, &mut fuids, &mut sink);
+            a.deliver(&mut cx, is_orig, &d);
+        }
+        let mut cx = Context::new(&info, Time(1), &config, &mut fuids, &mut sink);
+        a.finish(&mut cx);
+        let ssl = sink
+            .iter()
+            .find_map(|r| match r {
+                AppRecord::Ssl(s) => Some(s),
+                _ => None,
+            })
+            .expect("an ssl.log row");
+        assert_eq!(ssl.version.as_deref(), Some("TLSv13"));
+        assert_eq!(
+            ssl.server_name.as_ref().map(|n| n.0.as_slice()),
+            Some(&b"example.com"[..])
+        );
+        assert_eq!(ssl.ssl_history.as_str(), "Cs");
     }
 
     #[test]

@@ -299,6 +299,14 @@ impl SslAnalyzer {
         }
     }
 
+    /// Handshake messages that came without TLS records (QUIC's CRYPTO
+    /// frames carry them directly).
+    pub fn handshake_messages(&mut self, cx: &mut Context<'_>, is_orig: bool, data: &[u8]) {
+        if !self.stopped {
+            self.handshake_data(cx, is_orig, data);
+        }
+    }
+
     /// Handshake record content: reassemble messages across records.
     fn handshake_data(&mut self, cx: &mut Context<'_>, is_orig: bool, body: &[u8]) {
         let mut buf = std::mem::take(&mut self.side(is_orig).handshake);
