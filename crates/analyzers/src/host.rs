@@ -565,18 +565,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn announced_connection_gets_the_analyzer_and_its_service() {
+    /// A set in which a control connection 10.0.0.1 → 10.0.0.2:21 announced
+    /// a connection to 10.0.0.2:2000 at time 100 (valid for 10 ns).
+    fn set_announcing_port_2000() -> AnalyzerSet {
         let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
         let control = conn("C1", "10.0.0.1", "10.0.0.2", 21);
         let mut sink: Vec<AppRecord> = Vec::new();
-        let mut app = ConnAnalyzers::new(
-            6,
-            vec![Slot::new(Kind::Dns, Box::new(Recorder))],
-            Vec::new(),
-            Vec::new(),
-        );
+        let slots = vec![Slot::new(Kind::Dns, Box::new(Recorder))];
+        let mut app = ConnAnalyzers::new(6, slots, Vec::new(), Vec::new());
         app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
+        set
+    }
+
+    #[test]
+    fn announced_connection_gets_the_analyzer_and_its_service() {
+        let mut set = set_announcing_port_2000();
         // Another client or port does not match.
         assert!(set
             .attach(6, ip("10.0.0.9"), ip("10.0.0.2"), 2000, Time(101), false)
@@ -596,16 +599,7 @@ mod tests {
 
     #[test]
     fn expectations_expire() {
-        let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
-        let control = conn("C1", "10.0.0.1", "10.0.0.2", 21);
-        let mut sink: Vec<AppRecord> = Vec::new();
-        let mut app = ConnAnalyzers::new(
-            6,
-            vec![Slot::new(Kind::Dns, Box::new(Recorder))],
-            Vec::new(),
-            Vec::new(),
-        );
-        app.deliver(&mut set, &control, Time(100), true, b"expect", &mut sink);
+        let mut set = set_announcing_port_2000();
         assert!(set
             .attach(6, ip("10.0.0.1"), ip("10.0.0.2"), 2000, Time(111), false)
             .is_none());
