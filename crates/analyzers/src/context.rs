@@ -118,6 +118,8 @@ pub struct Context<'a> {
     pub(crate) confirmed: bool,
     /// Further services confirmed by this analyzer (see [`Context::confirm_also`]).
     pub(crate) also_confirmed: Vec<&'static str>,
+    /// How many of `also_confirmed` came before this analyzer's own.
+    pub(crate) confirmed_after: usize,
     pub(crate) violation: Option<(String, Option<Vec<u8>>)>,
     pub(crate) expected: Vec<Expectation>,
     pub(crate) partial: bool,
@@ -166,6 +168,7 @@ impl<'a> Context<'a> {
             sink,
             confirmed: false,
             also_confirmed: Vec::new(),
+            confirmed_after: 0,
             violation: None,
             expected: Vec::new(),
             partial: false,
@@ -178,12 +181,16 @@ impl<'a> Context<'a> {
     /// The traffic is this analyzer's protocol (Zeek's
     /// `analyzer_confirmation`): it joins conn.log's `service`.
     pub fn confirm(&mut self) {
-        self.confirmed = true;
+        if !self.confirmed {
+            self.confirmed = true;
+            self.confirmed_after = self.also_confirmed.len();
+        }
     }
 
     /// A protocol carried inside this analyzer's is confirmed too (QUIC's
-    /// TLS handshake: Zeek's SSL analyzer as a child of QUIC): `service`
-    /// joins conn.log's `service` after this analyzer's own.
+    /// TLS handshake, Kerberos or NTLM inside an LDAP bind): `service`
+    /// joins conn.log's `service` in the order of the calls, this
+    /// analyzer's own taking its place at [`Context::confirm`].
     pub fn confirm_also(&mut self, service: &'static str) {
         if !self.also_confirmed.contains(&service) {
             self.also_confirmed.push(service);

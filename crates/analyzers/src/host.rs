@@ -446,7 +446,9 @@ impl ConnAnalyzers {
             Event::Finish => slot.analyzer.finish(&mut cx),
         }
         let (confirmed, violation) = (cx.confirmed, cx.violation.take());
-        let also_confirmed = std::mem::take(&mut cx.also_confirmed);
+        let mut also_confirmed = std::mem::take(&mut cx.also_confirmed);
+        let after = also_confirmed.len().min(cx.confirmed_after);
+        let also_later = also_confirmed.split_off(after);
         let expected = std::mem::take(&mut cx.expected);
         self.partial |= cx.partial;
         self.flip |= cx.flip;
@@ -456,12 +458,15 @@ impl ConnAnalyzers {
         for e in expected {
             set.add_expected(now, e);
         }
+        for service in also_confirmed {
+            add_service(&mut self.services, service);
+        }
         if confirmed && !slot.confirmed {
             slot.confirmed = true;
             let service = slot.kind.service(self.proto);
             add_service(&mut self.services, service);
         }
-        for service in also_confirmed {
+        for service in also_later {
             add_service(&mut self.services, service);
         }
         if let Some((reason, data)) = violation {
@@ -654,6 +659,28 @@ mod tests {
             cx.confirm_also("ssl");
         }
         fn finish(&mut self, _cx: &mut Context<'_>) {}
+    }
+
+    struct InnerFirst;
+
+    impl Analyzer for InnerFirst {
+        fn deliver(&mut self, cx: &mut Context<'_>, _is_orig: bool, _data: &[u8]) {
+            cx.confirm_also("krb");
+            cx.confirm();
+            cx.confirm_also("gssapi");
+        }
+        fn finish(&mut self, _cx: &mut Context<'_>) {}
+    }
+
+    #[test]
+    fn services_follow_the_order_of_confirmation() {
+        let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
+        let c = conn("C5", "10.0.0.1", "10.0.0.2", 389);
+        let mut sink: Vec<AppRecord> = Vec::new();
+        let slots = vec![Slot::new(Kind::Ldap, Box::new(InnerFirst))];
+        let mut app = ConnAnalyzers::new(6, slots, Vec::new(), Vec::new());
+        app.deliver(&mut set, &c, Time(1), true, b"bind", &mut sink);
+        assert_eq!(app.service().as_deref(), Some("krb,ldap_tcp,gssapi"));
     }
 
     #[test]

@@ -69,13 +69,22 @@ impl Analyzer for LdapAnalyzer {
             }
         } else {
             let mut tls = false;
+            let mut carried = Vec::new();
             let asked = &mut self.start_tls_asked;
             let fed = self.streams[usize::from(!is_orig)].feed(data, ber_frame, |m| {
                 let ok = is_ldap_message(m);
                 any |= ok;
                 tls |= ok && start_tls_step(asked, is_orig, m);
+                if ok {
+                    carried.extend_from_slice(sasl_services(m));
+                }
                 ok
             });
+            // Zeek's GSSAPI/KRB/NTLM analyzers confirm while the bind is
+            // parsed, before LDAP confirms the message.
+            for s in carried {
+                cx.confirm_also(s);
+            }
             if tls {
                 // StartTLS succeeded: the rest is TLS.
                 self.outcome(cx, fed, any);
@@ -95,6 +104,31 @@ impl Analyzer for LdapAnalyzer {
     }
 
     fn finish(&mut self, _cx: &mut Context<'_>) {}
+}
+
+/// The protocols a SASL bind request carries, as conn.log services: NTLM
+/// (raw or inside SPNEGO) or Kerberos through GSSAPI.
+fn sasl_services(m: &[u8]) -> &'static [&'static str] {
+    const NTLMSSP: &[u8] = b"NTLMSSP\0";
+    // Kerberos V5 OIDs 1.2.840.113554.1.2.2 and Microsoft's 1.2.840.48018.1.2.2.
+    const KRB5: &[u8] = b"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02";
+    const MS_KRB5: &[u8] = b"\x2a\x86\x48\x82\xf7\x12\x01\x02\x02";
+    const BIND_REQUEST: u8 = 0x60;
+    const SASL: u8 = 0xa3;
+    let Some((BIND_REQUEST, body)) = protocol_op(m) else {
+        return &[];
+    };
+    if !body.contains(&SASL) {
+        return &[];
+    }
+    let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    if has(NTLMSSP) {
+        &["ntlm"]
+    } else if has(KRB5) || has(MS_KRB5) {
+        &["krb", "gssapi"]
+    } else {
+        &[]
+    }
 }
 
 /// Follows a StartTLS exchange: the request sets `asked`; a successful
@@ -241,6 +275,33 @@ mod tests {
         let mut asked = true;
         let refused = b"\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x02\x04\x00\x04\x00";
         assert!(!start_tls_step(&mut asked, false, refused));
+    }
+
+    /// A bindRequest (messageID 2, version 3, no name) with SASL
+    /// credentials `creds` under `mechanism`.
+    fn sasl_bind(mechanism: &[u8], creds: &[u8]) -> Vec<u8> {
+        let tlv = |tag: u8, body: &[u8]| [&[tag, body.len() as u8][..], body].concat();
+        let sasl = tlv(0xa3, &[tlv(0x04, mechanism), tlv(0x04, creds)].concat());
+        let bind = tlv(0x60, &[tlv(0x02, &[3]), tlv(0x04, b""), sasl].concat());
+        tlv(0x30, &[tlv(0x02, &[2]), bind].concat())
+    }
+
+    #[test]
+    fn sasl_binds_name_the_protocols_they_carry() {
+        let ntlm = sasl_bind(b"GSS-SPNEGO", b"NTLMSSP\0\x01\x00\x00\x00");
+        assert_eq!(sasl_services(&ntlm), ["ntlm"]);
+        let krb = sasl_bind(
+            b"GSSAPI",
+            b"\x60\x0b\x06\x09\x2a\x86\x48\x86\xf7\x12\x01\x02\x02",
+        );
+        assert_eq!(sasl_services(&krb), ["krb", "gssapi"]);
+        assert!(
+            sasl_services(BIND).is_empty(),
+            "a simple bind carries nothing"
+        );
+        // Carried protocols confirm before LDAP when the bind comes first.
+        let o = drive(&mut LdapAnalyzer::new(6), &conn(6, 389), &[(true, &krb)]);
+        assert!(o.confirmed);
     }
 
     #[test]
