@@ -472,6 +472,9 @@ impl ConnAnalyzers {
         if let Some((reason, data)) = violation {
             slot.failed = true;
             if slot.confirmed {
+                // Zeek moves a failed analyzer's service out of `service`.
+                let service = slot.kind.service(self.proto);
+                self.services.retain(|s| *s != service);
                 sink.app(AppRecord::Analyzer(Box::new(analyzer_row(
                     conn, now, slot.kind, reason, data,
                 ))));
@@ -670,6 +673,35 @@ mod tests {
             cx.confirm_also("gssapi");
         }
         fn finish(&mut self, _cx: &mut Context<'_>) {}
+    }
+
+    /// Confirms on "ok", then fails on anything else.
+    struct ConfirmsThenFails;
+
+    impl Analyzer for ConfirmsThenFails {
+        fn deliver(&mut self, cx: &mut Context<'_>, _is_orig: bool, data: &[u8]) {
+            if data == b"ok" {
+                cx.confirm();
+            } else {
+                cx.violation("bad", None);
+            }
+        }
+        fn finish(&mut self, _cx: &mut Context<'_>) {}
+    }
+
+    #[test]
+    fn a_confirmed_analyzer_that_fails_leaves_service_and_writes_analyzer_log() {
+        let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
+        let c = conn("C6", "10.0.0.1", "10.0.0.2", 21);
+        let mut sink: Vec<AppRecord> = Vec::new();
+        let slots = vec![Slot::new(Kind::Ftp, Box::new(ConfirmsThenFails))];
+        let mut app = ConnAnalyzers::new(6, slots, Vec::new(), Vec::new());
+        app.deliver(&mut set, &c, Time(1), true, b"ok", &mut sink);
+        assert_eq!(app.service().as_deref(), Some("ftp"));
+        app.deliver(&mut set, &c, Time(2), false, b"junk", &mut sink);
+        assert_eq!(app.service(), None);
+        assert!(matches!(sink.as_slice(), [AppRecord::Analyzer(a)] if a.failure_reason == "bad"));
+        assert!(!app.wants_data());
     }
 
     #[test]

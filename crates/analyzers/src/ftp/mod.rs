@@ -137,6 +137,7 @@ impl Control {
             Request::Invalid if self.confirmed => cx.weird("FTP", "FTP_invalid_command", None),
             Request::TooLong(len) if self.confirmed => {
                 let addl = format!("{len} > {}", cx.config.ftp.max_command_length);
+                cx.analysis_partial();
                 cx.weird("FTP", "FTP_max_command_length_exceeded", Some(addl));
             }
             Request::Invalid | Request::TooLong(_) => {}

@@ -481,6 +481,8 @@ impl Message {
         self.body.line(cx, line, &mut news);
         if let Some(m) = &mut self.mime {
             if let Some(w) = m.line(cx, line, &mut news) {
+                // Entities below the limit go unanalysed (history X).
+                cx.analysis_partial();
                 self.weirds
                     .push((w, Some(super::mime::MAX_DEPTH.to_string())));
             }
