@@ -75,6 +75,9 @@ pub struct Conn {
     pub checksum_errors: [Scaled; 2],
     /// Application analyzers attached to this connection.
     pub app: Option<Box<analyzers::ConnAnalyzers>>,
+    /// Whether endpoint 0 / 1 is in the local networks (unset without
+    /// any), decided once.
+    pub local: [Option<bool>; 2],
     /// The analyzers were told that endpoint 0 / 1 ended its stream.
     pub stream_end_told: [bool; 2],
     /// Services confirmed by packet analyzers (UDP tunnels), in order.
@@ -116,6 +119,14 @@ impl Conn {
             (false, None) => Some(self.packet_services.join(",")),
             (false, Some(a)) => Some(format!("{},{a}", self.packet_services.join(","))),
         }
+    }
+
+    /// conn.log's `local_orig` and `local_resp`.
+    pub fn local_orig(&self) -> Option<bool> {
+        self.local[self.orig]
+    }
+    pub fn local_resp(&self) -> Option<bool> {
+        self.local[self.orig ^ 1]
     }
 
     pub fn orig_h(&self) -> IpAddr {

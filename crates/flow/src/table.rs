@@ -425,6 +425,7 @@ impl FlowTable {
             }),
             packet_services: Vec::new(),
             stream_end_told: [false; 2],
+            local: [f.src, f.dst].map(|ip| self.cfg.local_nets.as_ref().map(|n| n.contains(ip))),
             tunnel_changes: 0,
             flip_on_second_packet: false,
             expire_chain: false,
@@ -829,7 +830,6 @@ impl FlowTable {
         let (ob, rb) = c.sizes();
         let has_duration = duration > 0;
         let (o, r) = (c.orig, c.orig ^ 1);
-        let local = |ip: IpAddr| self.cfg.local_nets.as_ref().map(|n| n.contains(ip));
         let sizes = self.cfg.count_sizes;
         let vlan_key = self.cfg.vlan_in_key;
         ConnRecord {
@@ -847,8 +847,8 @@ impl FlowTable {
             orig_bytes: has_duration.then_some(ob),
             resp_bytes: has_duration.then_some(rb),
             conn_state: Some(c.conn_state()),
-            local_orig: local(c.orig_h()),
-            local_resp: local(c.resp_h()),
+            local_orig: c.local_orig(),
+            local_resp: c.local_resp(),
             missed_bytes: c.missed_bytes,
             history: (!c.hist.as_str().is_empty()).then(|| c.hist.as_str().to_string()),
             orig_pkts: sizes.then_some(c.pkts[o]),
@@ -930,7 +930,6 @@ impl FlowTable {
         let FlowTable {
             slots,
             analyzers,
-            cfg,
             now,
             ..
         } = self;
@@ -947,8 +946,8 @@ impl FlowTable {
             resp_h: c.resp_h(),
             resp_p: c.resp_p(),
             proto: c.proto,
-            local_orig: cfg.local_nets.as_ref().map(|n| n.contains(c.orig_h())),
-            local_resp: cfg.local_nets.as_ref().map(|n| n.contains(c.resp_h())),
+            local_orig: c.local_orig(),
+            local_resp: c.local_resp(),
         };
         let mut out = AppForward {
             sink: &mut *sink,
@@ -1004,16 +1003,7 @@ impl FlowTable {
                 }
             }
         }
-        let row = WeirdRecord {
-            uid: Some(c.uid.clone()),
-            orig_h: Some(c.orig_h()),
-            orig_p: Some(Port(c.orig_p())),
-            resp_h: Some(c.resp_h()),
-            resp_p: Some(Port(c.resp_p())),
-            ..self.weird_row(w.name, w.addl, script_source(w.source))
-        };
-        self.stats.weirds += 1;
-        sink.weird(row);
+        self.emit_conn_weird(slot, w.name, w.addl, script_source(w.source), sink);
     }
 
     /// Log a weird on a connection, once per name (Zeek's default).
@@ -1033,18 +1023,28 @@ impl FlowTable {
             return;
         }
         c.weirds_logged.push(name);
+        self.emit_conn_weird(slot, name, addl, source, sink);
+    }
+
+    /// A weird.log row about a connection, sent without further ado.
+    fn emit_conn_weird(
+        &mut self,
+        slot: u32,
+        name: &'static str,
+        addl: Option<String>,
+        source: Option<&'static str>,
+        sink: &mut dyn FlowSink,
+    ) {
+        let Some(c) = self.slots[slot as usize].as_ref() else {
+            return;
+        };
         let row = WeirdRecord {
-            ts: Time(self.now),
             uid: Some(c.uid.clone()),
             orig_h: Some(c.orig_h()),
             orig_p: Some(Port(c.orig_p())),
             resp_h: Some(c.resp_h()),
             resp_p: Some(Port(c.resp_p())),
-            name: name.to_string(),
-            addl,
-            notice: false,
-            peer: Some("zeek"),
-            source,
+            ..self.weird_row(name, addl, source)
         };
         self.stats.weirds += 1;
         sink.weird(row);
