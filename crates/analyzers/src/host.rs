@@ -15,6 +15,9 @@ use std::net::IpAddr;
 /// `dpd_buffer_size`).
 const DPD_BUFFER: usize = 1024;
 
+const TCP: u8 = 6;
+const UDP: u8 = 17;
+
 /// Expected connections kept at most (beyond it expired ones are dropped,
 /// and if that is not enough, all of them).
 const MAX_EXPECTED: usize = 10_000;
@@ -55,7 +58,8 @@ pub struct AnalyzerSet {
     pub config: AnalyzerConfig,
     pub fuids: FuidGen,
     ports: HashMap<(u16, u8), Vec<Kind>>,
-    by_signature: Vec<Kind>,
+    /// The enabled analyzers that have a signature, over TCP and over UDP.
+    by_signature: [Vec<Kind>; 2],
     /// Expected connections by responder address and port.
     expected: HashMap<(IpAddr, u16), Vec<Pending>>,
     expected_count: usize,
@@ -83,10 +87,26 @@ impl AnalyzerSet {
             config,
             fuids,
             ports: map,
-            by_signature: enabled.to_vec(),
+            by_signature: [TCP, UDP].map(|proto| {
+                enabled
+                    .iter()
+                    .copied()
+                    .filter(|k| k.signature(proto, b"", b"").is_none())
+                    .collect()
+            }),
             expected: HashMap::new(),
             expected_count: 0,
         }
+    }
+
+    /// The analyzers tried by signature on transport `proto`.
+    fn signature_kinds(&self, proto: u8) -> impl Iterator<Item = Kind> + '_ {
+        let list = match proto {
+            TCP => &self.by_signature[0][..],
+            UDP => &self.by_signature[1][..],
+            _ => &[],
+        };
+        list.iter().copied()
     }
 
     fn add_expected(&mut self, now: Time, e: Expectation) {
@@ -173,11 +193,8 @@ impl AnalyzerSet {
             }
         }
         let pending: Vec<Kind> = self
-            .by_signature
-            .iter()
-            .copied()
+            .signature_kinds(proto)
             .filter(|k| !slots.iter().any(|s| s.kind == *k) && applies(k))
-            .filter(|k| k.signature(proto, b"", b"").is_none())
             .collect();
         if slots.is_empty() && pending.is_empty() {
             return None;
@@ -491,13 +508,10 @@ impl ConnAnalyzers {
     /// Protocol detection starts over on the bytes to come: every
     /// signature not attached yet is tried again.
     fn redetect(&mut self, set: &AnalyzerSet) {
-        let present: Vec<Kind> = self.slots.iter().map(|s| s.kind).collect();
+        let slots = &self.slots;
         self.pending = set
-            .by_signature
-            .iter()
-            .copied()
-            .filter(|k| !present.contains(k))
-            .filter(|k| k.signature(self.proto, b"", b"").is_none())
+            .signature_kinds(self.proto)
+            .filter(|k| !slots.iter().any(|s| s.kind == *k))
             .collect();
         self.first = [Vec::new(), Vec::new()];
     }
@@ -689,55 +703,68 @@ mod tests {
         fn finish(&mut self, _cx: &mut Context<'_>) {}
     }
 
+    /// One scripted analyzer on a fresh connection to `resp_p`.
+    struct OneAnalyzer {
+        set: AnalyzerSet,
+        conn: ConnInfo<'static>,
+        sink: Vec<AppRecord>,
+        app: ConnAnalyzers,
+    }
+
+    impl OneAnalyzer {
+        fn new(proto: u8, resp_p: u16, kind: Kind, analyzer: Box<dyn Analyzer>) -> Self {
+            let set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
+            let slots = vec![Slot::new(kind, analyzer)];
+            OneAnalyzer {
+                set,
+                conn: conn("CTest", "10.0.0.1", "10.0.0.2", resp_p),
+                sink: Vec::new(),
+                app: ConnAnalyzers::new(proto, slots, Vec::new(), Vec::new()),
+            }
+        }
+
+        fn feed(&mut self, t: i64, is_orig: bool, data: &[u8]) -> Option<String> {
+            let (set, conn, sink) = (&mut self.set, &self.conn, &mut self.sink);
+            self.app.deliver(set, conn, Time(t), is_orig, data, sink);
+            self.app.service()
+        }
+    }
+
     #[test]
     fn a_confirmed_analyzer_that_fails_leaves_service_and_writes_analyzer_log() {
-        let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
-        let c = conn("C6", "10.0.0.1", "10.0.0.2", 21);
-        let mut sink: Vec<AppRecord> = Vec::new();
-        let slots = vec![Slot::new(Kind::Ftp, Box::new(ConfirmsThenFails))];
-        let mut app = ConnAnalyzers::new(6, slots, Vec::new(), Vec::new());
-        app.deliver(&mut set, &c, Time(1), true, b"ok", &mut sink);
-        assert_eq!(app.service().as_deref(), Some("ftp"));
-        app.deliver(&mut set, &c, Time(2), false, b"junk", &mut sink);
-        assert_eq!(app.service(), None);
-        assert!(matches!(sink.as_slice(), [AppRecord::Analyzer(a)] if a.failure_reason == "bad"));
-        assert!(!app.wants_data());
+        let mut one = OneAnalyzer::new(6, 21, Kind::Ftp, Box::new(ConfirmsThenFails));
+        assert_eq!(one.feed(1, true, b"ok").as_deref(), Some("ftp"));
+        assert_eq!(one.feed(2, false, b"junk"), None);
+        assert!(
+            matches!(one.sink.as_slice(), [AppRecord::Analyzer(a)] if a.failure_reason == "bad")
+        );
+        assert!(!one.app.wants_data());
     }
 
     #[test]
     fn services_follow_the_order_of_confirmation() {
-        let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
-        let c = conn("C5", "10.0.0.1", "10.0.0.2", 389);
-        let mut sink: Vec<AppRecord> = Vec::new();
-        let slots = vec![Slot::new(Kind::Ldap, Box::new(InnerFirst))];
-        let mut app = ConnAnalyzers::new(6, slots, Vec::new(), Vec::new());
-        app.deliver(&mut set, &c, Time(1), true, b"bind", &mut sink);
-        assert_eq!(app.service().as_deref(), Some("krb,ldap_tcp,gssapi"));
+        let mut one = OneAnalyzer::new(6, 389, Kind::Ldap, Box::new(InnerFirst));
+        assert_eq!(
+            one.feed(1, true, b"bind").as_deref(),
+            Some("krb,ldap_tcp,gssapi")
+        );
     }
 
     #[test]
     fn extra_service_follows_the_analyzers_own() {
-        let mut set = AnalyzerSet::new(AnalyzerConfig::default(), FuidGen::new(Some(1)), &[], &[]);
-        let c = conn("C4", "10.0.0.1", "10.0.0.2", 443);
-        let mut sink: Vec<AppRecord> = Vec::new();
-        let mut app = ConnAnalyzers::new(
-            17,
-            vec![Slot::new(Kind::Quic, Box::new(Carrier))],
-            Vec::new(),
-            Vec::new(),
+        let mut one = OneAnalyzer::new(17, 443, Kind::Quic, Box::new(Carrier));
+        assert_eq!(one.feed(1, true, b"both").as_deref(), Some("quic,ssl"));
+        assert_eq!(
+            one.feed(2, true, b"both").as_deref(),
+            Some("quic,ssl"),
+            "listed once"
         );
-        app.deliver(&mut set, &c, Time(1), true, b"both", &mut sink);
-        assert_eq!(app.service().as_deref(), Some("quic,ssl"));
-        app.deliver(&mut set, &c, Time(2), true, b"both", &mut sink);
-        assert_eq!(app.service().as_deref(), Some("quic,ssl"), "listed once");
-        let mut inner_first = ConnAnalyzers {
-            slots: vec![Slot::new(Kind::Quic, Box::new(Carrier))],
-            services: Vec::new(),
-            ..app
-        };
-        inner_first.deliver(&mut set, &c, Time(3), true, b"inner", &mut sink);
-        inner_first.deliver(&mut set, &c, Time(4), true, b"both", &mut sink);
-        assert_eq!(inner_first.service().as_deref(), Some("ssl,quic"));
+        let mut inner_first = OneAnalyzer::new(17, 443, Kind::Quic, Box::new(Carrier));
+        inner_first.feed(3, true, b"inner");
+        assert_eq!(
+            inner_first.feed(4, true, b"both").as_deref(),
+            Some("ssl,quic")
+        );
     }
 
     #[test]
