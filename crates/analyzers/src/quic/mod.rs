@@ -338,7 +338,7 @@ pub fn seal_initial(
 mod tests {
     use super::protection::tests::{unhex, CLIENT_INITIAL, SERVER_INITIAL};
     use super::*;
-    use crate::{AnalyzerConfig, AppRecord, ConnInfo, FuidGen};
+    use crate::{AnalyzerConfig, AppRecord, FuidGen};
     use records::Time;
 
     /// What the analyzer told the host over a run.
@@ -351,16 +351,7 @@ mod tests {
     }
 
     fn run_with(config: &AnalyzerConfig, datagrams: &[(bool, Vec<u8>)]) -> Outcome {
-        let info = ConnInfo {
-            uid: "C1",
-            orig_h: "10.0.0.1".parse().unwrap(),
-            orig_p: 50000,
-            resp_h: "10.0.0.2".parse().unwrap(),
-            resp_p: 443,
-            proto: 17,
-            local_orig: None,
-            local_resp: None,
-        };
+        let info = crate::test_support::conn(17, 443);
         let mut fuids = FuidGen::new(Some(1));
         let mut sink: Vec<AppRecord> = Vec::new();
         let mut a = QuicAnalyzer::default();
@@ -432,16 +423,7 @@ mod tests {
 
     #[test]
     fn the_tls_handshake_in_crypto_frames_is_logged_in_ssl_log() {
-        let info = ConnInfo {
-            uid: "CQuic",
-            orig_h: "10.0.0.1".parse().unwrap(),
-            orig_p: 50000,
-            resp_h: "10.0.0.2".parse().unwrap(),
-            resp_p: 443,
-            proto: 17,
-            local_orig: None,
-            local_resp: None,
-        };
+        let info = crate::test_support::conn(17, 443);
         let config = AnalyzerConfig::default();
         let mut fuids = FuidGen::new(Some(1));
         let mut sink: Vec<AppRecord> = Vec::new();
