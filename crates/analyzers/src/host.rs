@@ -255,6 +255,7 @@ impl std::fmt::Debug for ConnAnalyzers {
 }
 
 /// What one call into the analyzers does.
+#[derive(Clone, Copy)]
 enum Event<'d> {
     Data(&'d [u8]),
     Gap(u64),
@@ -389,22 +390,30 @@ impl ConnAnalyzers {
         if full {
             self.pending.clear();
         }
+        // Replay what came before this chunk to each analyzer found: the
+        // buffered starts of both directions minus the chunk being
+        // delivered right now (it follows through the normal path).
+        let first = std::mem::take(&mut self.first);
+        let before = |d: usize| {
+            let b = &first[d][..];
+            if d == dir {
+                &b[..b.len().saturating_sub(data.len().min(room))]
+            } else {
+                b
+            }
+        };
         for k in matched {
             let Some(a) = k.create(proto) else { continue };
             self.slots.push(Slot::new(k, a));
             let i = self.slots.len() - 1;
-            // Replay what came before this chunk: the buffered starts of both
-            // directions minus the chunk being delivered right now.
-            let mut before = std::mem::take(&mut self.first);
-            let cur = &mut before[dir];
-            cur.truncate(cur.len().saturating_sub(data.len().min(room)));
-            for (d, bytes) in before.iter().enumerate() {
+            for d in 0..2 {
+                let bytes = before(d);
                 if !bytes.is_empty() {
                     self.run_one(i, set, conn, now, d == 0, Event::Data(bytes), sink);
                 }
             }
-            self.first = before;
         }
+        self.first = first;
         if self.pending.is_empty() {
             self.first = [Vec::new(), Vec::new()];
         }
@@ -430,12 +439,6 @@ impl ConnAnalyzers {
         sink: &mut dyn AppSink,
     ) {
         for i in 0..self.slots.len() {
-            let ev = match &ev {
-                Event::Data(d) => Event::Data(d),
-                Event::Gap(n) => Event::Gap(*n),
-                Event::EndOfStream => Event::EndOfStream,
-                Event::Finish => Event::Finish,
-            };
             self.run_one(i, set, conn, now, is_orig, ev, sink);
         }
     }
