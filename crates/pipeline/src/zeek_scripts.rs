@@ -30,10 +30,6 @@ pub const UDP: u8 = 17;
 pub struct ScriptPackage {
     /// Zeek script path as users write it after @load, e.g. "base/protocols/http".
     pub path: &'static str,
-    /// Service name in conn.log ("" when the package attaches no analyzer of
-    /// its own). Packages with analyzers for both transports name the main
-    /// one here; see [`ScriptPackage::service_for`] for the other.
-    pub service: &'static str,
     /// Ports the analyzer registers.
     pub ports: &'static [(u16, u8)],
     /// Ports added to likely_server_ports.
@@ -48,28 +44,7 @@ impl ScriptPackage {
     pub fn always_loaded(&self) -> bool {
         self.path.starts_with("base/packet-protocols/")
     }
-
-    /// The conn.log service of the analyzer this package attaches on a port,
-    /// for packages with different analyzers per transport (e.g. Kerberos:
-    /// "krb" on 88/udp, "krb_tcp" on 88/tcp).
-    pub fn service_for(&self, port: u16, proto: u8) -> &'static str {
-        PORT_SERVICES
-            .iter()
-            .find(|(path, p, t, _)| *path == self.path && *p == port && *t == proto)
-            .map(|(_, _, _, s)| *s)
-            .unwrap_or(self.service)
-    }
 }
-
-/// Analyzers registered on a port whose conn.log service differs from the
-/// package's main one.
-const PORT_SERVICES: &[(&str, u16, u8, &str)] = &[
-    ("base/protocols/krb", 88, TCP, "krb_tcp"),
-    ("base/protocols/ldap", 389, UDP, "ldap_udp"),
-    ("base/protocols/rdp", 3389, UDP, "rdpeudp"),
-    ("base/protocols/ssl", 443, UDP, "dtls"),
-    ("base/protocols/syslog", 514, TCP, "syslog_tcp"),
-];
 
 const NONE: &[(u16, u8)] = &[];
 
@@ -133,15 +108,9 @@ const VXLAN: &[(u16, u8)] = &[(4789, UDP)];
 const GTPV1: &[(u16, u8)] = &[(2152, UDP), (2123, UDP)];
 
 /// A package whose registered ports are all likely server ports.
-const fn pkg(
-    path: &'static str,
-    service: &'static str,
-    ports: &'static [(u16, u8)],
-    default: bool,
-) -> ScriptPackage {
+const fn pkg(path: &'static str, ports: &'static [(u16, u8)], default: bool) -> ScriptPackage {
     ScriptPackage {
         path,
-        service,
         ports,
         likely_server_ports: ports,
         default,
@@ -149,52 +118,51 @@ const fn pkg(
 }
 
 pub static PACKAGES: &[ScriptPackage] = &[
-    pkg("base/protocols/conn", "", NONE, true),
-    pkg("base/protocols/dce-rpc", "dce_rpc", DCE_RPC, true),
+    pkg("base/protocols/conn", NONE, true),
+    pkg("base/protocols/dce-rpc", DCE_RPC, true),
     ScriptPackage {
         path: "base/protocols/dhcp",
-        service: "dhcp",
         ports: DHCP,
         likely_server_ports: DHCP_SERVER,
         default: true,
     },
-    pkg("base/protocols/dnp3", "dnp3_tcp", DNP3, true),
-    pkg("base/protocols/dns", "dns", DNS, true),
-    pkg("base/protocols/finger", "finger", FINGER, true),
-    pkg("base/protocols/ftp", "ftp", FTP, true),
-    pkg("base/protocols/http", "http", HTTP, true),
-    pkg("base/protocols/imap", "imap", IMAP, true),
-    pkg("base/protocols/irc", "irc", IRC, true),
-    pkg("base/protocols/krb", "krb", KRB, true),
-    pkg("base/protocols/ldap", "ldap_tcp", LDAP, true),
-    pkg("base/protocols/modbus", "modbus", MODBUS, true),
-    pkg("base/protocols/mqtt", "mqtt", MQTT, true),
-    pkg("base/protocols/mysql", "mysql", MYSQL, true),
-    pkg("base/protocols/ntlm", "ntlm", NONE, true),
-    pkg("base/protocols/ntp", "ntp", NTP, true),
-    pkg("base/protocols/pop3", "pop3", NONE, true),
-    pkg("base/protocols/postgresql", "postgresql", POSTGRESQL, true),
-    pkg("base/protocols/quic", "quic", QUIC, true),
-    pkg("base/protocols/radius", "radius", RADIUS, true),
-    pkg("base/protocols/rdp", "rdp", RDP, true),
-    pkg("base/protocols/redis", "redis", REDIS, false),
-    pkg("base/protocols/rfb", "rfb", NONE, true),
-    pkg("base/protocols/sip", "sip", SIP, true),
-    pkg("base/protocols/smb", "smb", SMB, true),
-    pkg("base/protocols/smtp", "smtp", SMTP, true),
-    pkg("base/protocols/snmp", "snmp", SNMP, true),
-    pkg("base/protocols/socks", "socks", SOCKS, true),
-    pkg("base/protocols/ssh", "ssh", SSH, true),
-    pkg("base/protocols/ssl", "ssl", SSL, true),
-    pkg("base/protocols/syslog", "syslog", SYSLOG, true),
-    pkg("base/protocols/tunnels", "", NONE, true),
-    pkg("base/protocols/websocket", "websocket", NONE, true),
-    pkg("base/protocols/xmpp", "xmpp", XMPP, true),
-    pkg("base/packet-protocols/teredo", "teredo", TEREDO, true),
-    pkg("base/packet-protocols/ayiya", "ayiya", AYIYA, true),
-    pkg("base/packet-protocols/geneve", "geneve", GENEVE, true),
-    pkg("base/packet-protocols/vxlan", "vxlan", VXLAN, true),
-    pkg("base/packet-protocols/gtpv1", "gtpv1", GTPV1, true),
+    pkg("base/protocols/dnp3", DNP3, true),
+    pkg("base/protocols/dns", DNS, true),
+    pkg("base/protocols/finger", FINGER, true),
+    pkg("base/protocols/ftp", FTP, true),
+    pkg("base/protocols/http", HTTP, true),
+    pkg("base/protocols/imap", IMAP, true),
+    pkg("base/protocols/irc", IRC, true),
+    pkg("base/protocols/krb", KRB, true),
+    pkg("base/protocols/ldap", LDAP, true),
+    pkg("base/protocols/modbus", MODBUS, true),
+    pkg("base/protocols/mqtt", MQTT, true),
+    pkg("base/protocols/mysql", MYSQL, true),
+    pkg("base/protocols/ntlm", NONE, true),
+    pkg("base/protocols/ntp", NTP, true),
+    pkg("base/protocols/pop3", NONE, true),
+    pkg("base/protocols/postgresql", POSTGRESQL, true),
+    pkg("base/protocols/quic", QUIC, true),
+    pkg("base/protocols/radius", RADIUS, true),
+    pkg("base/protocols/rdp", RDP, true),
+    pkg("base/protocols/redis", REDIS, false),
+    pkg("base/protocols/rfb", NONE, true),
+    pkg("base/protocols/sip", SIP, true),
+    pkg("base/protocols/smb", SMB, true),
+    pkg("base/protocols/smtp", SMTP, true),
+    pkg("base/protocols/snmp", SNMP, true),
+    pkg("base/protocols/socks", SOCKS, true),
+    pkg("base/protocols/ssh", SSH, true),
+    pkg("base/protocols/ssl", SSL, true),
+    pkg("base/protocols/syslog", SYSLOG, true),
+    pkg("base/protocols/tunnels", NONE, true),
+    pkg("base/protocols/websocket", NONE, true),
+    pkg("base/protocols/xmpp", XMPP, true),
+    pkg("base/packet-protocols/teredo", TEREDO, true),
+    pkg("base/packet-protocols/ayiya", AYIYA, true),
+    pkg("base/packet-protocols/geneve", GENEVE, true),
+    pkg("base/packet-protocols/vxlan", VXLAN, true),
+    pkg("base/packet-protocols/gtpv1", GTPV1, true),
 ];
 
 /// Packages that `@load` other packages with ports (loading the first loads
@@ -359,7 +327,6 @@ mod tests {
         let http = find("http").unwrap();
         assert!(http.ports.contains(&(80, TCP)));
         assert!(http.likely_server_ports.contains(&(80, TCP)));
-        assert_eq!(http.service, "http");
         assert!(http.default);
     }
 
@@ -455,17 +422,5 @@ mod tests {
             likely_server_ports(true, &["base/protocols/conn", "protocols/conn/known-hosts"]),
             packet_protocol_ports()
         );
-    }
-
-    #[test]
-    fn services_per_transport() {
-        let krb = find("krb").unwrap();
-        assert_eq!(krb.service_for(88, UDP), "krb");
-        assert_eq!(krb.service_for(88, TCP), "krb_tcp");
-        assert_eq!(find("ldap").unwrap().service_for(389, TCP), "ldap_tcp");
-        assert_eq!(find("rdp").unwrap().service_for(3389, UDP), "rdpeudp");
-        assert_eq!(find("ssl").unwrap().service_for(443, UDP), "dtls");
-        assert_eq!(find("syslog").unwrap().service_for(514, TCP), "syslog_tcp");
-        assert_eq!(find("gtpv1").unwrap().service, "gtpv1");
     }
 }
