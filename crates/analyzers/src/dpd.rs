@@ -4,7 +4,8 @@
 
 use crate::Analyzer;
 
-/// Every application analyzer. Adding a protocol means adding it here.
+/// Every application analyzer. Adding a protocol means adding it here, a
+/// row in `NAMES`, and its arms in `create` and `signature`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Dns,
@@ -23,43 +24,84 @@ pub enum Kind {
     Quic,
 }
 
-impl Kind {
-    pub const ALL: &'static [Kind] = &[
-        Kind::Dns,
-        Kind::Http,
-        Kind::Ldap,
+/// What Zeek calls each analyzer: its name (`Analyzer::ANALYZER_HTTP`,
+/// `--disable-analyzer http`), the script package that loads it, and its
+/// conn.log service over TCP and over UDP.
+struct Names {
+    kind: Kind,
+    name: &'static str,
+    package: &'static str,
+    tcp_service: &'static str,
+    udp_service: &'static str,
+}
+
+const fn names(
+    kind: Kind,
+    name: &'static str,
+    package: &'static str,
+    service: &'static str,
+) -> Names {
+    Names {
+        kind,
+        name,
+        package,
+        tcp_service: service,
+        udp_service: service,
+    }
+}
+
+/// One row per analyzer, in the enum's order.
+const NAMES: [Names; 14] = [
+    names(Kind::Dns, "DNS", "base/protocols/dns", "dns"),
+    names(Kind::Http, "HTTP", "base/protocols/http", "http"),
+    Names {
+        udp_service: "ldap_udp",
+        ..names(Kind::Ldap, "LDAP", "base/protocols/ldap", "ldap_tcp")
+    },
+    names(
         Kind::Postgresql,
-        Kind::Modbus,
-        Kind::Dhcp,
-        Kind::Ntp,
-        Kind::Pop3,
-        Kind::Ssh,
-        Kind::Ssl,
-        Kind::Ftp,
-        Kind::FtpData,
-        Kind::Smtp,
-        Kind::Quic,
-    ];
+        "PostgreSQL",
+        "base/protocols/postgresql",
+        "postgresql",
+    ),
+    names(Kind::Modbus, "MODBUS", "base/protocols/modbus", "modbus"),
+    names(Kind::Dhcp, "DHCP", "base/protocols/dhcp", "dhcp"),
+    names(Kind::Ntp, "NTP", "base/protocols/ntp", "ntp"),
+    names(Kind::Pop3, "POP3", "base/protocols/pop3", "pop3"),
+    names(Kind::Ssh, "SSH", "base/protocols/ssh", "ssh"),
+    names(Kind::Ssl, "SSL", "base/protocols/ssl", "ssl"),
+    names(Kind::Ftp, "FTP", "base/protocols/ftp", "ftp"),
+    names(Kind::FtpData, "FTP_DATA", "base/protocols/ftp", "ftp-data"),
+    names(Kind::Smtp, "SMTP", "base/protocols/smtp", "smtp"),
+    names(Kind::Quic, "QUIC", "base/protocols/quic", "quic"),
+];
+
+/// `Kind::ALL`, read off `NAMES`; the rows must follow the enum's order
+/// (checked at compile time), so a kind's row is `NAMES[kind as usize]`.
+const fn all_kinds() -> [Kind; NAMES.len()] {
+    let mut kinds = [Kind::Dns; NAMES.len()];
+    let mut i = 0;
+    while i < NAMES.len() {
+        assert!(NAMES[i].kind as usize == i, "NAMES out of the enum's order");
+        kinds[i] = NAMES[i].kind;
+        i += 1;
+    }
+    kinds
+}
+
+const ALL_KINDS: [Kind; NAMES.len()] = all_kinds();
+
+impl Kind {
+    pub const ALL: &'static [Kind] = &ALL_KINDS;
+
+    fn names(self) -> &'static Names {
+        &NAMES[self as usize]
+    }
 
     /// Zeek's analyzer name as users write it (`Analyzer::ANALYZER_HTTP`,
     /// `--disable-analyzer http`).
     pub fn name(self) -> &'static str {
-        match self {
-            Kind::Dns => "DNS",
-            Kind::Http => "HTTP",
-            Kind::Ldap => "LDAP",
-            Kind::Postgresql => "PostgreSQL",
-            Kind::Modbus => "MODBUS",
-            Kind::Dhcp => "DHCP",
-            Kind::Ntp => "NTP",
-            Kind::Pop3 => "POP3",
-            Kind::Ssh => "SSH",
-            Kind::Ssl => "SSL",
-            Kind::Ftp => "FTP",
-            Kind::FtpData => "FTP_DATA",
-            Kind::Smtp => "SMTP",
-            Kind::Quic => "QUIC",
-        }
+        self.names().name
     }
 
     /// The analyzer named `name` (any case, with or without Zeek's
@@ -74,41 +116,16 @@ impl Kind {
 
     /// The Zeek script package that loads this analyzer.
     pub fn package(self) -> &'static str {
-        match self {
-            Kind::Dns => "base/protocols/dns",
-            Kind::Http => "base/protocols/http",
-            Kind::Ldap => "base/protocols/ldap",
-            Kind::Postgresql => "base/protocols/postgresql",
-            Kind::Modbus => "base/protocols/modbus",
-            Kind::Dhcp => "base/protocols/dhcp",
-            Kind::Ntp => "base/protocols/ntp",
-            Kind::Pop3 => "base/protocols/pop3",
-            Kind::Ssh => "base/protocols/ssh",
-            Kind::Ssl => "base/protocols/ssl",
-            Kind::Ftp | Kind::FtpData => "base/protocols/ftp",
-            Kind::Smtp => "base/protocols/smtp",
-            Kind::Quic => "base/protocols/quic",
-        }
+        self.names().package
     }
 
     /// conn.log's service for this analyzer on transport `proto`.
     pub fn service(self, proto: u8) -> &'static str {
-        match self {
-            Kind::Dns => "dns",
-            Kind::Http => "http",
-            Kind::Ldap if proto == 17 => "ldap_udp",
-            Kind::Ldap => "ldap_tcp",
-            Kind::Postgresql => "postgresql",
-            Kind::Modbus => "modbus",
-            Kind::Dhcp => "dhcp",
-            Kind::Ntp => "ntp",
-            Kind::Pop3 => "pop3",
-            Kind::Ssh => "ssh",
-            Kind::Ssl => "ssl",
-            Kind::Ftp => "ftp",
-            Kind::FtpData => "ftp-data",
-            Kind::Smtp => "smtp",
-            Kind::Quic => "quic",
+        let n = self.names();
+        if proto == 17 {
+            n.udp_service
+        } else {
+            n.tcp_service
         }
     }
 
