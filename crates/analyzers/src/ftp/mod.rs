@@ -193,3 +193,84 @@ impl Analyzer for FtpAnalyzer {
 
 #[cfg(test)]
 mod tests;
+
+/// Zeek's `dpd_ftp_client` + `dpd_ftp_server`: a USER command at the start
+/// of a client line; a 120/220 greeting opening the server's side, then a
+/// 230/331 reply at the start of a later line.
+pub(crate) fn signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    let blanks = resp
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r' | b' '))
+        .count();
+    let greeting = &resp[blanks..];
+    if greeting.len() < 4 {
+        // Undecided while what came can still become a greeting.
+        let possible = [b"120", b"220"]
+            .iter()
+            .any(|c| c.starts_with(&greeting[..greeting.len().min(3)]));
+        return if possible { None } else { Some(false) };
+    }
+    if !code_then_non_digit(greeting, &[b"120", b"220"]) {
+        return Some(false);
+    }
+    let login_reply = (4..greeting.len()).any(|i| {
+        matches!(greeting[i], b'\n' | b'\r')
+            && code_then_non_digit(trim_spaces(&greeting[i + 1..]), &[b"230", b"331"])
+    });
+    let user_command = line_starts(orig).any(|line| {
+        let l = trim_spaces(line);
+        l.len() >= 5 && l[..4].eq_ignore_ascii_case(b"user") && l[4] == b' '
+    });
+    (login_reply && user_command).then_some(true)
+}
+
+/// Whether `s` starts with one of `codes` and a non-digit.
+fn code_then_non_digit(s: &[u8], codes: &[&[u8]]) -> bool {
+    s.len() >= 4 && codes.iter().any(|c| s.starts_with(c)) && !s[3].is_ascii_digit()
+}
+
+/// `s` from the start and from after every CR or LF.
+fn line_starts(s: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::once(s).chain(
+        s.iter()
+            .enumerate()
+            .filter(|(_, b)| matches!(b, b'\n' | b'\r'))
+            .map(move |(i, _)| &s[i + 1..]),
+    )
+}
+
+fn trim_spaces(b: &[u8]) -> &[u8] {
+    &b[b.iter().take_while(|&&c| c == b' ').count()..]
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::signature;
+    use crate::Kind;
+
+    #[test]
+    fn ftp_signature_needs_login_from_both_sides() {
+        let greeting = b"220 ftp.example.org ready\r\n";
+        assert_eq!(signature(b"", greeting), None);
+        assert_eq!(signature(b"USER anonymous\r\n", greeting), None);
+        assert_eq!(
+            signature(
+                b"USER anonymous\r\n",
+                b"220 ftp.example.org ready\r\n331 Guest login ok\r\n"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            signature(b"SYST\r\n  user x\r\n", b"\r\n120-wait\r\n 230 ok\r\n"),
+            Some(true)
+        );
+        assert_eq!(
+            signature(b"USER x\r\n", b"HTTP/1.1 200 OK\r\n"),
+            Some(false)
+        );
+        assert_eq!(signature(b"USER x\r\n", b"2201 no\r\n"), Some(false));
+        assert_eq!(signature(b"USER x\r\n", b"22"), None);
+        // The host probes with one byte per side: FTP is decidable.
+        assert_eq!(Kind::Ftp.signature(6, b"x", b"x"), Some(false));
+    }
+}

@@ -55,3 +55,65 @@ impl Default for HttpConfig {
         }
     }
 }
+
+/// Zeek's `dpd_http_client` + `dpd_http_server`: a request line from the
+/// originator and a status line from the responder.
+pub(crate) fn signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    const METHODS: &[&[u8]] = &[
+        b"GET",
+        b"HEAD",
+        b"POST",
+        b"PUT",
+        b"DELETE",
+        b"TRACE",
+        b"OPTIONS",
+        b"CONNECT",
+        b"PATCH",
+        b"QUERY",
+        b"PROPFIND",
+        b"PROPPATCH",
+        b"MKCOL",
+        b"COPY",
+        b"MOVE",
+        b"LOCK",
+        b"UNLOCK",
+        b"SEARCH",
+    ];
+    if orig.is_empty() || resp.is_empty() {
+        return None;
+    }
+    let o = trim_leading_space(orig);
+    let client = METHODS
+        .iter()
+        .any(|m| o.len() > m.len() && o.starts_with(m) && o[m.len()].is_ascii_whitespace());
+    let server = resp.len() >= 6 && resp.starts_with(b"HTTP/") && resp[5].is_ascii_digit();
+    Some(client && server)
+}
+
+/// `b` without its leading white space.
+pub(crate) fn trim_leading_space(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::signature;
+
+    #[test]
+    fn http_signature_needs_both_sides() {
+        assert_eq!(signature(b"GET / HTTP/1.1\r\n", b""), None);
+        assert_eq!(
+            signature(b"GET / HTTP/1.1\r\n", b"HTTP/1.1 200 OK\r\n"),
+            Some(true)
+        );
+        assert_eq!(
+            signature(b"SSH-2.0-x\r\n", b"HTTP/1.1 200 OK\r\n"),
+            Some(false)
+        );
+        assert_eq!(
+            signature(b"GET / HTTP/1.1\r\n", b"220 ftp ready\r\n"),
+            Some(false)
+        );
+    }
+}

@@ -576,3 +576,50 @@ impl crate::Analyzer for SmtpAnalyzer {
 
 #[cfg(test)]
 mod tests;
+
+/// Client bytes searched for HELO/EHLO before giving up.
+const SMTP_CLIENT_SCAN: usize = 512;
+
+/// Zeek's `dpd_smtp_client` + `dpd_smtp_server`: a 220 greeting from the
+/// responder and HELO or EHLO starting a line of the originator.
+pub(crate) fn signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    let r = crate::http::trim_leading_space(resp);
+    if r.len() < 4 {
+        // Undecided while the greeting may still become "220 ".
+        return if b"220".starts_with(r) {
+            None
+        } else {
+            Some(false)
+        };
+    }
+    if !(r.starts_with(b"220") && (r[3] == b'-' || r[3].is_ascii_whitespace())) {
+        return Some(false);
+    }
+    let hello = orig.split(|&c| c == b'\n' || c == b'\r').any(|line| {
+        let l = crate::http::trim_leading_space(line);
+        l.len() >= 4
+            && (l[..4].eq_ignore_ascii_case(b"HELO") || l[..4].eq_ignore_ascii_case(b"EHLO"))
+    });
+    if hello {
+        Some(true)
+    } else if orig.len() >= SMTP_CLIENT_SCAN {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::signature;
+
+    #[test]
+    fn smtp_signature_needs_greeting_and_hello() {
+        assert_eq!(signature(b"", b"22"), None);
+        assert_eq!(signature(b"EHLO x\r\n", b"220 mx ESMTP\r\n"), Some(true));
+        assert_eq!(signature(b"x\r\n helo y\r\n", b"220-mx\r\n"), Some(true));
+        assert_eq!(signature(b"", b"220 mx\r\n"), None);
+        assert_eq!(signature(b"EHLO x\r\n", b"SSH-2.0-x\r\n"), Some(false));
+        assert_eq!(signature(&[b'a'; 600], b"220 mx\r\n"), Some(false));
+    }
+}

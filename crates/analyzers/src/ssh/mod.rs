@@ -618,3 +618,41 @@ impl crate::Analyzer for SshAnalyzer {
         self.log(cx);
     }
 }
+
+/// Zeek's `dpd_ssh_client` + `dpd_ssh_server`: both sides start with
+/// `SSH-1.` or `SSH-2.` (any case of "SSH").
+pub(crate) fn signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    match (ssh_banner_start(orig), ssh_banner_start(resp)) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether `b` starts like an SSH banner; `None` while too short to say.
+fn ssh_banner_start(b: &[u8]) -> Option<bool> {
+    let fits = |i: usize, c: &u8| match i {
+        0..=2 => c.eq_ignore_ascii_case(&b"ssh"[i]),
+        3 => *c == b'-',
+        4 => matches!(c, b'1' | b'2'),
+        _ => *c == b'.',
+    };
+    if !b.iter().take(6).enumerate().all(|(i, c)| fits(i, c)) {
+        return Some(false);
+    }
+    (b.len() >= 6).then_some(true)
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::signature;
+
+    #[test]
+    fn ssh_signature_needs_both_banners() {
+        assert_eq!(signature(b"SSH-2.0-OpenSSH_6.2\r\n", b""), None);
+        assert_eq!(signature(b"ssh-1.5-x", b"SSH-1.99-y"), Some(true));
+        assert_eq!(signature(b"SSH-2.0-x", b"SSH-2"), None);
+        assert_eq!(signature(b"SSH-3.0-x", b"SSH-2.0-y"), Some(false));
+        assert_eq!(signature(b"GET / HTTP/1.1", b"SSH-2.0-y"), Some(false));
+    }
+}
