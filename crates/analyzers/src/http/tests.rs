@@ -499,16 +499,22 @@ fn upgrade_101_stops_parsing() {
     assert_eq!(x.violation, None);
 }
 
+/// A message head (its lines, without Content-Length) and a body of
+/// that length.
+fn with_body(head: &str, body: &[u8]) -> Vec<u8> {
+    let mut m = format!("{head}Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    m.extend_from_slice(body);
+    m
+}
+
 #[test]
 fn multipart_parts_are_files_with_names() {
     let body = b"--XX\r\nContent-Disposition: form-data; name=\"a\"; filename=\"one.txt\"\r\n\r\nfirst\r\n\
 --XX\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\nsecond\r\n--XX--\r\n";
-    let mut req = format!(
-        "POST /up HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=XX\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    req.extend_from_slice(body);
+    let req = with_body(
+        "POST /up HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=XX\r\n",
+        body,
+    );
     let mut x = Exchange::new();
     x.split(true, &req, 7)
         .resp(b"HTTP/1.1 204 No Content\r\n\r\n");
@@ -531,12 +537,7 @@ fn gzip_body_length_is_the_decoded_length() {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(&[b'z'; 1000]).unwrap();
     let gz = enc.finish().unwrap();
-    let mut reply = format!(
-        "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
-        gz.len()
-    )
-    .into_bytes();
-    reply.extend_from_slice(&gz);
+    let reply = with_body("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n", &gz);
     let mut x = Exchange::new();
     x.orig(GET).split(false, &reply, 10);
     assert_eq!(x.rows()[0].response_body_len, 1000);
@@ -570,12 +571,10 @@ fn long_lines_are_cut_not_buffered() {
 #[test]
 fn mime_body_ends_at_its_length_even_inside_a_line() {
     let body = b"\r\n--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\r\nab\ncd\x00\x00";
-    let mut req = format!(
-        "POST /a HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    req.extend_from_slice(body);
+    let mut req = with_body(
+        "POST /a HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=B\r\n",
+        body,
+    );
     req.extend_from_slice(b"POST /b HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
     let mut x = Exchange::new();
     x.split(true, &req, 13).finish();
@@ -599,12 +598,7 @@ fn mime_body_ends_at_its_length_even_inside_a_line() {
 fn message_rfc822_bodies_nest_entities() {
     let body = b"Content-Type: multipart/mixed; boundary=\"O\"\r\n\r\n--O\r\nContent-Type: text/plain\r\n\r\none\r\n\
 --O\r\nContent-Type: message/rfc822\r\n\r\nContent-Type: text/plain\r\n\r\ntwo\r\n--O--\r\n";
-    let mut req = format!(
-        "POST / HTTP/1.0\r\nContent-Type: message/rfc822\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    req.extend_from_slice(body);
+    let req = with_body("POST / HTTP/1.0\r\nContent-Type: message/rfc822\r\n", body);
     let mut x = Exchange::new();
     x.orig(&req).finish();
     let r = x.rows()[0];
@@ -615,12 +609,10 @@ fn message_rfc822_bodies_nest_entities() {
 #[test]
 fn byte_range_parts_are_one_file() {
     let body = b"--R\r\nContent-Range: bytes 0-1/10\r\n\r\nab\r\n--R\r\nContent-Range: bytes 5-6/10\r\n\r\nfg\r\n--R--\r\n";
-    let mut reply = format!(
-        "HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=R\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    reply.extend_from_slice(body);
+    let reply = with_body(
+        "HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=R\r\n",
+        body,
+    );
     let mut x = Exchange::new();
     x.orig(b"GET /f HTTP/1.1\r\nRange: bytes=0-1,5-6\r\n\r\n")
         .resp(&reply);
