@@ -22,6 +22,8 @@ pub enum Kind {
     FtpData,
     Smtp,
     Quic,
+    Imap,
+    Xmpp,
 }
 
 /// What Zeek calls each analyzer: its name (`Analyzer::ANALYZER_HTTP`,
@@ -51,7 +53,7 @@ const fn names(
 }
 
 /// One row per analyzer, in the enum's order.
-const NAMES: [Names; 14] = [
+const NAMES: [Names; 16] = [
     names(Kind::Dns, "DNS", "base/protocols/dns", "dns"),
     names(Kind::Http, "HTTP", "base/protocols/http", "http"),
     Names {
@@ -74,6 +76,8 @@ const NAMES: [Names; 14] = [
     names(Kind::FtpData, "FTP_DATA", "base/protocols/ftp", "ftp-data"),
     names(Kind::Smtp, "SMTP", "base/protocols/smtp", "smtp"),
     names(Kind::Quic, "QUIC", "base/protocols/quic", "quic"),
+    names(Kind::Imap, "IMAP", "base/protocols/imap", "imap"),
+    names(Kind::Xmpp, "XMPP", "base/protocols/xmpp", "xmpp"),
 ];
 
 /// `Kind::ALL`, read off `NAMES`; the rows must follow the enum's order
@@ -151,6 +155,8 @@ impl Kind {
             (Kind::Ftp, 6) => Some(Box::new(crate::ftp::FtpAnalyzer::new())),
             (Kind::Smtp, 6) => Some(Box::new(crate::smtp::SmtpAnalyzer::new())),
             (Kind::Quic, 17) => Some(Box::<crate::quic::QuicAnalyzer>::default()),
+            (Kind::Imap, 6) => Some(Box::<crate::imap::ImapAnalyzer>::default()),
+            (Kind::Xmpp, 6) => Some(Box::<crate::xmpp::XmppAnalyzer>::default()),
             _ => None,
         }
     }

@@ -79,6 +79,15 @@ impl MessageStream {
     }
 }
 
+/// Framing for text protocols: a message runs up to and including the
+/// next `end` byte (a newline for line protocols).
+pub fn up_to(end: u8) -> impl Fn(&[u8]) -> Framing {
+    move |buf| match buf.iter().position(|c| *c == end) {
+        Some(i) => Framing::Length(i + 1),
+        None => Framing::NeedMore,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +123,17 @@ mod tests {
         let mut s = MessageStream::new(100);
         assert_eq!(s.feed(b"\x00", frame, |_| true), Fed::Broken);
         assert_eq!(s.feed(b"\x01x", frame, |_| false), Fed::Broken);
+    }
+
+    #[test]
+    fn text_messages_end_at_their_terminator() {
+        let mut s = MessageStream::new(100);
+        let mut got = Vec::new();
+        s.feed(b"a\nbc", up_to(b'\n'), |m| {
+            got.push(m.to_vec());
+            true
+        });
+        assert_eq!(got, vec![b"a\n".to_vec()]);
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod framing;
 pub mod ftp;
 mod host;
 pub mod http;
+mod imap;
 mod ldap;
 pub mod mime;
 mod modbus;
@@ -31,6 +32,7 @@ pub mod ssh;
 pub mod ssl;
 #[cfg(test)]
 mod test_support;
+mod xmpp;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};
 pub use dpd::Kind;

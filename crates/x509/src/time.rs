@@ -16,7 +16,12 @@ pub fn parse_time(tag: u8, text: &[u8]) -> Option<i64> {
     let field = |i: usize| rest.get(i..i + 2).and_then(digits);
     let (month, day, hour, minute) = (field(0)?, field(2)?, field(4)?, field(6)?);
     let second = field(8).unwrap_or(0);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let days = days_from_civil(year, month, day);
