@@ -24,6 +24,7 @@ pub enum Kind {
     Quic,
     Imap,
     Xmpp,
+    Dtls,
 }
 
 /// What Zeek calls each analyzer: its name (`Analyzer::ANALYZER_HTTP`,
@@ -53,7 +54,7 @@ const fn names(
 }
 
 /// One row per analyzer, in the enum's order.
-const NAMES: [Names; 16] = [
+const NAMES: [Names; 17] = [
     names(Kind::Dns, "DNS", "base/protocols/dns", "dns"),
     names(Kind::Http, "HTTP", "base/protocols/http", "http"),
     Names {
@@ -78,6 +79,7 @@ const NAMES: [Names; 16] = [
     names(Kind::Quic, "QUIC", "base/protocols/quic", "quic"),
     names(Kind::Imap, "IMAP", "base/protocols/imap", "imap"),
     names(Kind::Xmpp, "XMPP", "base/protocols/xmpp", "xmpp"),
+    names(Kind::Dtls, "DTLS", "base/protocols/ssl", "dtls"),
 ];
 
 /// `Kind::ALL`, read off `NAMES`; the rows must follow the enum's order
@@ -157,6 +159,7 @@ impl Kind {
             (Kind::Quic, 17) => Some(Box::<crate::quic::QuicAnalyzer>::default()),
             (Kind::Imap, 6) => Some(Box::<crate::imap::ImapAnalyzer>::default()),
             (Kind::Xmpp, 6) => Some(Box::<crate::xmpp::XmppAnalyzer>::default()),
+            (Kind::Dtls, 17) => Some(Box::new(crate::ssl::SslAnalyzer::new_dtls())),
             _ => None,
         }
     }
@@ -175,6 +178,7 @@ impl Kind {
             (Kind::Ftp, 6) => crate::ftp::signature(orig, resp),
             (Kind::Smtp, 6) => crate::smtp::signature(orig, resp),
             (Kind::Quic, 17) => crate::quic::signature(orig),
+            (Kind::Dtls, 17) => crate::ssl::dtls_signature(orig, resp),
             _ => Some(false),
         }
     }

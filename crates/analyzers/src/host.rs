@@ -235,6 +235,9 @@ pub struct ConnAnalyzers {
     /// First bytes of each direction (orig, resp) while `pending` is not
     /// empty.
     first: [Vec<u8>; 2],
+    /// UDP datagrams (from the originator?, payload) seen while `pending`
+    /// is not empty, replayed to an analyzer found later.
+    datagrams: Vec<(bool, Vec<u8>)>,
     /// An analyzer reported partial analysis since the last look.
     partial: bool,
     /// An analyzer asked for the roles to be swapped.
@@ -271,6 +274,7 @@ impl ConnAnalyzers {
             services,
             pending,
             first: [Vec::new(), Vec::new()],
+            datagrams: Vec::new(),
             partial: false,
             flip: false,
         }
@@ -366,28 +370,34 @@ impl ConnAnalyzers {
         data: &[u8],
         sink: &mut dyn AppSink,
     ) {
-        let dir = usize::from(!is_orig);
-        // A stream's start accumulates; for UDP the first datagram counts.
-        let room = if self.proto == 17 && !self.first[dir].is_empty() {
-            0
+        if self.proto == UDP {
+            self.match_datagram(set, conn, now, is_orig, data, sink);
         } else {
-            DPD_BUFFER.saturating_sub(self.first[dir].len())
-        };
-        self.first[dir].extend_from_slice(&data[..data.len().min(room)]);
-        let mut matched = Vec::new();
-        let proto = self.proto;
-        let first = &self.first;
-        self.pending
-            .retain(|k| match k.signature(proto, &first[0], &first[1]) {
-                Some(true) => {
-                    matched.push(*k);
-                    false
-                }
-                Some(false) => false,
-                None => true,
-            });
-        let full = self.first.iter().all(|b| b.len() >= DPD_BUFFER);
-        if full {
+            self.match_stream_start(set, conn, now, is_orig, data, sink);
+        }
+        if self.pending.is_empty() {
+            self.first = [Vec::new(), Vec::new()];
+            self.datagrams = Vec::new();
+        }
+    }
+
+    /// TCP: signatures match the start of each direction, accumulated up
+    /// to Zeek's `dpd_buffer_size`.
+    fn match_stream_start(
+        &mut self,
+        set: &mut AnalyzerSet,
+        conn: &ConnInfo<'_>,
+        now: Time,
+        is_orig: bool,
+        data: &[u8],
+        sink: &mut dyn AppSink,
+    ) {
+        let dir = usize::from(!is_orig);
+        let room = DPD_BUFFER.saturating_sub(self.first[dir].len());
+        let taken = data.len().min(room);
+        self.first[dir].extend_from_slice(&data[..taken]);
+        let matched = self.take_signature_matches();
+        if self.first.iter().all(|b| b.len() >= DPD_BUFFER) {
             self.pending.clear();
         }
         // Replay what came before this chunk to each analyzer found: the
@@ -397,25 +407,84 @@ impl ConnAnalyzers {
         let before = |d: usize| {
             let b = &first[d][..];
             if d == dir {
-                &b[..b.len().saturating_sub(data.len().min(room))]
+                &b[..b.len() - taken]
             } else {
                 b
             }
         };
+        let replay = [(true, before(0)), (false, before(1))];
         for k in matched {
-            let Some(a) = k.create(proto) else { continue };
-            self.slots.push(Slot::new(k, a));
-            let i = self.slots.len() - 1;
-            for d in 0..2 {
-                let bytes = before(d);
-                if !bytes.is_empty() {
-                    self.run_one(i, set, conn, now, d == 0, Event::Data(bytes), sink);
-                }
-            }
+            self.attach_replaying(k, &replay, set, conn, now, sink);
         }
         self.first = first;
-        if self.pending.is_empty() {
-            self.first = [Vec::new(), Vec::new()];
+    }
+
+    /// UDP: as Zeek's PIA, every datagram is matched on its own (with the
+    /// other direction's latest), and those seen so far are replayed to
+    /// an analyzer found, until `dpd_buffer_size` bytes went by.
+    fn match_datagram(
+        &mut self,
+        set: &mut AnalyzerSet,
+        conn: &ConnInfo<'_>,
+        now: Time,
+        is_orig: bool,
+        data: &[u8],
+        sink: &mut dyn AppSink,
+    ) {
+        let dir = usize::from(!is_orig);
+        self.first[dir] = data[..data.len().min(DPD_BUFFER)].to_vec();
+        let matched = self.take_signature_matches();
+        let datagrams = std::mem::take(&mut self.datagrams);
+        let replay: Vec<(bool, &[u8])> = datagrams.iter().map(|(o, d)| (*o, &d[..])).collect();
+        for k in matched {
+            self.attach_replaying(k, &replay, set, conn, now, sink);
+        }
+        self.datagrams = datagrams;
+        let seen: usize = self.datagrams.iter().map(|(_, d)| d.len()).sum::<usize>() + data.len();
+        if seen > DPD_BUFFER {
+            self.pending.clear();
+        } else {
+            self.datagrams.push((is_orig, data.to_vec()));
+        }
+    }
+
+    /// The pending analyzers whose signature matched `first`; they leave
+    /// `pending`, and so do those that cannot match a stream's start. A
+    /// datagram that does not match leaves the next one to try.
+    fn take_signature_matches(&mut self) -> Vec<Kind> {
+        let mut matched = Vec::new();
+        let proto = self.proto;
+        let mismatch_is_final = proto != UDP;
+        let first = &self.first;
+        self.pending
+            .retain(|k| match k.signature(proto, &first[0], &first[1]) {
+                Some(true) => {
+                    matched.push(*k);
+                    false
+                }
+                Some(false) => !mismatch_is_final,
+                None => true,
+            });
+        matched
+    }
+
+    /// Attaches analyzer `k` and feeds it the traffic it missed.
+    fn attach_replaying(
+        &mut self,
+        k: Kind,
+        replay: &[(bool, &[u8])],
+        set: &mut AnalyzerSet,
+        conn: &ConnInfo<'_>,
+        now: Time,
+        sink: &mut dyn AppSink,
+    ) {
+        let Some(a) = k.create(self.proto) else {
+            return;
+        };
+        self.slots.push(Slot::new(k, a));
+        let i = self.slots.len() - 1;
+        for (is_orig, bytes) in replay.iter().filter(|(_, b)| !b.is_empty()) {
+            self.run_one(i, set, conn, now, *is_orig, Event::Data(bytes), sink);
         }
     }
 
@@ -665,6 +734,84 @@ mod tests {
         assert_eq!(app.slots.len(), 1);
         assert!(app.pending.is_empty());
         assert!(app.first.iter().all(Vec::is_empty), "buffers freed");
+    }
+
+    /// A datagram that starts like a DTLS 1.2 ClientHello record.
+    fn dtls_client_hello_start() -> Vec<u8> {
+        let mut d = vec![0x16, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 1];
+        d.extend([0; 11]);
+        d.extend([0xFE, 0xFD]);
+        d.extend([0; 20]);
+        d
+    }
+
+    #[test]
+    fn udp_signatures_match_any_early_datagram() {
+        let mut set = AnalyzerSet::new(
+            AnalyzerConfig::default(),
+            FuidGen::new(Some(1)),
+            &[],
+            &[Kind::Dtls],
+        );
+        let c = ConnInfo {
+            proto: UDP,
+            ..conn("C3", "10.0.0.1", "10.0.0.2", 5000)
+        };
+        let mut app = set
+            .attach(UDP, c.orig_h, c.resp_h, 5000, Time(1), false)
+            .expect("signature matching is pending");
+        let mut sink: Vec<AppRecord> = Vec::new();
+        app.deliver(
+            &mut set,
+            &c,
+            Time(1),
+            true,
+            &[0x00, 0x01, 0x00, 0x08],
+            &mut sink,
+        );
+        assert!(app.slots.is_empty());
+        assert_eq!(app.pending, vec![Kind::Dtls], "a later datagram may match");
+        app.deliver(
+            &mut set,
+            &c,
+            Time(2),
+            false,
+            &dtls_client_hello_start(),
+            &mut sink,
+        );
+        assert_eq!(app.slots.len(), 1);
+        assert!(app.datagrams.is_empty(), "replay buffer freed");
+    }
+
+    #[test]
+    fn udp_signature_matching_stops_after_the_dpd_buffer() {
+        let mut set = AnalyzerSet::new(
+            AnalyzerConfig::default(),
+            FuidGen::new(Some(1)),
+            &[],
+            &[Kind::Dtls],
+        );
+        let c = ConnInfo {
+            proto: UDP,
+            ..conn("C4", "10.0.0.1", "10.0.0.2", 5000)
+        };
+        let mut app = set
+            .attach(UDP, c.orig_h, c.resp_h, 5000, Time(1), false)
+            .expect("signature matching is pending");
+        let mut sink: Vec<AppRecord> = Vec::new();
+        for t in 0..3 {
+            app.deliver(&mut set, &c, Time(t), true, &[0; 400], &mut sink);
+        }
+        assert!(app.pending.is_empty());
+        app.deliver(
+            &mut set,
+            &c,
+            Time(4),
+            true,
+            &dtls_client_hello_start(),
+            &mut sink,
+        );
+        assert!(app.slots.is_empty());
     }
 
     /// Confirms its own protocol and a carried one ("ssl") on "both",

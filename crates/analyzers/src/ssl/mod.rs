@@ -9,6 +9,7 @@
 //! like Zeek's `SSL::disable_analyzer_after_detection`), on a protocol
 //! violation, or when the connection goes away.
 
+mod dtls;
 mod handshake;
 mod names;
 mod reader;
@@ -33,6 +34,7 @@ impl Default for SslConfig {
         }
     }
 }
+pub(crate) use dtls::client_hello_signature as dtls_signature;
 pub(crate) use signature::signature;
 
 use crate::record::AppRecord;
@@ -65,6 +67,8 @@ enum Framing {
     Unknown,
     SslV2,
     Tls,
+    /// DTLS over UDP: whole records per datagram.
+    Dtls,
 }
 
 /// A record header: content type (SSLv2 message types offset by 300),
@@ -105,6 +109,9 @@ pub struct SslAnalyzer {
     stopped: bool,
     session: Option<Session>,
     logged: bool,
+    /// The protocol was confirmed (a client hello parsed).
+    confirmed: bool,
+    dtls: dtls::Dtls,
 }
 
 impl Default for SslAnalyzer {
@@ -126,6 +133,16 @@ impl SslAnalyzer {
             stopped: false,
             session: None,
             logged: false,
+            confirmed: false,
+            dtls: dtls::Dtls::default(),
+        }
+    }
+
+    /// DTLS over UDP.
+    pub fn new_dtls() -> Self {
+        SslAnalyzer {
+            framing: Framing::Dtls,
+            ..Self::new()
         }
     }
 
@@ -166,7 +183,7 @@ impl SslAnalyzer {
                     "Invalid version late in TLS connection. Packet reported version: {version}"
                 ))
             }
-            Framing::Tls => return Ok(tls_header(h)),
+            Framing::Tls | Framing::Dtls => return Ok(tls_header(h)),
             Framing::Unknown => {}
         }
         if h[0] & 0x80 != 0 {
@@ -226,6 +243,7 @@ impl SslAnalyzer {
         match header.content {
             CHANGE_CIPHER_SPEC => self.change_cipher_spec(cx, is_orig),
             ALERT => self.alerts(cx, is_client, body),
+            HANDSHAKE if self.framing == Framing::Dtls => self.dtls_handshake(cx, is_orig, body),
             HANDSHAKE => self.handshake_data(cx, is_orig, body),
             APPLICATION_DATA => self.early_application_data(cx),
             HEARTBEAT if body.len() >= 3 => self.history(cx, is_client, 'b'),
@@ -372,7 +390,7 @@ impl SslAnalyzer {
                 format!("unsupported client SSL version 0x{:04x}", hello.version),
             );
         }
-        cx.confirm();
+        self.confirm(cx);
         self.session(cx).client_hello(hello.session_id);
     }
 
@@ -475,7 +493,7 @@ impl SslAnalyzer {
         let Some(session_id) = session_id.filter(|_| r.bytes(challenge.into()).is_some()) else {
             return self.fail(cx, out_of_bound("V2ClientHello"));
         };
-        cx.confirm();
+        self.confirm(cx);
         let s = self.session(cx);
         s.client_hello(session_id);
         let full = s.add_history(true, 'c');
@@ -532,6 +550,11 @@ impl SslAnalyzer {
         }
     }
 
+    fn confirm(&mut self, cx: &mut Context<'_>) {
+        self.confirmed = true;
+        cx.confirm();
+    }
+
     /// Whether `is_orig` data comes from the TLS client.
     fn is_client(&self, is_orig: bool) -> bool {
         is_orig != self.flipped
@@ -572,6 +595,9 @@ impl Analyzer for SslAnalyzer {
     fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, data: &[u8]) {
         if self.stopped {
             return;
+        }
+        if self.framing == Framing::Dtls {
+            return self.datagram(cx, is_orig, data);
         }
         self.side(is_orig).records.extend_from_slice(data);
         self.process_records(cx, is_orig);
@@ -621,7 +647,7 @@ fn is_record_version(v: u16) -> bool {
 /// Negotiated versions where ChangeCipherSpec (not application data)
 /// starts encryption.
 fn is_pre_tls13(v: u16) -> bool {
-    v == SSL_V2 || is_record_version(v)
+    v == SSL_V2 || is_record_version(v) || matches!(v, 0xFEFF | 0xFEFD)
 }
 
 /// Hello versions Zeek knows: SSLv2 to TLS 1.3, DTLS, and TLS 1.3 drafts

@@ -597,3 +597,144 @@ fn certificate_chains_are_bounded() {
     run.finish();
     assert_eq!(run.row().cert_chain_fps.as_ref().map(Vec::len), Some(64));
 }
+
+fn dtls_record(content: u8, epoch: u16, body: &[u8]) -> Vec<u8> {
+    let mut r = vec![content, 0xFE, 0xFD];
+    r.extend(epoch.to_be_bytes());
+    r.extend([0, 0, 0, 0, 0, 1]);
+    r.extend((body.len() as u16).to_be_bytes());
+    r.extend(body);
+    r
+}
+
+/// A DTLS handshake fragment: `msg` (a TLS handshake message) bytes
+/// `from..to` with the DTLS header.
+fn dtls_fragment(msg: &[u8], seq: u16, from: usize, to: usize) -> Vec<u8> {
+    let body = &msg[4..];
+    let u24 = |n: usize| (n as u32).to_be_bytes()[1..].to_vec();
+    [
+        vec![msg[0]],
+        u24(body.len()),
+        seq.to_be_bytes().to_vec(),
+        u24(from),
+        u24(to - from),
+        body[from..to].to_vec(),
+    ]
+    .concat()
+}
+
+fn dtls_message(msg: &[u8], seq: u16) -> Vec<u8> {
+    dtls_fragment(msg, seq, 0, msg.len() - 4)
+}
+
+fn dtls_client_hello(cookie: &[u8]) -> Vec<u8> {
+    let mut b = vec![0xFE, 0xFD];
+    b.extend([0x11; 32]);
+    b.extend(vec8(&[]));
+    b.extend(vec8(cookie));
+    b.extend(vec16(&[0xC0, 0x2F]));
+    b.extend(vec8(&[0]));
+    b.extend(vec16(&sni("dtls.example")));
+    handshake(1, &b)
+}
+
+fn dtls_run() -> Run {
+    Run {
+        analyzer: SslAnalyzer::new_dtls(),
+        ..Run::new()
+    }
+}
+
+#[test]
+fn dtls_handshake_with_cookie_and_fragmented_certificate() {
+    let cert = cert_for_example();
+    let cert_msg = certificate_msg(std::slice::from_ref(&cert));
+    let half = (cert_msg.len() - 4) / 2;
+    let mut server_hello = server_hello([5; 32], &[], CIPHER_ECDHE_RSA_AES128_GCM, &[]);
+    server_hello[4..6].copy_from_slice(&[0xFE, 0xFD]);
+    let hello_verify = handshake(3, &[0xFE, 0xFF, 2, 0xAB, 0xCD]);
+    let stun = [&[0, 1, 0, 8, 0x21, 0x12, 0xA4, 0x42][..], &[7; 20]].concat();
+    let mut run = dtls_run();
+    run.send(true, &stun)
+        .send(
+            true,
+            &dtls_record(22, 0, &dtls_message(&dtls_client_hello(&[]), 0)),
+        )
+        .send(false, &dtls_record(22, 0, &dtls_message(&hello_verify, 0)))
+        .send(
+            true,
+            &dtls_record(22, 0, &dtls_message(&dtls_client_hello(&[0xAB, 0xCD]), 1)),
+        )
+        .send(
+            false,
+            &[
+                dtls_record(22, 0, &dtls_message(&server_hello, 1)),
+                dtls_record(22, 0, &dtls_fragment(&cert_msg, 2, 0, half)),
+            ]
+            .concat(),
+        )
+        .send(
+            false,
+            &[
+                dtls_record(
+                    22,
+                    0,
+                    &dtls_fragment(&cert_msg, 2, half, cert_msg.len() - 4),
+                ),
+                dtls_record(22, 0, &dtls_message(&handshake(14, &[]), 3)),
+            ]
+            .concat(),
+        )
+        .send(
+            true,
+            &[
+                dtls_record(22, 0, &dtls_message(&handshake(16, &[0; 33]), 2)),
+                dtls_record(20, 0, &[1]),
+                dtls_record(22, 1, &[0xEE; 48]),
+            ]
+            .concat(),
+        )
+        .send(
+            false,
+            &[dtls_record(20, 0, &[1]), dtls_record(22, 1, &[0xDD; 48])].concat(),
+        );
+    assert!(run.confirmed);
+    assert_eq!(run.violation, None);
+    let row = run.row();
+    assert_eq!(row.version.as_deref(), Some("DTLSv12"));
+    assert!(row.established);
+    assert_eq!(
+        row.server_name,
+        Some(records::ZString(b"dtls.example".to_vec()))
+    );
+    assert_eq!(row.ssl_history, "CvCsxnGIi");
+    assert_eq!(
+        row.cert_chain_fps,
+        Some(vec![x509::parse(&cert).unwrap().fingerprint])
+    );
+}
+
+#[test]
+fn dtls_wrong_versions_after_confirmation_are_one_violation() {
+    let mut run = dtls_run();
+    run.send(
+        true,
+        &dtls_record(22, 0, &dtls_message(&dtls_client_hello(&[]), 0)),
+    );
+    let tls_record = record(23, 0x0303, &[0; 10]);
+    let mut bogus = tls_record.clone();
+    bogus.extend([0; 8]);
+    run.send(false, &bogus);
+    assert!(run
+        .violation
+        .as_deref()
+        .is_some_and(|v| v.contains("Invalid version in DTLS")));
+    // A truncated record is a parse failure.
+    let mut run = dtls_run();
+    run.send(
+        true,
+        &dtls_record(22, 0, &dtls_message(&dtls_client_hello(&[]), 0))[..20],
+    );
+    assert!(run.violation.is_some());
+    assert!(!run.confirmed);
+}
