@@ -25,6 +25,8 @@ pub enum Kind {
     Imap,
     Xmpp,
     Dtls,
+    Rdp,
+    Rdpeudp,
 }
 
 /// What Zeek calls each analyzer: its name (`Analyzer::ANALYZER_HTTP`,
@@ -54,7 +56,7 @@ const fn names(
 }
 
 /// One row per analyzer, in the enum's order.
-const NAMES: [Names; 17] = [
+const NAMES: [Names; 19] = [
     names(Kind::Dns, "DNS", "base/protocols/dns", "dns"),
     names(Kind::Http, "HTTP", "base/protocols/http", "http"),
     Names {
@@ -80,6 +82,8 @@ const NAMES: [Names; 17] = [
     names(Kind::Imap, "IMAP", "base/protocols/imap", "imap"),
     names(Kind::Xmpp, "XMPP", "base/protocols/xmpp", "xmpp"),
     names(Kind::Dtls, "DTLS", "base/protocols/ssl", "dtls"),
+    names(Kind::Rdp, "RDP", "base/protocols/rdp", "rdp"),
+    names(Kind::Rdpeudp, "RDPEUDP", "base/protocols/rdp", "rdpeudp"),
 ];
 
 /// `Kind::ALL`, read off `NAMES`; the rows must follow the enum's order
@@ -160,6 +164,8 @@ impl Kind {
             (Kind::Imap, 6) => Some(Box::<crate::imap::ImapAnalyzer>::default()),
             (Kind::Xmpp, 6) => Some(Box::<crate::xmpp::XmppAnalyzer>::default()),
             (Kind::Dtls, 17) => Some(Box::new(crate::ssl::SslAnalyzer::new_dtls())),
+            (Kind::Rdp, 6) => Some(Box::<crate::rdp::RdpAnalyzer>::default()),
+            (Kind::Rdpeudp, 17) => Some(Box::<crate::rdp::udp::RdpeudpAnalyzer>::default()),
             _ => None,
         }
     }

@@ -26,6 +26,7 @@ mod ntp;
 mod pop3;
 mod postgresql;
 mod quic;
+mod rdp;
 mod record;
 pub mod smtp;
 pub mod ssh;
