@@ -125,7 +125,14 @@ pub struct Context<'a> {
     pub(crate) partial: bool,
     pub(crate) flip: bool,
     pub(crate) attach: Vec<Kind>,
+    /// Stream bytes the analyzers handed over to get first.
+    pub(crate) attach_data: Vec<(bool, Vec<u8>)>,
     pub(crate) redetect: bool,
+    /// Payload of a protocol carried inside this one (WebSocket messages),
+    /// for protocol detection: (from the originator?, bytes).
+    pub(crate) forwarded: Vec<(bool, Vec<u8>)>,
+    /// How many of `forwarded` came before this analyzer's confirmation.
+    pub(crate) confirmed_after_forwarded: usize,
 }
 
 /// A connection an analyzer announces (an FTP data channel, ...): when a
@@ -174,7 +181,10 @@ impl<'a> Context<'a> {
             partial: false,
             flip: false,
             attach: Vec::new(),
+            attach_data: Vec::new(),
             redetect: false,
+            forwarded: Vec::new(),
+            confirmed_after_forwarded: 0,
         }
     }
 
@@ -184,6 +194,7 @@ impl<'a> Context<'a> {
         if !self.confirmed {
             self.confirmed = true;
             self.confirmed_after = self.also_confirmed.len();
+            self.confirmed_after_forwarded = self.forwarded.len();
         }
     }
 
@@ -220,6 +231,15 @@ impl<'a> Context<'a> {
         self.attach.push(kind);
     }
 
+    /// As [`Context::hand_over`], when the switch came with bytes of the
+    /// new protocol in the same delivery: the new analyzer gets them first.
+    pub fn hand_over_with(&mut self, kind: Kind, is_orig: bool, data: &[u8]) {
+        self.attach.push(kind);
+        if !data.is_empty() {
+            self.attach_data.push((is_orig, data.to_vec()));
+        }
+    }
+
     /// The rest of the stream is a tunnel whose payload is unknown (HTTP
     /// CONNECT): protocol detection starts again on the next bytes.
     pub fn redetect(&mut self) {
@@ -237,6 +257,15 @@ impl<'a> Context<'a> {
             resp_p: c.resp_p,
             tunnel_type: kind,
         }));
+    }
+
+    /// Payload of a protocol this one carries, whose kind is unknown: it
+    /// goes through protocol detection of its own, as a stream per
+    /// direction (Zeek's `ForwardStream` to a PIA).
+    pub fn forward(&mut self, is_orig: bool, data: &[u8]) {
+        if !data.is_empty() {
+            self.forwarded.push((is_orig, data.to_vec()));
+        }
     }
 
     /// The connection's roles are the wrong way round (the analyzer saw the

@@ -27,6 +27,7 @@ pub enum Kind {
     Dtls,
     Rdp,
     Rdpeudp,
+    WebSocket,
 }
 
 /// What Zeek calls each analyzer: its name (`Analyzer::ANALYZER_HTTP`,
@@ -56,7 +57,7 @@ const fn names(
 }
 
 /// One row per analyzer, in the enum's order.
-const NAMES: [Names; 19] = [
+const NAMES: [Names; 20] = [
     names(Kind::Dns, "DNS", "base/protocols/dns", "dns"),
     names(Kind::Http, "HTTP", "base/protocols/http", "http"),
     Names {
@@ -84,6 +85,12 @@ const NAMES: [Names; 19] = [
     names(Kind::Dtls, "DTLS", "base/protocols/ssl", "dtls"),
     names(Kind::Rdp, "RDP", "base/protocols/rdp", "rdp"),
     names(Kind::Rdpeudp, "RDPEUDP", "base/protocols/rdp", "rdpeudp"),
+    names(
+        Kind::WebSocket,
+        "WebSocket",
+        "base/protocols/websocket",
+        "websocket",
+    ),
 ];
 
 /// `Kind::ALL`, read off `NAMES`; the rows must follow the enum's order
@@ -166,6 +173,7 @@ impl Kind {
             (Kind::Dtls, 17) => Some(Box::new(crate::ssl::SslAnalyzer::new_dtls())),
             (Kind::Rdp, 6) => Some(Box::<crate::rdp::RdpAnalyzer>::default()),
             (Kind::Rdpeudp, 17) => Some(Box::<crate::rdp::udp::RdpeudpAnalyzer>::default()),
+            (Kind::WebSocket, 6) => Some(Box::<crate::websocket::WebSocketAnalyzer>::default()),
             _ => None,
         }
     }

@@ -211,6 +211,9 @@ struct Slot {
     confirmed: bool,
     /// Removed after a violation: gets no more data.
     failed: bool,
+    /// Detection and analyzers for the payload this analyzer carries
+    /// (see [`Context::forward`]), once it forwarded some.
+    inner: Option<Box<ConnAnalyzers>>,
 }
 
 impl Slot {
@@ -220,6 +223,7 @@ impl Slot {
             analyzer,
             confirmed: false,
             failed: false,
+            inner: None,
         }
     }
 }
@@ -468,7 +472,8 @@ impl ConnAnalyzers {
         matched
     }
 
-    /// Attaches analyzer `k` and feeds it the traffic it missed.
+    /// Attaches analyzer `k`, unless it is there already, and feeds it the
+    /// traffic it missed.
     fn attach_replaying(
         &mut self,
         k: Kind,
@@ -478,6 +483,9 @@ impl ConnAnalyzers {
         now: Time,
         sink: &mut dyn AppSink,
     ) {
+        if self.slots.iter().any(|s| s.kind == k) {
+            return;
+        }
         let Some(a) = k.create(self.proto) else {
             return;
         };
@@ -485,16 +493,6 @@ impl ConnAnalyzers {
         let i = self.slots.len() - 1;
         for (is_orig, bytes) in replay.iter().filter(|(_, b)| !b.is_empty()) {
             self.run_one(i, set, conn, now, *is_orig, Event::Data(bytes), sink);
-        }
-    }
-
-    /// Attach `kind` mid-stream (a hand-over), unless it is there already.
-    fn attach(&mut self, kind: Kind) {
-        if self.slots.iter().any(|s| s.kind == kind) {
-            return;
-        }
-        if let Some(a) = kind.create(self.proto) {
-            self.slots.push(Slot::new(kind, a));
         }
     }
 
@@ -542,11 +540,17 @@ impl ConnAnalyzers {
         self.partial |= cx.partial;
         self.flip |= cx.flip;
         let attach = std::mem::take(&mut cx.attach);
+        let attach_data = std::mem::take(&mut cx.attach_data);
         let redetect = cx.redetect;
+        let mut forwarded = std::mem::take(&mut cx.forwarded);
+        let forwarded_later =
+            forwarded.split_off(cx.confirmed_after_forwarded.min(forwarded.len()));
         drop(cx);
         for e in expected {
             set.add_expected(now, e);
         }
+        self.run_inner(i, set, conn, now, forwarded, sink);
+        let slot = &mut self.slots[i];
         for service in also_confirmed {
             add_service(&mut self.services, service);
         }
@@ -558,6 +562,11 @@ impl ConnAnalyzers {
         for service in also_later {
             add_service(&mut self.services, service);
         }
+        self.run_inner(i, set, conn, now, forwarded_later, sink);
+        if matches!(ev, Event::EndOfStream | Event::Finish) {
+            self.end_inner(i, set, conn, now, is_orig, ev, sink);
+        }
+        let slot = &mut self.slots[i];
         if let Some((reason, data)) = violation {
             slot.failed = true;
             if slot.confirmed {
@@ -569,11 +578,58 @@ impl ConnAnalyzers {
                 ))));
             }
         }
+        let replay: Vec<(bool, &[u8])> = attach_data.iter().map(|(o, d)| (*o, &d[..])).collect();
         for kind in attach {
-            self.attach(kind);
+            self.attach_replaying(kind, &replay, set, conn, now, sink);
         }
         if redetect {
             self.redetect(set);
+        }
+    }
+
+    /// Runs detection and analyzers on the payload slot `i` carries; the
+    /// services found there join the connection's.
+    fn run_inner(
+        &mut self,
+        i: usize,
+        set: &mut AnalyzerSet,
+        conn: &ConnInfo<'_>,
+        now: Time,
+        forwarded: Vec<(bool, Vec<u8>)>,
+        sink: &mut dyn AppSink,
+    ) {
+        if forwarded.is_empty() {
+            return;
+        }
+        let proto = self.proto;
+        let inner = self.slots[i].inner.get_or_insert_with(|| {
+            let pending = set.signature_kinds(proto).collect();
+            Box::new(ConnAnalyzers::new(proto, Vec::new(), Vec::new(), pending))
+        });
+        for (is_orig, data) in forwarded {
+            inner.deliver(set, conn, now, is_orig, &data, sink);
+        }
+        self.partial |= inner.partial;
+        for service in &inner.services {
+            add_service(&mut self.services, service);
+        }
+    }
+
+    /// Passes the end of a direction or of the connection on to the
+    /// analyzers of slot `i`'s payload.
+    #[allow(clippy::too_many_arguments)]
+    fn end_inner(
+        &mut self,
+        i: usize,
+        set: &mut AnalyzerSet,
+        conn: &ConnInfo<'_>,
+        now: Time,
+        is_orig: bool,
+        ev: Event<'_>,
+        sink: &mut dyn AppSink,
+    ) {
+        if let Some(inner) = self.slots[i].inner.as_mut() {
+            inner.run(set, conn, now, is_orig, ev, sink);
         }
     }
 
@@ -812,6 +868,38 @@ mod tests {
             &mut sink,
         );
         assert!(app.slots.is_empty());
+    }
+
+    #[test]
+    fn payload_carried_by_websocket_gets_detection_of_its_own() {
+        let mut set = AnalyzerSet::new(
+            AnalyzerConfig::default(),
+            FuidGen::new(Some(1)),
+            &[],
+            &[Kind::Http],
+        );
+        let c = conn("C5", "10.0.0.1", "10.0.0.2", 8080);
+        let ws = Kind::WebSocket.create(TCP).expect("websocket analyzer");
+        let mut app = ConnAnalyzers::new(
+            TCP,
+            vec![Slot::new(Kind::WebSocket, ws)],
+            Vec::new(),
+            Vec::new(),
+        );
+        let mut sink: Vec<AppRecord> = Vec::new();
+        let text_frame = |payload: &[u8]| [&[0x81, payload.len() as u8][..], payload].concat();
+        let request = text_frame(b"GET / HTTP/1.1\r\nHost: inner\r\n\r\n");
+        app.deliver(&mut set, &c, Time(1), true, &request, &mut sink);
+        assert_eq!(app.services, vec!["websocket"]);
+        let reply = text_frame(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        app.deliver(&mut set, &c, Time(2), false, &reply, &mut sink);
+        assert_eq!(app.services, vec!["websocket", "http"]);
+        app.finish(&mut set, &c, Time(3), &mut sink);
+        let http_rows = sink
+            .iter()
+            .filter(|r| matches!(r, AppRecord::Http(_)))
+            .count();
+        assert_eq!(http_rows, 1, "the inner HTTP analyzer wrote its row");
     }
 
     /// Confirms its own protocol and a carried one ("ssl") on "both",

@@ -33,6 +33,7 @@ pub mod ssh;
 pub mod ssl;
 #[cfg(test)]
 mod test_support;
+pub mod websocket;
 mod xmpp;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};

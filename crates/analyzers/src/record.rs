@@ -7,6 +7,7 @@ use crate::http::HttpRecord;
 use crate::smtp::SmtpRecord;
 use crate::ssh::SshRecord;
 use crate::ssl::SslRecord;
+use crate::websocket::WebsocketRecord;
 use records::{Port, Time};
 use std::net::IpAddr;
 
@@ -58,6 +59,7 @@ pub enum AppRecord {
     Dns(Box<DnsRecord>),
     Http(Box<HttpRecord>),
     Ssl(Box<SslRecord>),
+    Websocket(Box<WebsocketRecord>),
     Smtp(Box<SmtpRecord>),
     Files(Box<FilesRecord>),
     Ssh(Box<SshRecord>),

@@ -10,6 +10,10 @@ pub struct Outcome {
     pub violated: bool,
     pub handed_over: Vec<Kind>,
     pub records: Vec<AppRecord>,
+    /// Payload passed on for detection (see `Context::forward`).
+    pub forwarded: Vec<(bool, Vec<u8>)>,
+    /// Detection asked to start over.
+    pub redetect: bool,
 }
 
 /// A connection 10.0.0.1:40000 → 10.0.0.2:`resp_p` over `proto`.
@@ -37,6 +41,8 @@ pub fn drive(a: &mut dyn Analyzer, info: &ConnInfo<'_>, traffic: &[(bool, &[u8])
         out.confirmed |= cx.confirmed;
         out.violated |= cx.violation.is_some();
         out.handed_over.append(&mut cx.attach);
+        out.forwarded.append(&mut cx.forwarded);
+        out.redetect |= cx.redetect;
     }
     out
 }

@@ -557,7 +557,10 @@ mod tests {
         out
     }
 
-    fn read_all(bytes: Vec<u8>) -> (Vec<(i64, u32, Vec<u8>)>, Vec<String>) {
+    /// (time, wire length, bytes) of each packet read.
+    type Packets = Vec<(i64, u32, Vec<u8>)>;
+
+    fn read_all(bytes: Vec<u8>) -> (Packets, Vec<String>) {
         let mut src =
             PacketSource::from_reader(Box::new(Cursor::new(bytes)), None, "test").unwrap();
         let mut out = Vec::new();
@@ -624,7 +627,7 @@ mod tests {
 
     fn block(t: u32, body: &[u8]) -> Vec<u8> {
         let mut b = body.to_vec();
-        while b.len() % 4 != 0 {
+        while !b.len().is_multiple_of(4) {
             b.push(0);
         }
         let len = (b.len() + 12) as u32;

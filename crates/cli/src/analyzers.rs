@@ -106,6 +106,7 @@ pub fn plan(
     // Zeek config given by the user says for itself.
     config.files.hash = has(options, "hash-all-files") || (!cli.bare && cli.zeek_config.is_none());
     config.ssh.hassh = options.iter().any(|o| o == "hassh");
+    config.http.websocket = enabled.contains(&Kind::WebSocket);
     // header-names logs the client's header names unless told otherwise.
     config.http.log_client_header_names = has(options, "http-header-names");
     // auth-addl turns off Zeek's skipping of those sections.

@@ -45,28 +45,7 @@ pub fn community_id_v1(
         h.update(s.1.to_be_bytes());
         h.update(d.1.to_be_bytes());
     }
-    format!("1:{}", base64(&h.finalize()))
-}
-
-fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    format!("1:{}", records::base64(&h.finalize()))
 }
 
 #[cfg(test)]
@@ -90,12 +69,5 @@ mod tests {
             community_id_v1(0, ip("192.168.0.89"), 8, ip("192.168.0.1"), 0, 1),
             community_id_v1(0, ip("192.168.0.1"), 0, ip("192.168.0.89"), 8, 1)
         );
-    }
-
-    #[test]
-    fn base64_padding() {
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
     }
 }

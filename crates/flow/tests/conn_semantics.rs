@@ -246,8 +246,10 @@ fn bad_tcp_checksum_is_c_and_a_weird_and_not_counted() {
     assert_eq!(out.weirds.len(), 1);
     assert_eq!(out.weirds[0].name, "bad_TCP_checksum");
 
-    let mut cfg = FlowConfig::default();
-    cfg.ignore_checksums = true;
+    let cfg = FlowConfig {
+        ignore_checksums: true,
+        ..FlowConfig::default()
+    };
     let mut f = c.frame(SYN, 1, 0, 0);
     if let Transport::Tcp(t) = &mut f.transport {
         t.checksum_ok = false;
@@ -385,8 +387,10 @@ fn icmp_echo_pairs_request_and_reply() {
 
 #[test]
 fn flow_table_is_bounded_under_a_syn_flood() {
-    let mut cfg = FlowConfig::default();
-    cfg.max_connections = 1000;
+    let cfg = FlowConfig {
+        max_connections: 1000,
+        ..FlowConfig::default()
+    };
     let mut table = FlowTable::new(cfg);
     let mut out = Collect::default();
     for i in 0..20_000u32 {
@@ -411,8 +415,10 @@ fn flow_table_is_bounded_under_a_syn_flood() {
 
 #[test]
 fn seeded_uids_do_not_depend_on_anything_but_the_traffic() {
-    let mut cfg = FlowConfig::default();
-    cfg.uid_seed = Some(42);
+    let cfg = FlowConfig {
+        uid_seed: Some(42),
+        ..FlowConfig::default()
+    };
     let a = run(cfg.clone(), http_like());
     let b = run(cfg, http_like());
     assert_eq!(only(&a).uid, only(&b).uid);

@@ -10,10 +10,12 @@
 //! and its JSON formatter (rapidjson); the details are documented in
 //! [`escape`] and [`value`].
 
+mod base64;
 pub mod escape;
 pub mod num;
 pub mod value;
 
+pub use base64::base64;
 pub use value::{AsTime, Ctx, DynValue, Enum, Interval, Port, Set, Subnet, Time, Value, ZString};
 
 /// One column of a log: its name (dotted, like `id.orig_h`), its Zeek type

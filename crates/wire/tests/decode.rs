@@ -630,7 +630,7 @@ fn ipv6_fragments() {
     let mut f1 = vec![17, 0, 0x00, 0x01, 0, 0, 0, 42];
     f1.extend_from_slice(a);
     let mut f2 = vec![17, 0];
-    f2.extend_from_slice(&((80u16) | 0).to_be_bytes());
+    f2.extend_from_slice(&80u16.to_be_bytes());
     f2.extend_from_slice(&[0, 0, 0, 42]);
     f2.extend_from_slice(b);
     let pkt_ = ipv6_ext(A6, B6, 44, &f2);

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use wire::{DecodeConfig, Decoder};
 
 /// (linktype, wire length, data) of each packet; None if not a capture.
-pub fn read_capture(bytes: &[u8]) -> Option<Vec<(u32, u32, i64, Vec<u8>)>> {
+/// (link type, wire length, time, bytes) of each packet.
+type Packets = Vec<(u32, u32, i64, Vec<u8>)>;
+
+pub fn read_capture(bytes: &[u8]) -> Option<Packets> {
     let magic = u32::from_le_bytes(bytes.get(0..4)?.try_into().ok()?);
     let mut out = Vec::new();
     match magic {

@@ -32,6 +32,9 @@ pub struct HttpConfig {
     pub log_client_header_names: bool,
     /// `HTTP::log_server_header_names` of that script.
     pub log_server_header_names: bool,
+    /// `base/protocols/websocket` is loaded: upgrades to WebSocket get
+    /// its analyzer and websocket.log.
+    pub websocket: bool,
 }
 
 impl Default for HttpConfig {
@@ -52,6 +55,7 @@ impl Default for HttpConfig {
             .collect(),
             log_client_header_names: false,
             log_server_header_names: false,
+            websocket: false,
         }
     }
 }

@@ -8,6 +8,7 @@ use super::parser::{
     self, LineEvent, LineReader, RequestVersion, Version, VERSION_09, VERSION_UNSET,
 };
 use super::transactions::Transactions;
+use crate::websocket::handshake::Handshake;
 use crate::Context;
 use std::collections::VecDeque;
 
@@ -68,6 +69,11 @@ pub struct HttpAnalyzer {
     connect_request: bool,
     upgrade_connection: bool,
     upgrade_protocol: Vec<u8>,
+    /// The protocol a `101 Switching Protocols` just switched to, until
+    /// the switch is carried out at the end of the reply's head.
+    switched_to: Option<Vec<u8>>,
+    /// The WebSocket opening handshake's headers so far.
+    websocket: Handshake,
     /// Traffic after CONNECT or an upgrade is no longer HTTP.
     tunneled: bool,
     confirmed: bool,
@@ -99,6 +105,8 @@ impl HttpAnalyzer {
             connect_request: false,
             upgrade_connection: false,
             upgrade_protocol: Vec::new(),
+            switched_to: None,
+            websocket: Handshake::default(),
             tunneled: false,
             confirmed: false,
             unconfirmed_violation: None,
@@ -230,6 +238,9 @@ impl HttpAnalyzer {
                 self.message_line(cx, is_orig, line);
                 if !is_orig && self.connect_request && line.is_empty() {
                     self.start_tunnel(cx, rest);
+                }
+                if let Some(protocol) = self.switched_to.take() {
+                    self.switch_protocols(cx, &protocol, rest);
                 }
             }
             _ => {}
@@ -452,6 +463,9 @@ impl HttpAnalyzer {
     /// Header fields the analyzer itself reacts to, then the row's.
     fn header(&mut self, cx: &mut Context<'_>, is_orig: bool, name: &[u8], value: &[u8]) {
         let (token, _) = parser::value_token(value);
+        if cx.config.http.websocket {
+            self.websocket.header(cx, is_orig, name, value);
+        }
         match (is_orig, name) {
             (true, b"CONNECTION") if token.eq_ignore_ascii_case(b"keep-alive") => {
                 self.keep_alive = true
@@ -498,9 +512,12 @@ impl HttpAnalyzer {
             && !self.upgrade_protocol.is_empty();
         self.reply_code = 0;
         self.upgrade_connection = false;
-        self.upgrade_protocol.clear();
+        if !upgrade {
+            self.upgrade_protocol.clear();
+        }
         if upgrade {
             self.tunneled = true;
+            self.switched_to = Some(std::mem::take(&mut self.upgrade_protocol));
         }
         if self.resp.expecting == Expecting::Message {
             self.resp.expecting = Expecting::FirstLine;
@@ -523,6 +540,26 @@ impl HttpAnalyzer {
         }
         if interrupted {
             self.side(is_orig).expecting = Expecting::Nothing;
+        }
+    }
+
+    /// After a `101 Switching Protocols`: WebSocket gets its analyzer
+    /// (Zeek's `HTTP::upgrade_analyzers`), any other protocol is detected
+    /// afresh. `rest` is what followed the reply's head in this delivery.
+    fn switch_protocols(&mut self, cx: &mut Context<'_>, protocol: &[u8], rest: &[u8]) {
+        if !rest.is_empty() {
+            cx.weird(
+                "HTTP",
+                "protocol_data_with_HTTP_upgrade_reply",
+                Some(rest.len().to_string()),
+            );
+        }
+        if cx.config.http.websocket && protocol.eq_ignore_ascii_case(b"websocket") {
+            let request = self.rows.upgraded_request();
+            std::mem::take(&mut self.websocket).established(cx, request);
+            cx.hand_over_with(crate::Kind::WebSocket, false, rest);
+        } else {
+            cx.redetect();
         }
     }
 

@@ -6,6 +6,9 @@ use crate::{Analyzer, AnalyzerConfig, ConnInfo, Context, FuidGen};
 use records::Time;
 
 /// Drives one connection's analyzer and keeps what it produced.
+/// Stream bytes as (from the originator?, bytes).
+type Chunks = Vec<(bool, Vec<u8>)>;
+
 struct Exchange {
     analyzer: HttpAnalyzer,
     config: AnalyzerConfig,
@@ -13,6 +16,9 @@ struct Exchange {
     sink: Vec<AppRecord>,
     confirmed: bool,
     violation: Option<String>,
+    /// Hand-overs: the analyzer and the bytes it gets first.
+    handed_over: Vec<(crate::Kind, Chunks)>,
+    redetect: bool,
     now: i64,
 }
 
@@ -29,6 +35,8 @@ impl Exchange {
             sink: Vec::new(),
             confirmed: false,
             violation: None,
+            handed_over: Vec::new(),
+            redetect: false,
             now: 1_000_000_000,
         }
     }
@@ -57,6 +65,11 @@ impl Exchange {
         if let Some((reason, _)) = cx.violation.take() {
             self.violation.get_or_insert(reason);
         }
+        let data = std::mem::take(&mut cx.attach_data);
+        for kind in std::mem::take(&mut cx.attach) {
+            self.handed_over.push((kind, data.clone()));
+        }
+        self.redetect |= cx.redetect;
     }
 
     fn orig(&mut self, data: &[u8]) -> &mut Self {
@@ -497,6 +510,52 @@ fn upgrade_101_stops_parsing() {
         (Some(101), Some(101))
     );
     assert_eq!(x.violation, None);
+}
+
+const WEBSOCKET_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\n\
+    Connection: Upgrade\r\nUpgrade: websocket\r\n\
+    Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+const WEBSOCKET_REPLY: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\n\
+    Connection: Upgrade\r\nUpgrade: WebSocket\r\n\
+    Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+
+#[test]
+fn websocket_upgrade_hands_over_with_the_bytes_after_the_reply() {
+    let mut config = AnalyzerConfig::default();
+    config.http.websocket = true;
+    let mut x = Exchange::with_config(config);
+    x.orig(WEBSOCKET_REQUEST);
+    x.resp(&[WEBSOCKET_REPLY, b"\x89\x00"].concat());
+    assert_eq!(
+        x.handed_over,
+        vec![(crate::Kind::WebSocket, vec![(false, b"\x89\x00".to_vec())])]
+    );
+    assert_eq!(x.weirds(), vec!["protocol_data_with_HTTP_upgrade_reply"]);
+    let ws = x
+        .sink
+        .iter()
+        .find_map(|r| match r {
+            AppRecord::Websocket(w) => Some(w),
+            _ => None,
+        })
+        .expect("websocket.log row");
+    assert_eq!(
+        ws.host.as_ref().map(|h| &h.0[..]),
+        Some(&b"example.com"[..])
+    );
+    assert!(!x.redetect);
+}
+
+#[test]
+fn other_upgrades_go_to_protocol_detection() {
+    let mut x = Exchange::new();
+    x.orig(WEBSOCKET_REQUEST);
+    x.resp(WEBSOCKET_REPLY);
+    assert!(
+        x.redetect,
+        "without the WebSocket package, detection starts over"
+    );
+    assert!(x.handed_over.is_empty());
 }
 
 /// A message head (its lines, without Content-Length) and a body of

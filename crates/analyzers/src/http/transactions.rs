@@ -7,6 +7,7 @@ use super::body::FileNews;
 use super::parser;
 use super::HttpRecord;
 use crate::record::AppRecord;
+use crate::websocket::handshake::Request;
 use crate::Context;
 use records::{Enum, Port, Set, ZString};
 use std::collections::BTreeMap;
@@ -116,6 +117,16 @@ impl Transactions {
         if is_informational(u64::from(code)) {
             row.info_code = Some(u64::from(code));
             row.info_msg = Some(ZString(reason));
+        }
+    }
+
+    /// The request a protocol switch answers (Zeek's `c$http` then).
+    pub fn upgraded_request(&self) -> Request {
+        let row = self.pending.get(&self.current_response);
+        Request {
+            host: row.and_then(|r| r.host.clone()),
+            uri: row.and_then(|r| r.uri.clone()),
+            user_agent: row.and_then(|r| r.user_agent.clone()),
         }
     }
 

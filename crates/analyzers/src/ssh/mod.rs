@@ -571,19 +571,8 @@ fn fingerprint(key: &[u8]) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(key);
     let mut s = String::from("SHA256:");
-    s.push_str(&base64(&digest[..24]));
+    s.push_str(&records::base64(&digest[..24]));
     s
-}
-
-/// Standard base64 of whole 3-byte groups (callers pass multiples of 3).
-fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    data.chunks_exact(3)
-        .flat_map(|c| {
-            let n = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
-            [18, 12, 6, 0].map(|shift| ALPHABET[(n >> shift & 63) as usize] as char)
-        })
-        .collect()
 }
 
 impl crate::Analyzer for SshAnalyzer {
