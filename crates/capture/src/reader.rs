@@ -68,6 +68,8 @@ pub struct PacketSource {
     format: Format,
     last_ts: i64,
     warnings: Vec<String>,
+    /// The file is gzip-compressed.
+    compressed: bool,
 }
 
 fn u16_at(b: &[u8], at: usize, be: bool) -> u16 {
@@ -140,6 +142,7 @@ impl PacketSource {
             },
             last_ts: 0,
             warnings: Vec::new(),
+            compressed: false,
         };
         if !src.fill(4)? {
             return Err(src.not_a_capture("it is too short"));
@@ -176,6 +179,7 @@ impl PacketSource {
         let rest = std::mem::replace(&mut self.input, Box::new(std::io::empty()));
         let joined = Cursor::new(seen).chain(rest);
         self.input = Box::new(flate2::read::MultiGzDecoder::new(joined));
+        self.compressed = true;
         self.start = 0;
         self.end = 0;
         self.eof = false;
@@ -474,6 +478,11 @@ impl PacketSource {
         };
         let start = body.start + data_at;
         Some((ts, iface.linktype, start..start + cap, orig, iface_id))
+    }
+
+    /// The capture is gzip-compressed (reading it costs decompression).
+    pub fn is_compressed(&self) -> bool {
+        self.compressed
     }
 
     /// Bytes read from the file so far (compressed bytes for gzip input).

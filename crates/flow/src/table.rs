@@ -48,6 +48,16 @@ pub struct FlowStats {
     pub weirds: u64,
 }
 
+impl FlowStats {
+    /// Adds another table's counts (one per worker).
+    pub fn add(&mut self, other: &FlowStats) {
+        self.packets += other.packets;
+        self.connections += other.connections;
+        self.evicted += other.evicted;
+        self.weirds += other.weirds;
+    }
+}
+
 /// A packet-level weird is logged once per name and address pair.
 type NetWeirdKey = (&'static str, Option<(IpAddr, IpAddr)>);
 

@@ -56,6 +56,14 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// Adds another worker's counts.
+    fn add(&mut self, other: &RunSummary) {
+        self.packets += other.packets;
+        self.bytes += other.bytes;
+        self.filtered_out += other.filtered_out;
+        self.flows.add(&other.flows);
+    }
+
     /// Count a packet read and say whether it passes the capture filter.
     fn admit(&mut self, filter: Option<&Filter>, pkt: &capture::RawPacket<'_>) -> bool {
         self.packets += 1;
@@ -137,8 +145,11 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary, RunError> {
     let options: Vec<&str> = cfg.options.iter().map(String::as_str).collect();
     let formats = Formats::new(cfg.format, &options);
     let mut logs = LogSet::new(&cfg.logdir, cfg.format, formats.clone(), wall_clock());
+    let is_file = std::fs::metadata(&cfg.input).is_ok_and(|m| m.is_file());
     let result = if cfg.workers <= 1 {
         run_inline(cfg, &mut source, filter.as_ref(), formats, &mut logs)
+    } else if is_file && !source.is_compressed() {
+        run_sharded(cfg, &mut source, filter.as_ref(), formats, &mut logs)
     } else {
         run_parallel(cfg, &mut source, filter.as_ref(), formats, &mut logs)
     };
@@ -170,42 +181,134 @@ fn run_inline(
     formats: Formats,
     logs: &mut LogSet,
 ) -> Result<RunSummary, RunError> {
+    let mut write_err = None;
+    let mut progress = progress::Progress::new(cfg.progress, source.file_size());
+    let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
+        if write_err.is_none() {
+            if let Err(e) = logs.write_rows(log, bytes, rows) {
+                write_err = Some(e);
+            }
+        }
+    });
+    let summary = read_shard(cfg, source, filter, (0, 1), &mut sink, Some(&mut progress));
+    drop(sink);
+    progress.finish();
+    if let Some(e) = write_err {
+        return Err(io_err(e));
+    }
+    summary
+}
+
+/// Reads the capture and runs the packets of shard `me` of `n` (by flow
+/// hash) through decoding and the connection table into `sink`.
+fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
+    cfg: &RunConfig,
+    source: &mut PacketSource,
+    filter: Option<&Filter>,
+    (me, n): (usize, usize),
+    sink: &mut RowSink<F>,
+    mut progress: Option<&mut progress::Progress>,
+) -> Result<RunSummary, RunError> {
     let mut decoder = Decoder::new(cfg.decode.clone());
     let mut table = FlowTable::with_analyzers(
         cfg.flow.clone(),
         cfg.analyzers.as_ref().map(AnalyzerPlan::build),
     );
-    let mut write_err = None;
     let mut summary = RunSummary::default();
-    let mut progress = progress::Progress::new(cfg.progress, source.file_size());
-    {
-        let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
-            if write_err.is_none() {
-                if let Err(e) = logs.write_rows(log, bytes, rows) {
-                    write_err = Some(e);
-                }
-            }
-        });
-        while let Some(pkt) = source.next_packet().map_err(RunError::Capture)? {
-            if !summary.admit(filter, &pkt) {
-                continue;
-            }
+    let mut seen: u64 = 0;
+    let mut seen_bytes: u64 = 0;
+    while let Some(pkt) = source.next_packet().map_err(RunError::Capture)? {
+        seen += 1;
+        seen_bytes += pkt.data.len() as u64;
+        let mine =
+            n == 1 || (wire::dispatch_hash(pkt.linktype, pkt.data) % n as u64) as usize == me;
+        if mine && summary.admit(filter, &pkt) {
             let mut decoded = Decoded::default();
             decoder.decode_into(pkt.ts, pkt.linktype, pkt.data, pkt.wire_len, &mut decoded);
-            table.process(pkt.ts, &decoded, &mut sink);
-            if summary.packets % 65536 == 0 {
-                progress.update(summary.packets, summary.bytes, source.bytes_consumed());
-            }
+            table.process(pkt.ts, &decoded, sink as &mut dyn FlowSink);
         }
-        table.flush(&mut sink);
-        sink.flush();
+        if let Some(p) = progress.as_deref_mut().filter(|_| seen % 65536 == 0) {
+            p.update(seen, seen_bytes, source.bytes_consumed());
+        }
     }
-    progress.finish();
-    if let Some(e) = write_err {
-        return Err(io_err(e));
-    }
+    table.flush(sink);
+    sink.flush();
     summary.flows = table.stats;
     Ok(summary)
+}
+
+/// Every worker reads the capture itself and keeps the packets its flow
+/// hash picks: no reader thread and no copies, for uncompressed capture
+/// files (which each worker can open and read at page-cache speed).
+fn run_sharded(
+    cfg: &RunConfig,
+    source: &mut PacketSource,
+    filter: Option<&Filter>,
+    formats: Formats,
+    logs: &mut LogSet,
+) -> Result<RunSummary, RunError> {
+    let n = cfg.workers;
+    let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(64);
+    let mut progress = progress::Progress::new(cfg.progress, source.file_size());
+    let result = std::thread::scope(|scope| -> Result<RunSummary, RunError> {
+        let mut workers = Vec::with_capacity(n);
+        let mut first = Some((source, &mut progress));
+        for me in 0..n {
+            let chunks = chunk_tx.clone();
+            let formats = formats.clone();
+            let own = first.take();
+            workers.push(scope.spawn(move || -> Result<RunSummary, RunError> {
+                let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
+                    let _ = chunks.send(Chunk {
+                        log,
+                        bytes: std::mem::take(bytes),
+                        rows,
+                    });
+                });
+                match own {
+                    Some((source, progress)) => {
+                        read_shard(cfg, source, filter, (me, n), &mut sink, Some(progress))
+                    }
+                    None => {
+                        let mut source =
+                            PacketSource::open(&cfg.input).map_err(RunError::Capture)?;
+                        read_shard(cfg, &mut source, filter, (me, n), &mut sink, None)
+                    }
+                }
+            }));
+        }
+        drop(chunk_tx);
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for chunk in chunk_rx {
+                logs.write(chunk)?;
+            }
+            Ok(())
+        });
+        let mut total = RunSummary::default();
+        let mut failure = None;
+        for w in workers {
+            let panicked = || {
+                let e = std::io::Error::other("a worker thread panicked");
+                Err(RunError::Io("cannot finish the run".into(), e))
+            };
+            match w.join().unwrap_or_else(|_| panicked()) {
+                Ok(s) => total.add(&s),
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("log writer panicked")));
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        written.map_err(io_err)?;
+        Ok(total)
+    });
+    progress.finish();
+    result
 }
 
 /// Packets copied into one contiguous buffer per batch, sent to a worker.
@@ -311,10 +414,7 @@ fn run_parallel(
     });
     progress.finish();
     for s in result? {
-        summary.flows.packets += s.packets;
-        summary.flows.connections += s.connections;
-        summary.flows.evicted += s.evicted;
-        summary.flows.weirds += s.weirds;
+        summary.flows.add(&s);
     }
     Ok(summary)
 }
