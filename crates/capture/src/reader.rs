@@ -53,13 +53,31 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Where the capture's bytes are: a buffer refilled from a stream, or a
+/// whole uncompressed file mapped in place (no read calls, no copies; and
+/// several workers can walk one file at page-cache speed).
+enum Storage {
+    Buffer(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Storage {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Storage::Buffer(b) => b,
+            Storage::Mapped(m) => m,
+        }
+    }
+}
+
 /// A capture file being read, packet by packet.
 pub struct PacketSource {
     name: String,
     input: Box<dyn Read + Send>,
     consumed: Arc<AtomicU64>,
     file_size: Option<u64>,
-    buf: Vec<u8>,
+    buf: Storage,
     start: usize,
     end: usize,
     eof: bool,
@@ -109,7 +127,23 @@ impl PacketSource {
             return Self::from_reader(Box::new(std::io::stdin()), None, "standard input");
         }
         let file = std::fs::File::open(path).map_err(|e| CaptureError::Io(name.clone(), e))?;
-        let size = file.metadata().ok().map(|m| m.len());
+        let meta = file.metadata().ok();
+        let size = meta.as_ref().map(|m| m.len());
+        if meta.is_some_and(|m| m.is_file() && m.len() > 0) {
+            // SAFETY: the map is read-only and only ever read through
+            // `Storage`'s slice. Its one hazard is another process
+            // truncating the file while we read it (the kernel then
+            // faults the access); capture files being analysed are not
+            // cut short under the analyser, and appends are harmless.
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+                return Self::from_storage(
+                    Storage::Mapped(map),
+                    Box::new(std::io::empty()),
+                    size,
+                    &name,
+                );
+            }
+        }
         Self::from_reader(Box::new(file), size, &name)
     }
 
@@ -119,20 +153,35 @@ impl PacketSource {
         file_size: Option<u64>,
         name: &str,
     ) -> Result<Self, CaptureError> {
+        // Small captures need no 4 MiB buffer.
+        let buf = vec![0; file_size.map_or(BUF_SIZE, |n| (n as usize).clamp(64 << 10, BUF_SIZE))];
+        Self::from_storage(Storage::Buffer(buf), input, file_size, name)
+    }
+
+    /// A capture in `buf` (empty, to be filled from `input`, or mapped).
+    fn from_storage(
+        buf: Storage,
+        input: Box<dyn Read + Send>,
+        file_size: Option<u64>,
+        name: &str,
+    ) -> Result<Self, CaptureError> {
         let consumed = Arc::new(AtomicU64::new(0));
         let counting: Box<dyn Read + Send> = Box::new(Counting {
             inner: input,
             count: consumed.clone(),
         });
+        let end = match &buf {
+            Storage::Mapped(m) => m.len(),
+            Storage::Buffer(_) => 0,
+        };
         let mut src = PacketSource {
             name: name.to_string(),
             input: counting,
             consumed,
             file_size,
-            // Small captures need no 4 MiB buffer.
-            buf: vec![0; file_size.map_or(BUF_SIZE, |n| (n as usize).clamp(64 << 10, BUF_SIZE))],
+            buf,
             start: 0,
-            end: 0,
+            end,
             eof: false,
             offset: 0,
             format: Format::Pcap {
@@ -175,9 +224,20 @@ impl PacketSource {
     /// Replace the input by a gzip decoder over the bytes seen so far and
     /// the rest of the stream.
     fn ungzip(&mut self) {
-        let seen = self.avail().to_vec();
         let rest = std::mem::replace(&mut self.input, Box::new(std::io::empty()));
-        let joined = Cursor::new(seen).chain(rest);
+        let joined: Box<dyn Read + Send> =
+            match std::mem::replace(&mut self.buf, Storage::Buffer(vec![0; BUF_SIZE])) {
+                // A mapped file is decompressed in place, counted as it goes.
+                Storage::Mapped(map) => Box::new(Counting {
+                    inner: Cursor::new(map),
+                    count: self.consumed.clone(),
+                }),
+                Storage::Buffer(buf) => {
+                    let seen = buf[self.start..self.end].to_vec();
+                    self.buf = Storage::Buffer(buf);
+                    Box::new(Cursor::new(seen).chain(rest))
+                }
+            };
         self.input = Box::new(flate2::read::MultiGzDecoder::new(joined));
         self.compressed = true;
         self.start = 0;
@@ -195,16 +255,21 @@ impl PacketSource {
             if self.eof {
                 return Ok(false);
             }
+            let Storage::Buffer(buf) = &mut self.buf else {
+                // A mapped file holds all there is.
+                self.eof = true;
+                continue;
+            };
             if self.start > 0 {
-                self.buf.copy_within(self.start..self.end, 0);
+                buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
                 self.start = 0;
             }
-            if self.buf.len() < n {
-                self.buf.resize(n.next_power_of_two(), 0);
+            if buf.len() < n {
+                buf.resize(n.next_power_of_two(), 0);
             }
             let end = self.end;
-            match self.input.read(&mut self.buf[end..]) {
+            match self.input.read(&mut buf[end..]) {
                 Ok(0) => self.eof = true,
                 Ok(k) => self.end += k,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -487,7 +552,10 @@ impl PacketSource {
 
     /// Bytes read from the file so far (compressed bytes for gzip input).
     pub fn bytes_consumed(&self) -> u64 {
-        self.consumed.load(Ordering::Relaxed)
+        match (&self.buf, self.compressed) {
+            (Storage::Mapped(_), false) => self.offset,
+            _ => self.consumed.load(Ordering::Relaxed),
+        }
     }
 
     /// Size of the file, when known.
