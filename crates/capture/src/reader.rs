@@ -772,6 +772,26 @@ mod tests {
     }
 
     #[test]
+    fn gzip_files_decompress_from_the_map() {
+        use std::io::Write;
+        let raw = pcap_bytes(false, false, &[(1, 2, b"zz"), (3, 4, b"yy")]);
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&raw).unwrap();
+        let gz = enc.finish().unwrap();
+        let path = std::env::temp_dir().join(format!("shrike-gz-{}.pcap.gz", std::process::id()));
+        std::fs::write(&path, &gz).unwrap();
+        let mut src = PacketSource::open(&path).unwrap();
+        assert!(src.is_compressed());
+        let mut data = Vec::new();
+        while let Some(p) = src.next_packet().unwrap() {
+            data.push(p.data.to_vec());
+        }
+        assert_eq!(data, vec![b"zz".to_vec(), b"yy".to_vec()]);
+        assert_eq!(src.bytes_consumed(), gz.len() as u64);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
     fn files_are_opened_by_path() {
         let mut bytes = pcap_bytes(true, true, &[(1, 2, b"abc"), (3, 4, b"defg")]);
         bytes.truncate(bytes.len() - 1);
@@ -782,6 +802,8 @@ mod tests {
         assert_eq!((p.ts, p.data), (1_000_000_002, &b"abc"[..]));
         assert!(src.next_packet().unwrap().is_none());
         assert_eq!(src.take_warnings().len(), 1, "truncated last record");
+        assert!(!src.is_compressed());
+        assert_eq!(src.bytes_consumed(), 24 + 16 + 3, "up to the cut record");
         std::fs::write(&path, b"not a capture").unwrap();
         assert!(matches!(
             PacketSource::open(&path),

@@ -227,7 +227,10 @@ fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
             decoder.decode_into(pkt.ts, pkt.linktype, pkt.data, pkt.wire_len, &mut decoded);
             table.process(pkt.ts, &decoded, sink as &mut dyn FlowSink);
         }
-        if let Some(p) = progress.as_deref_mut().filter(|_| seen.is_multiple_of(65536)) {
+        if let Some(p) = progress
+            .as_deref_mut()
+            .filter(|_| seen.is_multiple_of(65536))
+        {
             p.update(seen, seen_bytes, source.bytes_consumed());
         }
     }
