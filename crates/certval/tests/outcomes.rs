@@ -326,42 +326,13 @@ fn mozilla_roots_are_trust_anchors() {
 #[test]
 fn pem_bundle_adds_and_rejects() {
     let p = pki();
-    let pem = to_pem(&p.root);
+    let pem = testcert::pem(&p.root);
     let mut s = RootStore::new();
     assert_eq!(s.add_pem(pem.as_bytes()), Ok(1));
     assert_eq!(status(&[&p.leaf, &p.inter], &s), Status::Ok);
     assert!(RootStore::new().add_pem(b"not pem").is_err());
     let broken = pem.replace("MI", "!!");
     assert!(RootStore::new().add_pem(broken.as_bytes()).is_err());
-}
-
-fn to_pem(der: &[u8]) -> String {
-    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut text = String::new();
-    for chunk in der.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                text.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                text.push('=');
-            }
-        }
-    }
-    let lines: Vec<&str> = text
-        .as_bytes()
-        .chunks(64)
-        .map(|l| std::str::from_utf8(l).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    )
 }
 
 #[test]
