@@ -22,6 +22,7 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("frameworks/files/extract-all-files", "extract-all-files"),
     ("hassh", "hassh"),
     ("packages/hassh", "hassh"),
+    ("protocols/ssl/validate-certs", "validate-certs"),
 ];
 
 /// Redefs of analyzer options this module honours.
@@ -56,6 +57,8 @@ pub const REDEF_NAMES: &[&str] = &[
     "FTP::max_arg_length",
     "FTP::max_reply_msg_length",
     "FTP::default_capture_password",
+    "SSL::root_certs",
+    "SSL::ssl_cache_intermediate_ca",
 ];
 
 /// The analyzer plan of a run. `packages` are the loaded script packages
@@ -114,6 +117,12 @@ pub fn plan(
         config.dns.skip_all_auth = false;
         config.dns.skip_all_addl = false;
     }
+    let validating = has(options, "validate-certs");
+    let trust = trust_settings(cli, script, validating)?;
+    if validating {
+        let validator = certval::Validator::new(trust.store, trust.cache_intermediates);
+        config.ssl.validator = Some(std::sync::Arc::new(validator));
+    }
     let mut extract_prefix = "extract_files".to_string();
     if let Some(script) = script {
         apply_redefs(script, &mut config, &mut extract_prefix);
@@ -140,6 +149,61 @@ pub fn plan(
         enabled,
         seed: cli.seed,
     }))
+}
+
+/// What certificate validation trusts, and how it caches.
+struct Trust {
+    store: certval::RootStore,
+    cache_intermediates: bool,
+}
+
+/// The trust store: Mozilla's roots (unless `--ca-bundle-only` or
+/// `redef SSL::root_certs = ...` replaces them), `--ca-bundle`, and the
+/// certificates `SSL::root_certs` adds. The bundle is read even when
+/// validation is off, so that a bad one is reported; Mozilla's roots are
+/// loaded only for validation.
+fn trust_settings(
+    cli: &Cli,
+    script: Option<&ZeekScript>,
+    validating: bool,
+) -> Result<Trust, String> {
+    let mut builtin = !cli.ca_bundle_only;
+    let mut extra = certval::RootStore::new();
+    let mut cache_intermediates = true;
+    if let Some(path) = &cli.ca_bundle {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("cannot read CA bundle {}: {e}", path.display()))?;
+        extra
+            .add_pem(&pem)
+            .map_err(|e| format!("CA bundle {}: {e}", path.display()))?;
+    }
+    for r in script.map(|s| s.redefs.as_slice()).unwrap_or_default() {
+        match (r.name.as_str(), &r.value, r.op) {
+            ("SSL::root_certs", ZValue::Table(entries), op @ (Op::Assign | Op::Add)) => {
+                builtin &= op == Op::Add;
+                for (_, der) in entries {
+                    let ZValue::String(der) = der else { continue };
+                    extra
+                        .add_der(der)
+                        .map_err(|e| format!("SSL::root_certs (line {}): {e}", r.line))?;
+                }
+            }
+            ("SSL::ssl_cache_intermediate_ca", ZValue::Bool(b), Op::Assign) => {
+                cache_intermediates = *b
+            }
+            _ => {}
+        }
+    }
+    let mut store = if builtin && validating {
+        certval::RootStore::mozilla()
+    } else {
+        certval::RootStore::new()
+    };
+    store.extend(extra);
+    Ok(Trust {
+        store,
+        cache_intermediates,
+    })
 }
 
 /// Where a run's local networks matter to analyzers (ssh.log's

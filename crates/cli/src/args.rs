@@ -43,6 +43,14 @@ pub struct Cli {
     #[arg(long = "extract-files", value_name = "DIR")]
     pub extract_files: Option<PathBuf>,
 
+    /// Trusted CA certificates (PEM) for ssl.log's validation_status, added to Mozilla's roots.
+    #[arg(long = "ca-bundle", value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+
+    /// Trust only the --ca-bundle certificates (and SSL::root_certs), not Mozilla's roots.
+    #[arg(long = "ca-bundle-only", requires = "ca_bundle")]
+    pub ca_bundle_only: bool,
+
     /// Write Zeek's JSON log format instead of TSV.
     #[arg(long)]
     pub json: bool,

@@ -45,6 +45,8 @@ pub enum ZValue {
     Enum(String),
     /// `{ a, b, }` or `set(a, b)`.
     Set(Vec<ZValue>),
+    /// `{ [k] = v, ... }`: (key, value) pairs.
+    Table(Vec<(ZValue, ZValue)>),
     /// Anything not modelled (tables, records, expressions): the text.
     Raw(String),
 }
@@ -470,8 +472,16 @@ fn split_top(s: &str) -> Vec<&str> {
 }
 
 fn parse_collection(inner: &str, raw: &str) -> ZValue {
+    let parts: Vec<&str> = split_top(inner)
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if !parts.is_empty() && parts.iter().all(|p| p.starts_with('[')) {
+        return parse_table(&parts).unwrap_or_else(|| ZValue::Raw(raw.to_string()));
+    }
     let mut items = Vec::new();
-    for part in split_top(inner) {
+    for part in parts {
         let p = part.trim();
         if p.is_empty() {
             continue;
@@ -482,6 +492,38 @@ fn parse_collection(inner: &str, raw: &str) -> ZValue {
         }
     }
     ZValue::Set(items)
+}
+
+/// Table entries `[key] = value` (one-element keys).
+fn parse_table(parts: &[&str]) -> Option<ZValue> {
+    let mut entries = Vec::new();
+    for part in parts {
+        let close = index_end(part)?;
+        let key = parse_value(&part[1..close]);
+        let value = part[close + 1..].trim_start().strip_prefix('=')?;
+        match (key, parse_value(value)) {
+            (ZValue::Raw(_), _) | (_, ZValue::Raw(_)) => return None,
+            (k, v) => entries.push((k, v)),
+        }
+    }
+    Some(ZValue::Table(entries))
+}
+
+/// The position of the `]` closing the `[` at the start of `s`, outside
+/// strings.
+fn index_end(s: &str) -> Option<usize> {
+    let mut in_str = false;
+    let mut escaped = false;
+    for (i, ch) in s.bytes().enumerate() {
+        match (in_str, ch) {
+            (true, _) if escaped => escaped = false,
+            (true, b'\\') => escaped = true,
+            (_, b'"') => in_str = !in_str,
+            (false, b']') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Parses a string literal's body with Zeek's escapes.

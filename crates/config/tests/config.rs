@@ -114,7 +114,20 @@ fn value_kinds() {
             ZValue::String(b"c".to_vec())
         ])
     );
-    assert!(matches!(parse_value("{ [\"x\"] = \"y\" }"), ZValue::Raw(_)));
+    assert_eq!(
+        parse_value("{ [\"x\"] = \"\\x30\\x01\", [\"y, z\"] = \"w\" }"),
+        ZValue::Table(vec![
+            (
+                ZValue::String(b"x".to_vec()),
+                ZValue::String(vec![0x30, 0x01])
+            ),
+            (
+                ZValue::String(b"y, z".to_vec()),
+                ZValue::String(b"w".to_vec())
+            ),
+        ])
+    );
+    assert!(matches!(parse_value("{ [\"x\"] = a + b }"), ZValue::Raw(_)));
     assert!(matches!(parse_value("a + b"), ZValue::Raw(_)));
     assert!(matches!(parse_value("/foo/"), ZValue::Raw(_)));
 }

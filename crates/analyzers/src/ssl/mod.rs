@@ -25,12 +25,16 @@ pub use record::SslRecord;
 pub struct SslConfig {
     /// `SSL::max_ssl_history_length`.
     pub max_history_length: usize,
+    /// Certificate validation (`protocols/ssl/validate-certs`), shared by
+    /// all workers.
+    pub validator: Option<std::sync::Arc<certval::Validator>>,
 }
 
 impl Default for SslConfig {
     fn default() -> Self {
         SslConfig {
             max_history_length: session::MAX_HISTORY,
+            validator: None,
         }
     }
 }
@@ -568,8 +572,14 @@ impl SslAnalyzer {
     /// The session, started at the first event about it.
     fn session(&mut self, cx: &Context<'_>) -> &mut Session {
         let max_history = cx.config.ssl.max_history_length;
-        self.session
-            .get_or_insert_with(|| Session::new(cx.now, max_history))
+        let validating = cx.config.ssl.validator.is_some();
+        self.session.get_or_insert_with(|| {
+            let mut s = Session::new(cx.now, max_history);
+            if validating {
+                s.keep_server_certificates();
+            }
+            s
+        })
     }
 
     /// A protocol violation: report it, log what was seen, stop.
@@ -585,7 +595,11 @@ impl SslAnalyzer {
         }
         if let Some(s) = &self.session {
             self.logged = true;
-            let rec = s.to_record(cx.conn, self.established);
+            let mut rec = s.to_record(cx.conn, self.established);
+            // Zeek validates in `ssl_finishing`, right before logging.
+            if let Some(v) = &cx.config.ssl.validator {
+                rec.validation_status = s.validation_status(v, cx.now);
+            }
             cx.emit(AppRecord::Ssl(Box::new(rec)));
         }
     }

@@ -23,5 +23,7 @@ records::record! {
         pub cert_chain_fps: Option<Vec<String>> = "cert_chain_fps",
         pub client_cert_chain_fps: Option<Vec<String>> = "client_cert_chain_fps",
         pub sni_matches_cert: Option<bool> = "sni_matches_cert",
+        /// `protocols/ssl/validate-certs`: OpenSSL's verdict on the chain.
+        pub validation_status: Option<String> = "validation_status" if "validate-certs",
     }
 }

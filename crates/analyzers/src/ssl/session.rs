@@ -27,6 +27,8 @@ pub(super) const HELLO_RETRY_RANDOM: [u8; 32] = [
 struct Chains {
     server: Vec<Option<CertInfo>>,
     client: Vec<Option<CertInfo>>,
+    /// DER of the server certificates that parsed, when validating.
+    server_ders: Vec<Vec<u8>>,
 }
 
 #[derive(Debug)]
@@ -49,6 +51,7 @@ pub struct Session {
     hrr_seen: bool,
     history: String,
     chains: Option<Chains>,
+    keep_server_certificates: bool,
 }
 
 impl Session {
@@ -70,6 +73,7 @@ impl Session {
             hrr_seen: false,
             history: String::new(),
             chains: None,
+            keep_server_certificates: false,
         }
     }
 
@@ -212,7 +216,28 @@ impl Session {
             &mut chains.server
         };
         let room = MAX_CHAIN.saturating_sub(chain.len());
+        let start = chain.len();
         chain.extend(ders.iter().take(room).map(|d| x509::parse(d)));
+        if self.keep_server_certificates && !is_client {
+            let parsed = ders.iter().zip(&chains.server[start..]);
+            let kept = parsed.filter(|(_, info)| info.is_some());
+            chains.server_ders.extend(kept.map(|(d, _)| d.to_vec()));
+        }
+    }
+
+    /// Keep the server's certificates for validation.
+    pub fn keep_server_certificates(&mut self) {
+        self.keep_server_certificates = true;
+    }
+
+    /// `validation_status` as validate-certs sets it at network time `now`:
+    /// only when the server's first certificate parsed.
+    pub fn validation_status(&self, v: &certval::Validator, now: Time) -> Option<String> {
+        let chains = self.chains.as_ref()?;
+        chains.server.first()?.as_ref()?;
+        let ders: Vec<&[u8]> = chains.server_ders.iter().map(Vec::as_slice).collect();
+        let seconds = now.0.div_euclid(1_000_000_000);
+        v.validate(&ders, seconds).map(|s| s.message().to_string())
     }
 
     /// Whether a version has been chosen (Zeek's `c$ssl?$version`).
@@ -248,6 +273,7 @@ impl Session {
             cert_chain_fps: self.chains.as_ref().map(|c| fps(&c.server)),
             client_cert_chain_fps: self.chains.as_ref().map(|c| fps(&c.client)),
             sni_matches_cert: self.sni_matches_cert(),
+            validation_status: None,
         }
     }
 
