@@ -23,6 +23,10 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("hassh", "hassh"),
     ("packages/hassh", "hassh"),
     ("protocols/ssl/validate-certs", "validate-certs"),
+    // The ZIP analyzer; only `register` attaches it to ZIP files.
+    ("base/files/zip", "zip"),
+    ("policy/files/zip/register", "unzip"),
+    ("files/zip/register", "unzip"),
 ];
 
 /// Redefs of analyzer options this module honours.
@@ -109,6 +113,7 @@ pub fn plan(
     // Zeek config given by the user says for itself.
     config.files.hash = has(options, "hash-all-files") || (!cli.bare && cli.zeek_config.is_none());
     config.ssh.hassh = options.iter().any(|o| o == "hassh");
+    config.files.unzip = has(options, "unzip");
     config.http.websocket = enabled.contains(&Kind::WebSocket);
     // header-names logs the client's header names unless told otherwise.
     config.http.log_client_header_names = has(options, "http-header-names");

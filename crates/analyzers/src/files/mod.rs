@@ -7,6 +7,7 @@ mod hash;
 mod mime;
 mod record;
 mod transfer;
+mod zip;
 
 pub use extract::ExtractBudget;
 pub use record::FilesRecord;
@@ -30,6 +31,9 @@ pub struct FilesConfig {
     pub extract_budget: ExtractBudget,
     /// `default_file_bof_buffer_size`: bytes kept for MIME sniffing.
     pub bof_buffer_size: usize,
+    /// Members of ZIP archives become files of their own
+    /// (`policy/files/zip/register`).
+    pub unzip: bool,
 }
 
 impl Default for FilesConfig {
@@ -41,6 +45,7 @@ impl Default for FilesConfig {
             extract_total_limit: 0,
             extract_budget: ExtractBudget::default(),
             bof_buffer_size: BOF_BUFFER_SIZE,
+            unzip: false,
         }
     }
 }

@@ -6,6 +6,7 @@
 use super::extract::{self, Extraction};
 use super::hash::Hashes;
 use super::record::FilesRecord;
+use super::zip::{self, Parent, ZipArchive};
 use super::{mime, FilesConfig};
 use crate::context::{ConnInfo, Context};
 use crate::record::AppRecord;
@@ -42,6 +43,10 @@ pub struct Transfer {
     /// Dropped on the first gap: Zeek's hash analyzers give up there.
     hashes: Option<Hashes>,
     extraction: Option<Extraction>,
+    /// ZIP archives get their members extracted (`policy/files/zip/register`).
+    unzip: bool,
+    /// The members being extracted, once the file sniffed as a ZIP archive.
+    archive: Option<Box<ZipArchive>>,
 }
 
 impl Transfer {
@@ -82,6 +87,8 @@ impl Transfer {
             placed: None,
             hashes: None,
             extraction: None,
+            unzip: cx.config.files.unzip,
+            archive: None,
         };
         t.attach_analyzers(&cx.config.files, cx.now);
         t
@@ -205,7 +212,7 @@ impl Transfer {
             *at += bytes.len() as u64;
             *high = (*high).max(*at);
         }
-        self.buffer_bof(bytes);
+        let buffered = self.buffer_bof(bytes);
         if let Some(h) = &mut self.hashes {
             h.update(bytes);
         }
@@ -213,7 +220,24 @@ impl Transfer {
             let files = &cx.config.files;
             e.write(bytes, &files.extract_budget, files.extract_total_limit);
         }
+        self.feed_archive(cx, &bytes[buffered..]);
         self.check_complete();
+    }
+
+    /// Archive members get the bytes: first what the sniffing buffer kept
+    /// for them, then `bytes`.
+    fn feed_archive(&mut self, cx: &mut Context<'_>, bytes: &[u8]) {
+        let Some(archive) = &mut self.archive else {
+            return;
+        };
+        let parent = Parent {
+            fuid: &self.rec.fuid,
+            depth: self.rec.depth,
+            is_orig: self.rec.is_orig.unwrap_or(false),
+        };
+        let kept = std::mem::take(&mut self.bof);
+        archive.feed(cx, &parent, &kept);
+        archive.feed(cx, &parent, bytes);
     }
 
     /// `len` bytes of the file are missing.
@@ -223,6 +247,9 @@ impl Transfer {
         }
         self.started = true;
         self.rec.missing_bytes += len;
+        if let Some(a) = &mut self.archive {
+            a.gap();
+        }
         // Zeek sniffs what it has when a gap interrupts the BOF buffer, and
         // its hash analyzers give up.
         self.sniff_now();
@@ -241,15 +268,20 @@ impl Transfer {
         self.complete = self.rec.total_bytes.is_some_and(|total| offset >= total);
     }
 
-    fn buffer_bof(&mut self, bytes: &[u8]) {
+    /// Keeps the beginning for sniffing; returns how many of `bytes` it
+    /// took.
+    fn buffer_bof(&mut self, bytes: &[u8]) -> usize {
         if self.sniffed {
-            return;
+            return 0;
         }
-        let room = self.bof_size.saturating_sub(self.bof.len());
-        self.bof.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        let taken = bytes
+            .len()
+            .min(self.bof_size.saturating_sub(self.bof.len()));
+        self.bof.extend_from_slice(&bytes[..taken]);
         if self.bof.len() >= self.bof_size {
             self.sniff_now();
         }
+        taken
     }
 
     /// Sniffs the MIME type from what is buffered of the beginning now,
@@ -260,15 +292,27 @@ impl Transfer {
             return;
         }
         self.sniffed = true;
-        let bof = std::mem::take(&mut self.bof);
-        if let Some(mime) = mime::sniff(&bof) {
+        if let Some(mime) = mime::sniff(&self.bof) {
             self.rec.mime_type = Some(mime.to_string());
+        }
+        let archive = self.unzip
+            && self.rec.depth < zip::MAX_DEPTH
+            && self.rec.mime_type.as_deref() == Some("application/zip");
+        if archive {
+            // The buffer goes to the members too (see `feed_archive`).
+            self.archive = Some(Box::default());
+        } else {
+            self.bof = Vec::new();
         }
     }
 
     /// The file is complete (or abandoned): write its files.log row.
     pub fn end(mut self, cx: &mut Context<'_>) {
         self.sniff_now();
+        self.feed_archive(cx, &[]);
+        if let Some(a) = self.archive.take() {
+            a.finish(cx);
+        }
         if let Some((_, high)) = self.placed {
             let holes = high.saturating_sub(self.rec.seen_bytes);
             self.rec.missing_bytes = self.rec.missing_bytes.max(holes);
