@@ -31,6 +31,7 @@ pub mod ssh;
 pub mod ssl;
 #[cfg(test)]
 mod test_support;
+pub mod x509;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};
 pub use dpd::Kind;

@@ -7,6 +7,7 @@ use crate::http::HttpRecord;
 use crate::smtp::SmtpRecord;
 use crate::ssh::SshRecord;
 use crate::ssl::SslRecord;
+use crate::x509::X509Record;
 use records::{Port, Time};
 use std::net::IpAddr;
 
@@ -39,6 +40,8 @@ pub struct AppWeird {
     pub source: &'static str,
     pub name: &'static str,
     pub addl: Option<String>,
+    /// The file it is about (its fuid), for weirds about files.
+    pub file: Option<String>,
 }
 
 /// A tunnel an analyzer found (HTTP CONNECT), for tunnel.log: Zeek logs
@@ -58,6 +61,7 @@ pub enum AppRecord {
     Dns(Box<DnsRecord>),
     Http(Box<HttpRecord>),
     Ssl(Box<SslRecord>),
+    X509(Box<X509Record>),
     Smtp(Box<SmtpRecord>),
     Files(Box<FilesRecord>),
     Ssh(Box<SshRecord>),

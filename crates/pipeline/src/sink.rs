@@ -8,6 +8,7 @@ use analyzers::http::HttpRecord;
 use analyzers::smtp::SmtpRecord;
 use analyzers::ssh::SshRecord;
 use analyzers::ssl::SslRecord;
+use analyzers::x509::X509Record;
 use analyzers::{AnalyzerRecord, AppRecord};
 use flow::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use logs::{Format, LogFile, RowFormatter};
@@ -30,9 +31,10 @@ pub enum LogId {
     Ssl = 8,
     Ftp = 9,
     Smtp = 10,
+    X509 = 11,
 }
 
-const LOGS: usize = 11;
+const LOGS: usize = 12;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -45,6 +47,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::Ssl,
     LogId::Ftp,
     LogId::Smtp,
+    LogId::X509,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -77,6 +80,7 @@ impl Formats {
             Arc::new(Schema::new::<SslRecord>(options)),
             Arc::new(Schema::new::<FtpRecord>(options)),
             Arc::new(Schema::new::<SmtpRecord>(options)),
+            Arc::new(Schema::new::<X509Record>(options)),
         ];
         let formats = schemas
             .clone()
@@ -156,6 +160,7 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
             AppRecord::Ssh(r) => self.push(LogId::Ssh, &*r),
             AppRecord::Ssl(r) => self.push(LogId::Ssl, &*r),
             AppRecord::Ftp(r) => self.push(LogId::Ftp, &*r),
+            AppRecord::X509(r) => self.push(LogId::X509, &*r),
             // The flows stage turns analyzer weirds and tunnels into
             // weird.log and tunnel.log rows.
             AppRecord::Weird(_) | AppRecord::Tunnel(_) => {}

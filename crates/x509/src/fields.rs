@@ -112,13 +112,21 @@ impl<'a> LogFields<'a> {
 }
 
 /// x509.log's `fingerprint`: SHA-256 of the certificate's encoding (only
-/// the certificate, without anything after it), in lower-case hex.
-pub fn fingerprint(der: &[u8]) -> String {
-    let cert = Der::new(der).next().map_or(der, |t| t.raw);
-    Sha256::digest(cert)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// the certificate, without anything after it); prints in lower-case hex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    pub fn of(der: &[u8]) -> Fingerprint {
+        let cert = Der::new(der).next().map_or(der, |t| t.raw);
+        Fingerprint(Sha256::digest(cert).into())
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
 }
 
 /// `i2a_ASN1_INTEGER`: upper-case hex, a backslash-newline after every 35

@@ -18,7 +18,7 @@ pub mod san;
 mod time;
 
 use der::{Der, Tlv};
-pub use fields::{fingerprint, LogFields};
+pub use fields::{Fingerprint, LogFields};
 pub use host::HostNames;
 pub use name::Name;
 pub use time::{parse_time, zeek_time};

@@ -102,8 +102,11 @@ fn ed25519_key() {
 #[test]
 fn fingerprint_covers_only_the_certificate() {
     let with_trailer = [SPECIALS, b"junk"].concat();
-    assert_eq!(fingerprint(&with_trailer), fingerprint(SPECIALS));
-    assert_eq!(fingerprint(SPECIALS).len(), 64);
+    assert_eq!(Fingerprint::of(&with_trailer), Fingerprint::of(SPECIALS));
+    let abc = Fingerprint::of(&[0x04, 0x03, b'a', b'b', b'c']);
+    // SHA-256 of the whole element, here an OCTET STRING "abc".
+    assert_eq!(abc.to_string().len(), 64);
+    assert_ne!(abc, Fingerprint::of(b"abc"));
 }
 
 #[test]
