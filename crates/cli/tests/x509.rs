@@ -137,3 +137,30 @@ fn ssl_log_subject_columns_when_asked_for() {
     let row = &r.rows("ssl.log")[0];
     assert_eq!(row[row.len() - 3], "CN=ec.example");
 }
+
+#[test]
+fn a_certificate_that_does_not_parse_is_a_file_weird() {
+    let mut cap = Capture::new();
+    cap.extend(
+        TcpConversation::new(ip("10.0.0.1"), 40000, ip("192.0.2.1"), 443, T0)
+            .handshake()
+            .client_sends(&client_hello())
+            .server_sends(&server_flight(&[b"\x30\x03\x02\x01\x01", CA]))
+            .close()
+            .frames(),
+    );
+    let pcap = cap.sorted().to_bytes(PcapFormat::Pcap {
+        nanos: false,
+        big_endian: false,
+    });
+    let r = run_on(&pcap, "x509-weird", &["--seed", "1"]);
+    let weirds = r.rows("weird.log");
+    let row = weirds
+        .iter()
+        .find(|w| w[6] == "x509_cert_parse_error")
+        .unwrap_or_else(|| panic!("{}", r.log("weird.log")));
+    // No connection; addl is the file id.
+    assert_eq!(&row[1..6], ["-", "-", "-", "-", "-"]);
+    assert!(row[7].starts_with('F'), "{row:?}");
+    assert_eq!(r.rows("x509.log").len(), 1);
+}
