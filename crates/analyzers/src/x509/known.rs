@@ -1,7 +1,10 @@
 //! Zeek's x509.log deduplication (`X509::known_log_certs`): a certificate
 //! is logged once per `X509::relog_known_certificates_after` for each
 //! (fingerprint, host_cert, client_cert). The set is shared by every
-//! worker of a run, as Zeek's set is global to the process.
+//! worker of a run, as Zeek's set is global to the process: each
+//! certificate gets the same number of rows whatever the number of
+//! workers. (With several workers, which of two sightings close in time
+//! comes first, and so gives the row its `ts`, depends on scheduling.)
 
 use records::{Interval, Time};
 use std::collections::HashMap;
