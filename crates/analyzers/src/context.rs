@@ -45,6 +45,7 @@ pub struct AnalyzerConfig {
     pub ssh: crate::ssh::SshConfig,
     pub ftp: crate::ftp::FtpConfig,
     pub quic: crate::quic::QuicConfig,
+    pub x509: crate::x509::X509Config,
 }
 
 /// File ids (Zeek's `fuid`: "F" + base62). With a seed they are a hash of
@@ -277,8 +278,23 @@ impl<'a> Context<'a> {
 
     /// A weird.log row about this connection.
     pub fn weird(&mut self, source: &'static str, name: &'static str, addl: Option<String>) {
-        self.sink
-            .app(AppRecord::Weird(AppWeird { source, name, addl }));
+        self.sink.app(AppRecord::Weird(AppWeird {
+            source,
+            name,
+            addl,
+            file: None,
+        }));
+    }
+
+    /// A weird.log row about a file (Zeek's `file_weird`): no connection,
+    /// `addl` is the file id, then `: ` and `addl` if given.
+    pub fn file_weird(&mut self, name: &'static str, fuid: String, addl: Option<String>) {
+        self.sink.app(AppRecord::Weird(AppWeird {
+            source: "",
+            name,
+            addl,
+            file: Some(fuid),
+        }));
     }
 
     /// Runs an embedded analyzer (QUIC's TLS handshake): its records and

@@ -34,6 +34,7 @@ pub mod ssl;
 #[cfg(test)]
 mod test_support;
 pub mod websocket;
+pub mod x509;
 mod xmpp;
 
 pub use context::{AnalyzerConfig, ConnInfo, Context, Expectation, FuidGen};

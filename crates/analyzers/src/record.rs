@@ -8,6 +8,7 @@ use crate::smtp::SmtpRecord;
 use crate::ssh::SshRecord;
 use crate::ssl::SslRecord;
 use crate::websocket::WebsocketRecord;
+use crate::x509::X509Record;
 use records::{Port, Time};
 use std::net::IpAddr;
 
@@ -40,6 +41,8 @@ pub struct AppWeird {
     pub source: &'static str,
     pub name: &'static str,
     pub addl: Option<String>,
+    /// The file it is about (its fuid), for weirds about files.
+    pub file: Option<String>,
 }
 
 /// A tunnel an analyzer found (HTTP CONNECT), for tunnel.log: Zeek logs
@@ -60,6 +63,7 @@ pub enum AppRecord {
     Http(Box<HttpRecord>),
     Ssl(Box<SslRecord>),
     Websocket(Box<WebsocketRecord>),
+    X509(Box<X509Record>),
     Smtp(Box<SmtpRecord>),
     Files(Box<FilesRecord>),
     Ssh(Box<SshRecord>),

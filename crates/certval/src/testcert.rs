@@ -264,10 +264,7 @@ impl CertBuilder {
             ));
         }
         exts.extend(self.extensions.iter().cloned());
-        let serial = tlv(
-            der::INTEGER,
-            &[&[0u8][..], &self.serial.to_be_bytes()].concat(),
-        );
+        let serial = tlv(der::INTEGER, &minimal_unsigned(self.serial));
         let validity = seq(&[&time(self.not_before), &time(self.not_after)]);
         seq(&[
             &tlv(0xA0, &tlv(der::INTEGER, &[2])),
@@ -280,6 +277,18 @@ impl CertBuilder {
             &tlv(0xA3, &seq(&[&exts.concat()])),
         ])
     }
+}
+
+/// DER INTEGER content of `n`: no redundant leading zero byte (parsers
+/// refuse padded integers), one when the top bit is set.
+fn minimal_unsigned(n: u64) -> Vec<u8> {
+    let bytes = n.to_be_bytes();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(7);
+    let mut out = bytes[first..].to_vec();
+    if out[0] & 0x80 != 0 {
+        out.insert(0, 0);
+    }
+    out
 }
 
 fn extension(ext_oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {

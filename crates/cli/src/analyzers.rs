@@ -27,6 +27,7 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("base/files/zip", "zip"),
     ("policy/files/zip/register", "unzip"),
     ("files/zip/register", "unzip"),
+    ("protocols/ssl/log-hostcerts-only", "x509-host-certs-only"),
 ];
 
 /// Redefs of analyzer options this module honours.
@@ -44,6 +45,9 @@ pub const REDEF_NAMES: &[&str] = &[
     "HTTP::log_server_header_names",
     "QUIC::max_history_length",
     "SSL::max_ssl_history_length",
+    "SSL::log_include_server_certificate_subject_issuer",
+    "SSL::log_include_client_certificate_subject_issuer",
+    "X509::relog_known_certificates_after",
     "FileExtract::prefix",
     "SSH::max_packet_length",
     "SSH::max_string_length",
@@ -128,9 +132,11 @@ pub fn plan(
         let validator = certval::Validator::new(trust.store, trust.cache_intermediates);
         config.ssl.validator = Some(std::sync::Arc::new(validator));
     }
+    config.x509.host_certs_only = has(options, "x509-host-certs-only");
     let mut extract_prefix = "extract_files".to_string();
     if let Some(script) = script {
         apply_redefs(script, &mut config, &mut extract_prefix);
+        options.extend(column_options(script));
     }
     if let Some(dir) = &cli.extract_files {
         config.files.extract_dir = Some(dir.clone());
@@ -262,6 +268,9 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
             ("SSL::max_ssl_history_length", ZValue::Count(n)) => {
                 config.ssl.max_history_length = *n as usize
             }
+            ("X509::relog_known_certificates_after", ZValue::Interval(ns)) => {
+                config.x509.relog_after.0 = *ns
+            }
             ("QUIC::max_history_length", ZValue::Count(n)) => {
                 config.quic.max_history_length = *n as usize
             }
@@ -293,6 +302,25 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
             _ => {}
         }
     }
+}
+
+/// Optional log columns that redefs switch on: ssl.log's certificate
+/// subjects and issuers.
+fn column_options(script: &ZeekScript) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in &script.redefs {
+        let option = match r.name.as_str() {
+            "SSL::log_include_server_certificate_subject_issuer" => "ssl-server-subject",
+            "SSL::log_include_client_certificate_subject_issuer" => "ssl-client-subject",
+            _ => continue,
+        };
+        match r.value {
+            ZValue::Bool(true) => out.push(option.to_string()),
+            ZValue::Bool(false) => out.retain(|o| o != option),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// A `redef` of a `set[string]` option: `=` replaces, `+=` adds, `-=`

@@ -174,6 +174,8 @@ fn is_known_framework(name: &str) -> bool {
     name.starts_with("base/frameworks/")
         || name.starts_with("base/utils/")
         || name == "base/protocols/conn"
+        // x509.log comes with the SSL analyzer.
+        || name == "base/files/x509"
 }
 
 /// Redefs of engine options that are not plain settings.

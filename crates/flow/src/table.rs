@@ -983,6 +983,9 @@ impl FlowTable {
     /// connection are capped like Zeek's weird sampling threshold).
     fn app_weird(&mut self, slot: u32, w: AppWeird, sink: &mut dyn FlowSink) {
         const SAMPLING_THRESHOLD: u32 = 1000;
+        if let Some(fuid) = w.file {
+            return self.file_weird(w.name, fuid, w.addl, sink);
+        }
         let Some(c) = self.slots[slot as usize].as_mut() else {
             return;
         };
@@ -1056,6 +1059,24 @@ impl FlowTable {
             resp_p: Some(Port(c.resp_p())),
             ..self.weird_row(name, addl, source)
         };
+        self.stats.weirds += 1;
+        sink.weird(row);
+    }
+
+    /// A weird about a file (Zeek's `file_weird`): logged every time,
+    /// without the connection, `addl` naming the file.
+    fn file_weird(
+        &mut self,
+        name: &'static str,
+        fuid: String,
+        addl: Option<String>,
+        sink: &mut dyn FlowSink,
+    ) {
+        let addl = match addl {
+            Some(a) => format!("{fuid}: {a}"),
+            None => fuid,
+        };
+        let row = self.weird_row(name, Some(addl), None);
         self.stats.weirds += 1;
         sink.weird(row);
     }

@@ -9,6 +9,7 @@ use analyzers::smtp::SmtpRecord;
 use analyzers::ssh::SshRecord;
 use analyzers::ssl::SslRecord;
 use analyzers::websocket::WebsocketRecord;
+use analyzers::x509::X509Record;
 use analyzers::{AnalyzerRecord, AppRecord};
 use flow::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use logs::{Format, LogFile, RowFormatter};
@@ -32,9 +33,10 @@ pub enum LogId {
     Ftp = 9,
     Smtp = 10,
     Websocket = 11,
+    X509 = 12,
 }
 
-const LOGS: usize = 12;
+const LOGS: usize = 13;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -48,6 +50,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::Ftp,
     LogId::Smtp,
     LogId::Websocket,
+    LogId::X509,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -81,6 +84,7 @@ impl Formats {
             Arc::new(Schema::new::<FtpRecord>(options)),
             Arc::new(Schema::new::<SmtpRecord>(options)),
             Arc::new(Schema::new::<WebsocketRecord>(options)),
+            Arc::new(Schema::new::<X509Record>(options)),
         ];
         let formats = schemas
             .clone()
@@ -161,6 +165,7 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
             AppRecord::Ssl(r) => self.push(LogId::Ssl, &*r),
             AppRecord::Ftp(r) => self.push(LogId::Ftp, &*r),
             AppRecord::Websocket(r) => self.push(LogId::Websocket, &*r),
+            AppRecord::X509(r) => self.push(LogId::X509, &*r),
             // The flows stage turns analyzer weirds and tunnels into
             // weird.log and tunnel.log rows.
             AppRecord::Weird(_) | AppRecord::Tunnel(_) => {}

@@ -16,7 +16,9 @@ pub mod num;
 pub mod value;
 
 pub use base64::base64;
-pub use value::{AsTime, Ctx, DynValue, Enum, Interval, Port, Set, Subnet, Time, Value, ZString};
+pub use value::{
+    AsTime, Ctx, DynValue, Enum, EpochSeconds, Interval, Port, Set, Subnet, Time, Value, ZString,
+};
 
 /// One column of a log: its name (dotted, like `id.orig_h`), its Zeek type
 /// (`count`, `set[string]`, ...) and the option that enables it, if it is an

@@ -133,9 +133,16 @@ pub fn utc_parts(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
 /// `2011-03-18T19:06:08.123456Z` for a time in nanoseconds (Zeek's JSON
 /// ISO 8601 timestamps: seconds floored, fraction rounded to microseconds).
 pub fn iso8601(ns: i64, out: &mut Vec<u8>) {
-    let secs = ns.div_euclid(1_000_000_000);
-    let frac_ns = ns.rem_euclid(1_000_000_000);
-    let us = (frac_ns + 500) / 1000;
+    let us = (ns.rem_euclid(1_000_000_000) + 500) / 1000;
+    iso8601_parts(ns.div_euclid(1_000_000_000), us, out);
+}
+
+/// `2011-03-18T19:06:08.000000Z` for whole seconds since the epoch.
+pub fn iso8601_secs(secs: i64, out: &mut Vec<u8>) {
+    iso8601_parts(secs, 0, out);
+}
+
+fn iso8601_parts(secs: i64, us: i64, out: &mut Vec<u8>) {
     let (y, mo, d, h, mi, s) = utc_parts(secs);
     let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{us:06}Z");
     out.extend_from_slice(text.as_bytes());

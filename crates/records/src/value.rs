@@ -3,6 +3,7 @@
 //! | Rust | Zeek | TSV | JSON |
 //! |---|---|---|---|
 //! | [`Time`] (ns since epoch) | time | `%.6f` seconds | number (or ISO 8601 string) |
+//! | [`EpochSeconds`] | time | `%.6f` seconds | number (or ISO 8601 string) |
 //! | [`Interval`] (ns) | interval | `%.6f` seconds | number |
 //! | `u64` | count | decimal | number |
 //! | `i64` | int | decimal | number |
@@ -83,6 +84,11 @@ impl Time {
         Interval(self.0.saturating_sub(earlier.0))
     }
 }
+
+/// Zeek `time` in whole seconds, for times beyond [`Time`]'s range of
+/// about 292 years either side of 1970 (certificates valid until 9999).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EpochSeconds(pub i64);
 
 /// Zeek `interval`: nanoseconds, may be negative.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -232,6 +238,12 @@ simple!(Time, "time", |s, o, c| tsv { num::secs6(s.0, o) } json {
     if c.json_iso8601 { o.push(b'"'); num::iso8601(s.0, o); o.push(b'"'); }
     else { num::json_double(s.as_f64(), o) }
 });
+simple!(EpochSeconds, "time", |s, o, c| tsv {
+    o.extend_from_slice(itoa::Buffer::new().format(s.0).as_bytes()); o.extend_from_slice(b".000000")
+} json {
+    if c.json_iso8601 { o.push(b'"'); num::iso8601_secs(s.0, o); o.push(b'"'); }
+    else { num::json_double(s.0 as f64, o) }
+});
 simple!(Interval, "interval", |s, o, c| tsv { num::secs6(s.0, o) } json {
     num::json_double(s.as_f64(), o)
 });
@@ -347,6 +359,25 @@ impl<T: Value> Value for Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epoch_seconds_reach_year_9999() {
+        let t = EpochSeconds(253_402_300_799);
+        let (mut tsv, mut json, mut iso) = (Vec::new(), Vec::new(), Vec::new());
+        t.write_tsv(&mut tsv, Ctx::default());
+        t.write_json(&mut json, Ctx::default());
+        let iso_ctx = Ctx {
+            json_iso8601: true,
+            ..Ctx::default()
+        };
+        t.write_json(&mut iso, iso_ctx);
+        assert_eq!(tsv, b"253402300799.000000");
+        assert_eq!(json, b"253402300799.0");
+        assert_eq!(iso, b"\"9999-12-31T23:59:59.000000Z\"");
+        let mut negative = Vec::new();
+        EpochSeconds(-1).write_tsv(&mut negative, Ctx::default());
+        assert_eq!(negative, b"-1.000000");
+    }
 
     #[test]
     fn ipv4_renders_like_display_for_every_octet() {

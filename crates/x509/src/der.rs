@@ -42,6 +42,13 @@ impl<'a> Der<'a> {
         self.next().filter(|t| t.tag == tag)
     }
 
+    /// The next element if it is a SEQUENCE OF or SET OF with this
+    /// (constructed) tag: OpenSSL also takes one whose tag lacks the
+    /// constructed bit.
+    pub fn expect_list(&mut self, tag: u8) -> Option<Tlv<'a>> {
+        self.next().filter(|t| t.tag | 0x20 == tag)
+    }
+
     /// The next element if it has tag `tag`; otherwise nothing is consumed.
     pub fn optional(&mut self, tag: u8) -> Option<Tlv<'a>> {
         let mut ahead = *self;
@@ -55,11 +62,12 @@ impl<'a> Iterator for Der<'a> {
     type Item = Tlv<'a>;
 
     /// The next element; `None` at the end or on a malformed header
-    /// (multi-byte tags, indefinite lengths, lengths past the input).
+    /// (multi-byte tags, indefinite lengths, lengths past the input, an
+    /// end-of-contents marker, which only indefinite lengths may use).
     fn next(&mut self) -> Option<Tlv<'a>> {
         let all = self.data;
         let (&tag, rest) = all.split_first()?;
-        if tag & 0x1F == 0x1F {
+        if tag & 0x1F == 0x1F || all.starts_with(&[0, 0]) {
             return None;
         }
         let (&first, mut rest) = rest.split_first()?;

@@ -16,7 +16,6 @@ mod reader;
 mod record;
 mod session;
 mod signature;
-mod x509;
 
 pub use record::SslRecord;
 
@@ -42,6 +41,7 @@ pub(crate) use dtls::client_hello_signature as dtls_signature;
 pub(crate) use signature::signature;
 
 use crate::record::AppRecord;
+use crate::x509::CertOrigin;
 use crate::{Analyzer, Context};
 use handshake as hs;
 use reader::Reader;
@@ -470,7 +470,25 @@ impl SslAnalyzer {
             return self.fail(cx, out_of_bound("Certificate"));
         };
         let is_client = self.is_client(is_orig);
-        self.session(cx).certificates(is_client, &certs);
+        self.certificates(cx, is_client, &certs);
+    }
+
+    /// Each certificate goes to the X.509 analysis (x509.log) in order;
+    /// the session keeps what ssl.log needs.
+    fn certificates(&mut self, cx: &mut Context<'_>, is_client: bool, certs: &[&[u8]]) {
+        let mut summaries = Vec::with_capacity(certs.len());
+        for (i, der) in certs.iter().enumerate() {
+            if der.is_empty() {
+                cx.weird("SSL", "zero_length_certificate", None);
+                continue;
+            }
+            let origin = CertOrigin {
+                host_cert: i == 0,
+                client_cert: is_client,
+            };
+            summaries.push((crate::x509::certificate(cx, der, origin), *der));
+        }
+        self.session(cx).certificates(is_client, summaries);
     }
 
     /// ECDH(E) suites name their curve in the ServerKeyExchange.
@@ -524,7 +542,7 @@ impl SslAnalyzer {
         let s = self.session(cx);
         s.server_hello_v2(first_cipher);
         let full = s.add_history(false, 's');
-        s.certificates(false, &[cert]);
+        self.certificates(cx, false, &[cert]);
         self.history_limit(cx, full);
     }
 

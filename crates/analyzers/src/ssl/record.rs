@@ -22,6 +22,10 @@ records::record! {
         pub ssl_history: String = "ssl_history",
         pub cert_chain_fps: Option<Vec<String>> = "cert_chain_fps",
         pub client_cert_chain_fps: Option<Vec<String>> = "client_cert_chain_fps",
+        pub subject: Option<String> = "subject" if "ssl-server-subject",
+        pub issuer: Option<String> = "issuer" if "ssl-server-subject",
+        pub client_subject: Option<String> = "client_subject" if "ssl-client-subject",
+        pub client_issuer: Option<String> = "client_issuer" if "ssl-client-subject",
         pub sni_matches_cert: Option<bool> = "sni_matches_cert",
         /// `protocols/ssl/validate-certs`: OpenSSL's verdict on the chain.
         pub validation_status: Option<String> = "validation_status" if "validate-certs",

@@ -3,9 +3,9 @@
 
 use super::handshake as hs;
 use super::names;
-use super::x509::{self, CertInfo};
 use super::SslRecord;
 use crate::context::ConnInfo;
+use crate::x509::CertSummary;
 use records::{Port, Time, ZString};
 
 /// `SSL::max_ssl_history_length`'s default.
@@ -25,10 +25,35 @@ pub(super) const HELLO_RETRY_RANDOM: [u8; 32] = [
 /// either side (so both columns then log, possibly empty).
 #[derive(Debug, Default)]
 struct Chains {
-    server: Vec<Option<CertInfo>>,
-    client: Vec<Option<CertInfo>>,
+    server: Chain,
+    client: Chain,
     /// DER of the server certificates that parsed, when validating.
     server_ders: Vec<Vec<u8>>,
+}
+
+/// One side's certificates (Zeek's `cert_chain`).
+#[derive(Debug, Default)]
+struct Chain {
+    /// Fingerprints, `None` for certificates that did not parse.
+    fingerprints: Vec<Option<String>>,
+    /// The first certificate, when it parsed (`cert_chain[0]$x509`).
+    first: Option<CertSummary>,
+}
+
+impl Chain {
+    fn extend(&mut self, certs: Vec<Option<CertSummary>>) {
+        let room = MAX_CHAIN.saturating_sub(self.fingerprints.len());
+        for cert in certs.into_iter().take(room) {
+            if self.fingerprints.is_empty() {
+                self.first = cert.clone();
+            }
+            self.fingerprints.push(cert.map(|c| c.fingerprint));
+        }
+    }
+
+    fn fingerprints(&self) -> Vec<String> {
+        self.fingerprints.iter().flatten().cloned().collect()
+    }
 }
 
 #[derive(Debug)]
@@ -204,25 +229,30 @@ impl Session {
         self.add_history(is_client, 'l')
     }
 
-    pub fn certificates(&mut self, is_client: bool, ders: &[&[u8]]) {
-        let ders: Vec<&[u8]> = ders.iter().copied().filter(|d| !d.is_empty()).collect();
-        if ders.is_empty() {
+    /// The certificates of one Certificate message (those of zero length
+    /// left out), as the X.509 analysis summed them up.
+    pub fn certificates(&mut self, is_client: bool, certs: Vec<(Option<CertSummary>, &[u8])>) {
+        if certs.is_empty() {
             return;
         }
+        let keep_ders = self.keep_server_certificates && !is_client;
         let chains = self.chains.get_or_insert_with(Chains::default);
+        if keep_ders {
+            let room = MAX_CHAIN.saturating_sub(chains.server.fingerprints.len());
+            let parsed = certs
+                .iter()
+                .take(room)
+                .filter(|(summary, _)| summary.is_some());
+            chains
+                .server_ders
+                .extend(parsed.map(|(_, der)| der.to_vec()));
+        }
         let chain = if is_client {
             &mut chains.client
         } else {
             &mut chains.server
         };
-        let room = MAX_CHAIN.saturating_sub(chain.len());
-        let start = chain.len();
-        chain.extend(ders.iter().take(room).map(|d| x509::parse(d)));
-        if self.keep_server_certificates && !is_client {
-            let parsed = ders.iter().zip(&chains.server[start..]);
-            let kept = parsed.filter(|(_, info)| info.is_some());
-            chains.server_ders.extend(kept.map(|(d, _)| d.to_vec()));
-        }
+        chain.extend(certs.into_iter().map(|(summary, _)| summary).collect());
     }
 
     /// Keep the server's certificates for validation.
@@ -234,7 +264,7 @@ impl Session {
     /// only when the server's first certificate parsed.
     pub fn validation_status(&self, v: &certval::Validator, now: Time) -> Option<String> {
         let chains = self.chains.as_ref()?;
-        chains.server.first()?.as_ref()?;
+        chains.server.first.as_ref()?;
         let ders: Vec<&[u8]> = chains.server_ders.iter().map(Vec::as_slice).collect();
         let seconds = now.0.div_euclid(1_000_000_000);
         v.validate(&ders, seconds).map(|s| s.message().to_string())
@@ -247,13 +277,8 @@ impl Session {
 
     /// The ssl.log row, as Zeek's `ssl_finishing` completes it.
     pub fn to_record(&self, conn: &ConnInfo<'_>, established: bool) -> SslRecord {
-        let fps = |chain: &[Option<CertInfo>]| {
-            chain
-                .iter()
-                .flatten()
-                .map(|c| c.fingerprint.clone())
-                .collect::<Vec<_>>()
-        };
+        let server = self.chains.as_ref().and_then(|c| c.server.first.as_ref());
+        let client = self.chains.as_ref().and_then(|c| c.client.first.as_ref());
         SslRecord {
             ts: self.ts,
             uid: conn.uid.to_string(),
@@ -270,22 +295,22 @@ impl Session {
             next_protocol: self.next_protocol.clone().map(ZString),
             established,
             ssl_history: self.history.clone(),
-            cert_chain_fps: self.chains.as_ref().map(|c| fps(&c.server)),
-            client_cert_chain_fps: self.chains.as_ref().map(|c| fps(&c.client)),
-            sni_matches_cert: self.sni_matches_cert(),
+            cert_chain_fps: self.chains.as_ref().map(|c| c.server.fingerprints()),
+            client_cert_chain_fps: self.chains.as_ref().map(|c| c.client.fingerprints()),
+            subject: server.map(|c| c.subject.clone()),
+            issuer: server.map(|c| c.issuer.clone()),
+            client_subject: client.map(|c| c.subject.clone()),
+            client_issuer: client.map(|c| c.issuer.clone()),
+            sni_matches_cert: self.sni_matches_cert(server),
             validation_status: None,
         }
     }
 
-    /// Set when the server sent a parseable certificate and the client
+    /// Set when the server's first certificate parsed and the client
     /// named a server.
-    fn sni_matches_cert(&self) -> Option<bool> {
-        let first = self.chains.as_ref()?.server.first()?.as_ref()?;
+    fn sni_matches_cert(&self, server: Option<&CertSummary>) -> Option<bool> {
         let name = self.server_name.as_ref()?;
-        Some(x509::matches_host(
-            &first.host_names,
-            &String::from_utf8_lossy(name),
-        ))
+        Some(server?.host_names.matches(name))
     }
 }
 

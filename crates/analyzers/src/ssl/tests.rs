@@ -1,9 +1,10 @@
 //! End-to-end tests: TLS conversations built byte by byte, run through the
 //! analyzer, checked against the ssl.log row Zeek would write.
 
-use super::x509::tests::certificate;
 use super::*;
 use crate::context::{AnalyzerConfig, ConnInfo, FuidGen};
+use crate::x509::tests::certificate_der as certificate;
+use crate::x509::X509Record;
 use records::Time;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -83,6 +84,7 @@ fn certificate_msg(certs: &[Vec<u8>]) -> Vec<u8> {
 /// One analyzer on one connection, with what it reported.
 struct Run {
     analyzer: SslAnalyzer,
+    config: AnalyzerConfig,
     out: Vec<AppRecord>,
     confirmed: bool,
     violation: Option<String>,
@@ -93,6 +95,7 @@ impl Run {
     fn new() -> Self {
         Run {
             analyzer: SslAnalyzer::new(),
+            config: AnalyzerConfig::default(),
             out: Vec::new(),
             confirmed: false,
             violation: None,
@@ -111,10 +114,15 @@ impl Run {
             local_orig: None,
             local_resp: None,
         };
-        let config = AnalyzerConfig::default();
         let mut fuids = FuidGen::new(Some(1));
         self.now += 1;
-        let mut cx = Context::new(&conn, Time(self.now), &config, &mut fuids, &mut self.out);
+        let mut cx = Context::new(
+            &conn,
+            Time(self.now),
+            &self.config,
+            &mut fuids,
+            &mut self.out,
+        );
         f(&mut self.analyzer, &mut cx);
         self.confirmed |= cx.confirmed;
         if let Some((reason, _)) = cx.violation.take() {
@@ -147,6 +155,15 @@ impl Run {
         let rows = self.rows();
         assert_eq!(rows.len(), 1, "exactly one ssl.log row");
         rows[0]
+    }
+
+    /// The x509.log rows written so far.
+    fn x509_rows(&self) -> Vec<&X509Record> {
+        let rows = self.out.iter().filter_map(|r| match r {
+            AppRecord::X509(x) => Some(&**x),
+            _ => None,
+        });
+        rows.collect()
     }
 
     fn weirds(&self) -> Vec<&'static str> {
@@ -235,7 +252,7 @@ fn tls12_handshake_logs_when_established() {
     assert_eq!(row.ssl_history, "CsxknGIi");
     assert_eq!(
         row.cert_chain_fps,
-        Some(vec![x509::parse(&cert).unwrap().fingerprint])
+        Some(vec![x509::Fingerprint::of(&cert).to_string()])
     );
     assert_eq!(row.client_cert_chain_fps, Some(vec![]));
     assert_eq!(row.sni_matches_cert, Some(true));
@@ -598,6 +615,91 @@ fn certificate_chains_are_bounded() {
     assert_eq!(run.row().cert_chain_fps.as_ref().map(Vec::len), Some(64));
 }
 
+#[test]
+fn chain_certificates_become_x509_rows() {
+    let leaf = cert_for_example();
+    let ca = certificate("Test CA", &[]);
+    let mut run = Run::new();
+    run.config.x509.relog_after = records::Interval(0);
+    run.send(
+        true,
+        &record(22, 0x0303, &client_hello(&[], &[sni("www.example.com")])),
+    );
+    let chain = certificate_msg(&[leaf.clone(), vec![], ca.clone()]);
+    run.send(false, &record(22, 0x0303, &chain));
+    // The client's certificate: flagged as such, and first of its chain.
+    run.send(
+        true,
+        &record(22, 0x0303, &certificate_msg(std::slice::from_ref(&leaf))),
+    );
+    run.finish();
+    let rows: Vec<_> = run
+        .x509_rows()
+        .iter()
+        .map(|r| (r.subject.as_str(), r.host_cert, r.client_cert))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("CN=www.example.com", true, false),
+            ("CN=Test CA", false, false),
+            ("CN=www.example.com", true, true),
+        ]
+    );
+    assert_eq!(run.weirds(), ["zero_length_certificate"]);
+    let row = run.row();
+    let fps = |c: &[u8]| x509::Fingerprint::of(c).to_string();
+    assert_eq!(row.cert_chain_fps, Some(vec![fps(&leaf), fps(&ca)]));
+    assert_eq!(row.client_cert_chain_fps, Some(vec![fps(&leaf)]));
+    assert_eq!(row.subject.as_deref(), Some("CN=www.example.com"));
+    assert_eq!(row.issuer.as_deref(), Some("CN=Test CA"));
+    assert_eq!(row.client_subject.as_deref(), Some("CN=www.example.com"));
+    assert_eq!(row.sni_matches_cert, Some(true));
+}
+
+#[test]
+fn unparseable_first_certificate_leaves_no_sni_verdict() {
+    let mut run = Run::new();
+    run.send(
+        true,
+        &record(22, 0x0303, &client_hello(&[], &[sni("www.example.com")])),
+    );
+    let chain = certificate_msg(&[vec![0x30, 0x00], cert_for_example()]);
+    run.send(false, &record(22, 0x0303, &chain)).finish();
+    let row = run.row();
+    assert_eq!(row.cert_chain_fps.as_ref().map(Vec::len), Some(1));
+    assert_eq!(row.sni_matches_cert, None);
+    assert_eq!(row.subject, None);
+    assert_eq!(run.weirds(), ["x509_cert_parse_error"]);
+    assert_eq!(run.x509_rows().len(), 1);
+}
+
+#[test]
+fn sni_check_uses_the_names_zeek_uses() {
+    let check = |cn: &str, san: &[&str], sni_name: &str| {
+        let mut run = Run::new();
+        run.send(
+            true,
+            &record(22, 0x0303, &client_hello(&[], &[sni(sni_name)])),
+        );
+        let chain = certificate_msg(&[certificate(cn, san)]);
+        run.send(false, &record(22, 0x0303, &chain)).finish();
+        run.row().sni_matches_cert
+    };
+    // subjectAltName names win over the common name.
+    assert_eq!(
+        check("cn.example", &["a.example", "*.b.example"], "x.b.example"),
+        Some(true)
+    );
+    assert_eq!(
+        check("cn.example", &["a.example"], "cn.example"),
+        Some(false)
+    );
+    // Without them, the last common name counts; case matters, as in Zeek.
+    assert_eq!(check("host.example", &[], "host.example"), Some(true));
+    assert_eq!(check("Host.Example", &[], "host.example"), Some(false));
+}
+
 fn dtls_record(content: u8, epoch: u16, body: &[u8]) -> Vec<u8> {
     let mut r = vec![content, 0xFE, 0xFD];
     r.extend(epoch.to_be_bytes());
@@ -710,7 +812,7 @@ fn dtls_handshake_with_cookie_and_fragmented_certificate() {
     assert_eq!(row.ssl_history, "CvCsxnGIi");
     assert_eq!(
         row.cert_chain_fps,
-        Some(vec![x509::parse(&cert).unwrap().fingerprint])
+        Some(vec![x509::Fingerprint::of(&cert).to_string()])
     );
 }
 
