@@ -144,7 +144,7 @@ pub fn plan(
 /// Where a run's local networks matter to analyzers (ssh.log's
 /// `direction`).
 pub fn set_local_nets(plan: &mut AnalyzerPlan, nets: Option<&NetSet>) {
-    plan.config.ssh.local_nets = nets.map(|n| n.cidrs().iter().map(|c| (c.addr, c.len)).collect());
+    plan.config.local_nets = nets.map(|n| n.cidrs().iter().map(|c| (c.addr, c.len)).collect());
 }
 
 /// `SSH::max_*` length and list limits.

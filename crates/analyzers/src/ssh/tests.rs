@@ -408,14 +408,16 @@ fn unknown_kex_algorithm_is_a_weird() {
 
 #[test]
 fn direction_needs_exactly_one_local_side() {
-    let mut config = AnalyzerConfig::default();
-    config.ssh.local_nets = Some(vec![("10.0.0.0".parse().unwrap(), 8)]);
+    let mut config = AnalyzerConfig {
+        local_nets: Some(vec![("10.0.0.0".parse().unwrap(), 8)]),
+        ..AnalyzerConfig::default()
+    };
     let out = run(&config, &handshake()[..2]);
     assert_eq!(out.rows[0].direction, Some(Enum("OUTBOUND")));
-    config.ssh.local_nets = Some(vec![("128.2.0.0".parse().unwrap(), 16)]);
+    config.local_nets = Some(vec![("128.2.0.0".parse().unwrap(), 16)]);
     let out = run(&config, &handshake()[..2]);
     assert_eq!(out.rows[0].direction, Some(Enum("INBOUND")));
-    config.ssh.local_nets = Some(vec![("0.0.0.0".parse().unwrap(), 0)]);
+    config.local_nets = Some(vec![("0.0.0.0".parse().unwrap(), 0)]);
     let out = run(&config, &handshake()[..2]);
     assert_eq!(out.rows[0].direction, None);
 }
