@@ -45,6 +45,7 @@ pub struct AnalyzerConfig {
     pub ssh: crate::ssh::SshConfig,
     pub ftp: crate::ftp::FtpConfig,
     pub quic: crate::quic::QuicConfig,
+    pub software: crate::software::SoftwareConfig,
     /// `Site::local_nets` as (network, prefix length); `None` when no
     /// network is local.
     pub local_nets: Option<Vec<(IpAddr, u8)>>,

@@ -27,6 +27,7 @@ mod postgresql;
 mod quic;
 mod record;
 pub mod smtp;
+pub mod software;
 pub mod ssh;
 pub mod ssl;
 #[cfg(test)]

@@ -40,3 +40,21 @@ pub fn drive(a: &mut dyn Analyzer, info: &ConnInfo<'_>, traffic: &[(bool, &[u8])
     }
     out
 }
+
+/// The software reports among `records`.
+pub fn sightings(records: &[AppRecord]) -> Vec<&crate::software::Sighting> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            AppRecord::Software(s) => Some(&**s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A config with every host's software tracked.
+pub fn tracking_all_hosts() -> AnalyzerConfig {
+    let mut config = AnalyzerConfig::default();
+    config.software.asset_tracking = crate::software::Hosts::All;
+    config
+}

@@ -3,6 +3,7 @@
 //! and the analyzer options redefined in the Zeek config.
 
 use crate::args::Cli;
+use analyzers::software::Hosts;
 use analyzers::{AnalyzerConfig, AnalyzerPlan, Kind};
 use config::{NetSet, Op, ZValue, ZeekScript};
 use pipeline::zeek_scripts;
@@ -22,6 +23,22 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("frameworks/files/extract-all-files", "extract-all-files"),
     ("hassh", "hassh"),
     ("packages/hassh", "hassh"),
+    ("protocols/http/software", "http-software"),
+    (
+        "protocols/http/software-browser-plugins",
+        "http-browser-plugins",
+    ),
+    ("protocols/ssh/software", "ssh-software"),
+    ("protocols/smtp/software", "smtp-software"),
+    ("protocols/ftp/software", "ftp-software"),
+];
+
+/// The software scripts Zeek's stock local.zeek loads.
+const LOCAL_ZEEK_SOFTWARE: [&str; 4] = [
+    "ftp-software",
+    "smtp-software",
+    "ssh-software",
+    "http-software",
 ];
 
 /// Redefs of analyzer options this module honours.
@@ -56,6 +73,8 @@ pub const REDEF_NAMES: &[&str] = &[
     "FTP::max_arg_length",
     "FTP::max_reply_msg_length",
     "FTP::default_capture_password",
+    "Software::asset_tracking",
+    "SMTP::detect_clients_in_messages_from",
 ];
 
 /// The analyzer plan of a run. `packages` are the loaded script packages
@@ -102,9 +121,19 @@ pub fn plan(
     }
     let has = |options: &[String], o: &str| options.iter().any(|x| x == o);
     let mut config = AnalyzerConfig::default();
-    // Shrike's own default is Zeek's local.zeek, which hashes every file; a
-    // Zeek config given by the user says for itself.
-    config.files.hash = has(options, "hash-all-files") || (!cli.bare && cli.zeek_config.is_none());
+    // Shrike's own default is Zeek's local.zeek, which hashes every file
+    // and reports software; a Zeek config given by the user says for
+    // itself.
+    let local_zeek = !cli.bare && cli.zeek_config.is_none();
+    if local_zeek {
+        options.extend(LOCAL_ZEEK_SOFTWARE.iter().map(|o| o.to_string()));
+    }
+    config.files.hash = has(options, "hash-all-files") || local_zeek;
+    config.software.http = has(options, "http-software");
+    config.software.http_plugins = has(options, "http-browser-plugins");
+    config.software.ssh = has(options, "ssh-software");
+    config.software.smtp = has(options, "smtp-software");
+    config.software.ftp = has(options, "ftp-software");
     config.ssh.hassh = options.iter().any(|o| o == "hassh");
     // header-names logs the client's header names unless told otherwise.
     config.http.log_client_header_names = has(options, "http-header-names");
@@ -142,7 +171,7 @@ pub fn plan(
 }
 
 /// Where a run's local networks matter to analyzers (ssh.log's
-/// `direction`).
+/// `direction`, software asset tracking).
 pub fn set_local_nets(plan: &mut AnalyzerPlan, nets: Option<&NetSet>) {
     plan.config.local_nets = nets.map(|n| n.cidrs().iter().map(|c| (c.addr, c.len)).collect());
 }
@@ -220,6 +249,16 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
                 config.ftp.max_reply_msg_length = *n as usize
             }
             ("FTP::default_capture_password", ZValue::Bool(b)) => config.ftp.capture_password = *b,
+            ("Software::asset_tracking", ZValue::Enum(e)) => {
+                if let Some(h) = Hosts::from_name(e) {
+                    config.software.asset_tracking = h;
+                }
+            }
+            ("SMTP::detect_clients_in_messages_from", ZValue::Enum(e)) => {
+                if let Some(h) = Hosts::from_name(e) {
+                    config.software.smtp_clients_from = h;
+                }
+            }
             _ => {}
         }
     }

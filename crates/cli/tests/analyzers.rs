@@ -296,3 +296,95 @@ fn starttls_hands_the_connection_to_tls() {
     let smtp = r.rows("smtp.log");
     assert_eq!(column(&r, "smtp.log", &smtp[0], "tls"), "T");
 }
+
+/// One client fetching from eight servers, 100 ms apart, with two
+/// User-Agents; the servers all run the same nginx.
+fn browsing_capture() -> Capture {
+    let mut cap = Capture::new();
+    for i in 0..8u16 {
+        let ua = if i % 3 == 2 {
+            "curl/8.0"
+        } else {
+            "curl/7.81.0"
+        };
+        let request = format!("GET / HTTP/1.1\r\nHost: s{i}\r\nUser-Agent: {ua}\r\n\r\n");
+        let server = ip(&format!("10.0.1.{}", i + 1));
+        cap.extend(
+            TcpConversation::new(
+                ip("10.0.0.1"),
+                41000 + i,
+                server,
+                80,
+                T0 + i as i64 * 100 * MS,
+            )
+            .handshake()
+            .client_sends(request.as_bytes())
+            .server_sends(b"HTTP/1.1 200 OK\r\nServer: nginx/1.18.0\r\nContent-Length: 0\r\n\r\n")
+            .close()
+            .frames(),
+        );
+    }
+    cap
+}
+
+#[test]
+fn software_is_logged_once_per_host_whatever_the_workers() {
+    let bytes = pcap(browsing_capture());
+    let sorted = |r: &Run| {
+        let mut rows = r.rows("software.log");
+        rows.sort();
+        rows
+    };
+    // Shrike's default is Zeek's local.zeek, which loads the software
+    // scripts; these private addresses are local.
+    let one = run_on(&bytes, "software-1", &["--seed", "1", "--workers", "1"]);
+    assert!(one.out.status.success(), "{}", one.stderr());
+    let rows = sorted(&one);
+    let browsers: Vec<_> = rows.iter().filter(|r| r[3] == "HTTP::BROWSER").collect();
+    let servers = rows.iter().filter(|r| r[3] == "HTTP::SERVER").count();
+    // Each User-Agent once, at its first request; nginx once per server.
+    assert_eq!(browsers.len(), 2, "{}", one.log("software.log"));
+    assert_eq!(servers, 8);
+    let first = |ua: &str| -> f64 {
+        let row = browsers.iter().find(|r| r[10] == ua).expect("row");
+        row[0].parse().expect("ts")
+    };
+    let conn_start = |i: i64| (T0 + i * 100 * MS) as f64 / SEC as f64;
+    // From the first connection, and from the third.
+    assert!(first("curl/7.81.0") < conn_start(1));
+    assert!(first("curl/8.0") > conn_start(2) && first("curl/8.0") < conn_start(3));
+    for workers in ["2", "3"] {
+        let many = run_on(
+            &bytes,
+            &format!("software-{workers}"),
+            &["--seed", "1", "--workers", workers],
+        );
+        assert_eq!(sorted(&many), rows, "{workers} workers");
+    }
+}
+
+#[test]
+fn software_needs_the_scripts_with_a_zeek_config() {
+    let bytes = pcap(browsing_capture());
+    let dir = tmpdir("software-config");
+    let config = dir.join("local.zeek");
+    std::fs::write(&config, "@load protocols/ssh/software\n").unwrap();
+    let r = run_on(
+        &bytes,
+        "software-config-run",
+        &["--zeek-config", config.to_str().unwrap()],
+    );
+    assert!(r.out.status.success(), "{}", r.stderr());
+    assert!(r.rows("software.log").is_empty());
+    std::fs::write(
+        &config,
+        "@load protocols/http/software\nredef Software::asset_tracking = REMOTE_HOSTS;\n",
+    )
+    .unwrap();
+    let r = run_on(
+        &bytes,
+        "software-config-run",
+        &["--zeek-config", config.to_str().unwrap()],
+    );
+    assert!(r.rows("software.log").is_empty(), "all hosts are local");
+}

@@ -7,6 +7,7 @@ mod auth;
 mod hassh;
 mod kex;
 mod record;
+mod software;
 mod version;
 mod wire;
 
@@ -198,6 +199,7 @@ impl SshAnalyzer {
     }
 
     fn client_version(&mut self, cx: &mut Context<'_>, line: &[u8]) {
+        software::client_version(cx, line);
         self.sides[0].phase = Phase::Kexinit;
         self.versions.update(line, true);
         let s = self.session(cx);
@@ -206,6 +208,7 @@ impl SshAnalyzer {
     }
 
     fn server_version(&mut self, cx: &mut Context<'_>, line: &[u8]) {
+        software::server_version(cx, line);
         self.sides[1].phase = Phase::Kexinit;
         self.versions.update(line, false);
         let s = self.session(cx);
