@@ -391,11 +391,12 @@ fn parse_mozilla(u: &[u8]) -> Description {
     described(b"<unknown browser>", Version::default())
 }
 
-/// `/Opera [0-9\.]*$/`: its leftmost match.
+/// `/Opera [0-9\.]*$/`: its match ("Opera " can only end where the
+/// trailing run of digits and dots starts).
 fn opera_at_end(u: &[u8]) -> Option<&[u8]> {
-    positions(u, b"Opera ")
-        .find(|&i| u[i + 6..].iter().all(|&c| is_dotted(c)))
-        .map(|i| &u[i..])
+    let digits = u.iter().rev().take_while(|&&c| is_dotted(c)).count();
+    let start = (u.len() - digits).checked_sub(6)?;
+    u[start..].starts_with(b"Opera ").then(|| &u[start..])
 }
 
 /// MSIE's version: from the Trident engine version when there is one.

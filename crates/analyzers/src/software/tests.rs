@@ -349,6 +349,27 @@ fn hostile_version_strings_do_not_panic() {
     assert_eq!(parse(b"").name, b"");
 }
 
+#[test]
+fn long_version_strings_take_linear_time() {
+    // Each would take minutes if some pattern were retried from every
+    // position over the rest of the string.
+    for unit in [
+        &b"Opera "[..],
+        b"Mozilla/5.0 Opera x",
+        b" (v",
+        b"A/1.",
+        b"MSIE 1.",
+        b"Version/ ",
+        b" Java/1",
+        b"a-",
+        b"%",
+    ] {
+        let long = unit.repeat(200_000 / unit.len());
+        let _ = parse(&long);
+        let _ = parse(&[&b"Mozilla/5.0 "[..], &long].concat());
+    }
+}
+
 fn sighting(ts: i64, host: &str, kind: SoftwareType, unparsed: &str) -> Sighting {
     Sighting {
         ts: Time(ts * 1_000_000_000),
