@@ -11,6 +11,7 @@
 
 mod context;
 mod dhcp;
+mod digest;
 pub mod dns;
 mod dpd;
 pub mod files;

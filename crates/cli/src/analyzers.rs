@@ -31,6 +31,12 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("protocols/ssh/software", "ssh-software"),
     ("protocols/smtp/software", "smtp-software"),
     ("protocols/ftp/software", "ftp-software"),
+    // zkg packages, loaded by their names: salesforce/ja3 (ja3 and ja3s
+    // columns) and FoxIO's ja4 (ja4 and ja4s).
+    ("ja3", "ja3"),
+    ("packages/ja3", "ja3"),
+    ("ja4", "ja4"),
+    ("packages/ja4", "ja4"),
 ];
 
 /// The software scripts Zeek's stock local.zeek loads.
@@ -135,6 +141,8 @@ pub fn plan(
     config.software.smtp = has(options, "smtp-software");
     config.software.ftp = has(options, "ftp-software");
     config.ssh.hassh = options.iter().any(|o| o == "hassh");
+    config.ssl.ja3 = has(options, "ja3");
+    config.ssl.ja4 = has(options, "ja4");
     // header-names logs the client's header names unless told otherwise.
     config.http.log_client_header_names = has(options, "http-header-names");
     // auth-addl turns off Zeek's skipping of those sections.

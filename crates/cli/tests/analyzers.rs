@@ -388,3 +388,66 @@ fn software_needs_the_scripts_with_a_zeek_config() {
     );
     assert!(r.rows("software.log").is_empty(), "all hosts are local");
 }
+
+/// A TLS 1.2 ClientHello (one cipher, SNI) and ServerHello on port 443.
+fn tls_hellos() -> Capture {
+    let record = |msg_type: u8, body: &[u8]| {
+        let mut m = vec![msg_type, 0];
+        m.extend((body.len() as u16).to_be_bytes());
+        m.extend(body);
+        let mut r = vec![22, 3, 1];
+        r.extend((m.len() as u16).to_be_bytes());
+        r.extend(m);
+        r
+    };
+    let mut hello = vec![3, 3];
+    hello.extend([7; 32]);
+    hello.extend([0, 0, 2, 0xc0, 0x2f, 1, 0]);
+    let name = b"example.com";
+    let mut sni = vec![0, 0, 0, name.len() as u8 + 5, 0, name.len() as u8 + 3, 0, 0];
+    sni.push(name.len() as u8);
+    sni.extend(name);
+    hello.extend((sni.len() as u16).to_be_bytes());
+    hello.extend(sni);
+    let mut server = vec![3, 3];
+    server.extend([9; 32]);
+    server.extend([0, 0xc0, 0x2f, 0, 0, 0]);
+    let mut cap = Capture::new();
+    cap.extend(
+        TcpConversation::new(ip("10.0.0.1"), 40443, ip("10.0.0.80"), 443, T0)
+            .handshake()
+            .client_sends(&record(1, &hello))
+            .server_sends(&record(2, &server))
+            .close()
+            .frames(),
+    );
+    cap
+}
+
+#[test]
+fn ja3_and_ja4_columns_come_with_their_packages() {
+    let bytes = pcap(tls_hellos());
+    let r = run_on(&bytes, "ja-none", &["--seed", "1"]);
+    assert!(r.out.status.success(), "{}", r.stderr());
+    assert!(!r.log("ssl.log").contains("ja3"), "{}", r.log("ssl.log"));
+    let dir = tmpdir("ja-config");
+    let config = dir.join("local.zeek");
+    std::fs::write(&config, "@load ja3\n@load packages/ja4\n").unwrap();
+    let r = run_on(
+        &bytes,
+        "ja-both",
+        &["--zeek-config", config.to_str().unwrap()],
+    );
+    assert!(r.out.status.success(), "{}", r.stderr());
+    let rows = r.rows("ssl.log");
+    assert_eq!(rows.len(), 1, "{}", r.log("ssl.log"));
+    let ja3 = column(&r, "ssl.log", &rows[0], "ja3");
+    assert!(
+        ja3.len() == 32 && ja3.bytes().all(|c| c.is_ascii_hexdigit()),
+        "{ja3}"
+    );
+    assert_eq!(column(&r, "ssl.log", &rows[0], "ja3s").len(), 32);
+    let ja4 = column(&r, "ssl.log", &rows[0], "ja4");
+    assert!(ja4.starts_with("t12d010100_"), "{ja4}");
+    assert!(column(&r, "ssl.log", &rows[0], "ja4s").starts_with("t120000_c02f_"));
+}

@@ -9,6 +9,7 @@
 //! like Zeek's `SSL::disable_analyzer_after_detection`), on a protocol
 //! violation, or when the connection goes away.
 
+mod fingerprint;
 mod handshake;
 mod names;
 mod reader;
@@ -24,12 +25,18 @@ pub use record::SslRecord;
 pub struct SslConfig {
     /// `SSL::max_ssl_history_length`.
     pub max_history_length: usize,
+    /// The ja3 package: ssl.log's `ja3` and `ja3s`.
+    pub ja3: bool,
+    /// The ja4 package: ssl.log's `ja4` and `ja4s`.
+    pub ja4: bool,
 }
 
 impl Default for SslConfig {
     fn default() -> Self {
         SslConfig {
             max_history_length: session::MAX_HISTORY,
+            ja3: false,
+            ja4: false,
         }
     }
 }
@@ -104,6 +111,7 @@ pub struct SslAnalyzer {
     /// No more parsing: violation, content gap or established.
     stopped: bool,
     session: Option<Session>,
+    fingerprints: fingerprint::Fingerprints,
     logged: bool,
 }
 
@@ -125,6 +133,7 @@ impl SslAnalyzer {
             established: false,
             stopped: false,
             session: None,
+            fingerprints: fingerprint::Fingerprints::default(),
             logged: false,
         }
     }
@@ -365,6 +374,8 @@ impl SslAnalyzer {
         let Some(hello) = hs::client_hello(body) else {
             return self.fail(cx, out_of_bound("ClientHello"));
         };
+        let (ssl, on) = (&cx.config.ssl, transport(cx));
+        self.fingerprints.client_hello(&hello, on, ssl.ja3, ssl.ja4);
         self.extensions(cx, is_orig, hs::CLIENT_HELLO, &hello.extensions);
         if !version_ok(hello.version) {
             return self.fail(
@@ -381,6 +392,8 @@ impl SslAnalyzer {
         let Some(hello) = hs::server_hello(body) else {
             return self.fail(cx, out_of_bound("ServerHello"));
         };
+        let (ssl, on) = (&cx.config.ssl, transport(cx));
+        self.fingerprints.server_hello(&hello, on, ssl.ja3, ssl.ja4);
         self.extensions(cx, is_orig, hs::SERVER_HELLO, &hello.extensions);
         self.negotiated.get_or_insert(hello.version);
         self.cipher = Some(hello.cipher);
@@ -562,7 +575,8 @@ impl SslAnalyzer {
         }
         if let Some(s) = &self.session {
             self.logged = true;
-            let rec = s.to_record(cx.conn, self.established);
+            let mut rec = s.to_record(cx.conn, self.established);
+            self.fingerprints.fill(&mut rec);
             cx.emit(AppRecord::Ssl(Box::new(rec)));
         }
     }
@@ -631,6 +645,14 @@ fn version_ok(v: u16) -> bool {
         v,
         SSL_V2 | 0x0300..=0x0304 | 0xFEFF | 0xFEFD | 0xFEFC | 0x7E01 | 0x7E02 | 0xFB17 | 0xFB1A
     ) || v >> 8 == 0x7F
+}
+
+/// QUIC hands its CRYPTO frames to this analyzer: the only UDP it sees.
+fn transport(cx: &Context<'_>) -> fingerprint::Transport {
+    match cx.conn.proto {
+        17 => fingerprint::Transport::Quic,
+        _ => fingerprint::Transport::Tcp,
+    }
 }
 
 fn side_label(is_orig: bool) -> &'static str {

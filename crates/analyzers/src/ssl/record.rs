@@ -23,5 +23,11 @@ records::record! {
         pub cert_chain_fps: Option<Vec<String>> = "cert_chain_fps",
         pub client_cert_chain_fps: Option<Vec<String>> = "client_cert_chain_fps",
         pub sni_matches_cert: Option<bool> = "sni_matches_cert",
+        /// The ja3 package's columns.
+        pub ja3: Option<String> = "ja3" if "ja3",
+        pub ja3s: Option<String> = "ja3s" if "ja3",
+        /// The ja4 package's columns ("" without a hello, as it logs them).
+        pub ja4: String = "ja4" if "ja4",
+        pub ja4s: String = "ja4s" if "ja4",
     }
 }

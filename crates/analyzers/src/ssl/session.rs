@@ -248,6 +248,7 @@ impl Session {
             cert_chain_fps: self.chains.as_ref().map(|c| fps(&c.server)),
             client_cert_chain_fps: self.chains.as_ref().map(|c| fps(&c.client)),
             sni_matches_cert: self.sni_matches_cert(),
+            ..SslRecord::default()
         }
     }
 
