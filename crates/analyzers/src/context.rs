@@ -46,6 +46,37 @@ pub struct AnalyzerConfig {
     pub ftp: crate::ftp::FtpConfig,
     pub quic: crate::quic::QuicConfig,
     pub x509: crate::x509::X509Config,
+    pub software: crate::software::SoftwareConfig,
+    /// `Site::local_nets` as (network, prefix length); `None` when no
+    /// network is local.
+    pub local_nets: Option<Vec<(IpAddr, u8)>>,
+}
+
+impl AnalyzerConfig {
+    /// `Site::is_local_addr`.
+    pub fn is_local(&self, a: IpAddr) -> bool {
+        self.local_nets
+            .as_ref()
+            .is_some_and(|nets| nets.iter().any(|&(net, bits)| in_net(a, net, bits)))
+    }
+}
+
+/// Whether `a` is in `net`/`bits`.
+fn in_net(a: IpAddr, net: IpAddr, bits: u8) -> bool {
+    match (a, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => prefix_eq(&a.octets(), &n.octets(), bits),
+        (IpAddr::V6(a), IpAddr::V6(n)) => prefix_eq(&a.octets(), &n.octets(), bits),
+        _ => false,
+    }
+}
+
+fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
+    let bits = usize::from(bits).min(a.len() * 8);
+    let (whole, rest) = (bits / 8, bits % 8);
+    if a[..whole] != b[..whole] {
+        return false;
+    }
+    rest == 0 || (a[whole] ^ b[whole]) >> (8 - rest) == 0
 }
 
 /// File ids (Zeek's `fuid`: "F" + base62). With a seed they are a hash of

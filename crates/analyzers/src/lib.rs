@@ -11,6 +11,7 @@
 
 mod context;
 mod dhcp;
+mod digest;
 pub mod dns;
 mod dpd;
 pub mod files;
@@ -29,6 +30,7 @@ mod quic;
 mod rdp;
 mod record;
 pub mod smtp;
+pub mod software;
 pub mod ssh;
 pub mod ssl;
 #[cfg(test)]

@@ -68,6 +68,9 @@ pub enum AppRecord {
     Files(Box<FilesRecord>),
     Ssh(Box<SshRecord>),
     Ftp(Box<FtpRecord>),
+    /// A `Software::found` report; the pipeline decides whether it is a
+    /// software.log row.
+    Software(Box<crate::software::Sighting>),
     Analyzer(Box<AnalyzerRecord>),
     Weird(AppWeird),
     Tunnel(AppTunnel),

@@ -32,11 +32,39 @@ pub fn conn(proto: u8, resp_p: u16) -> ConnInfo<'static> {
 
 /// Delivers each (from the originator?, bytes) in turn.
 pub fn drive(a: &mut dyn Analyzer, info: &ConnInfo<'_>, traffic: &[(bool, &[u8])]) -> Outcome {
-    let config = AnalyzerConfig::default();
+    deliver_all(&AnalyzerConfig::default(), a, info, traffic)
+}
+
+/// [`drive`] with options, then the end of the connection.
+pub fn drive_with(
+    config: &AnalyzerConfig,
+    a: &mut dyn Analyzer,
+    info: &ConnInfo<'_>,
+    traffic: &[(bool, &[u8])],
+) -> Outcome {
+    let mut out = deliver_all(config, a, info, traffic);
+    let mut fuids = FuidGen::new(Some(1));
+    let mut cx = Context::new(
+        info,
+        Time(i64::MAX / 2),
+        config,
+        &mut fuids,
+        &mut out.records,
+    );
+    a.finish(&mut cx);
+    out
+}
+
+fn deliver_all(
+    config: &AnalyzerConfig,
+    a: &mut dyn Analyzer,
+    info: &ConnInfo<'_>,
+    traffic: &[(bool, &[u8])],
+) -> Outcome {
     let mut fuids = FuidGen::new(Some(1));
     let mut out = Outcome::default();
     for (i, (is_orig, bytes)) in traffic.iter().enumerate() {
-        let mut cx = Context::new(info, Time(i as i64), &config, &mut fuids, &mut out.records);
+        let mut cx = Context::new(info, Time(i as i64), config, &mut fuids, &mut out.records);
         a.deliver(&mut cx, *is_orig, bytes);
         out.confirmed |= cx.confirmed;
         out.violated |= cx.violation.is_some();
@@ -45,4 +73,22 @@ pub fn drive(a: &mut dyn Analyzer, info: &ConnInfo<'_>, traffic: &[(bool, &[u8])
         out.redetect |= cx.redetect;
     }
     out
+}
+
+/// The software reports among `records`.
+pub fn sightings(records: &[AppRecord]) -> Vec<&crate::software::Sighting> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            AppRecord::Software(s) => Some(&**s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A config with every host's software tracked.
+pub fn tracking_all_hosts() -> AnalyzerConfig {
+    let mut config = AnalyzerConfig::default();
+    config.software.asset_tracking = crate::software::Hosts::All;
+    config
 }

@@ -3,6 +3,7 @@
 //! and the analyzer options redefined in the Zeek config.
 
 use crate::args::Cli;
+use analyzers::software::Hosts;
 use analyzers::{AnalyzerConfig, AnalyzerPlan, Kind};
 use config::{NetSet, Op, ZValue, ZeekScript};
 use pipeline::zeek_scripts;
@@ -28,6 +29,28 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("policy/files/zip/register", "unzip"),
     ("files/zip/register", "unzip"),
     ("protocols/ssl/log-hostcerts-only", "x509-host-certs-only"),
+    ("protocols/http/software", "http-software"),
+    (
+        "protocols/http/software-browser-plugins",
+        "http-browser-plugins",
+    ),
+    ("protocols/ssh/software", "ssh-software"),
+    ("protocols/smtp/software", "smtp-software"),
+    ("protocols/ftp/software", "ftp-software"),
+    // zkg packages, loaded by their names: salesforce/ja3 (ja3 and ja3s
+    // columns) and FoxIO's ja4 (ja4 and ja4s).
+    ("ja3", "ja3"),
+    ("packages/ja3", "ja3"),
+    ("ja4", "ja4"),
+    ("packages/ja4", "ja4"),
+];
+
+/// The software scripts Zeek's stock local.zeek loads.
+const LOCAL_ZEEK_SOFTWARE: [&str; 4] = [
+    "ftp-software",
+    "smtp-software",
+    "ssh-software",
+    "http-software",
 ];
 
 /// Redefs of analyzer options this module honours.
@@ -67,6 +90,8 @@ pub const REDEF_NAMES: &[&str] = &[
     "FTP::default_capture_password",
     "SSL::root_certs",
     "SSL::ssl_cache_intermediate_ca",
+    "Software::asset_tracking",
+    "SMTP::detect_clients_in_messages_from",
 ];
 
 /// The analyzer plan of a run. `packages` are the loaded script packages
@@ -113,12 +138,24 @@ pub fn plan(
     }
     let has = |options: &[String], o: &str| options.iter().any(|x| x == o);
     let mut config = AnalyzerConfig::default();
-    // Shrike's own default is Zeek's local.zeek, which hashes every file; a
-    // Zeek config given by the user says for itself.
-    config.files.hash = has(options, "hash-all-files") || (!cli.bare && cli.zeek_config.is_none());
+    // Shrike's own default is Zeek's local.zeek, which hashes every file
+    // and reports software; a Zeek config given by the user says for
+    // itself.
+    let local_zeek = !cli.bare && cli.zeek_config.is_none();
+    if local_zeek {
+        options.extend(LOCAL_ZEEK_SOFTWARE.iter().map(|o| o.to_string()));
+    }
+    config.files.hash = has(options, "hash-all-files") || local_zeek;
+    config.software.http = has(options, "http-software");
+    config.software.http_plugins = has(options, "http-browser-plugins");
+    config.software.ssh = has(options, "ssh-software");
+    config.software.smtp = has(options, "smtp-software");
+    config.software.ftp = has(options, "ftp-software");
     config.ssh.hassh = options.iter().any(|o| o == "hassh");
     config.files.unzip = has(options, "unzip");
     config.http.websocket = enabled.contains(&Kind::WebSocket);
+    config.ssl.ja3 = has(options, "ja3");
+    config.ssl.ja4 = has(options, "ja4");
     // header-names logs the client's header names unless told otherwise.
     config.http.log_client_header_names = has(options, "http-header-names");
     // auth-addl turns off Zeek's skipping of those sections.
@@ -218,9 +255,9 @@ fn trust_settings(
 }
 
 /// Where a run's local networks matter to analyzers (ssh.log's
-/// `direction`).
+/// `direction`, software asset tracking).
 pub fn set_local_nets(plan: &mut AnalyzerPlan, nets: Option<&NetSet>) {
-    plan.config.ssh.local_nets = nets.map(|n| n.cidrs().iter().map(|c| (c.addr, c.len)).collect());
+    plan.config.local_nets = nets.map(|n| n.cidrs().iter().map(|c| (c.addr, c.len)).collect());
 }
 
 /// `SSH::max_*` length and list limits.
@@ -299,6 +336,16 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
                 config.ftp.max_reply_msg_length = *n as usize
             }
             ("FTP::default_capture_password", ZValue::Bool(b)) => config.ftp.capture_password = *b,
+            ("Software::asset_tracking", ZValue::Enum(e)) => {
+                if let Some(h) = Hosts::from_name(e) {
+                    config.software.asset_tracking = h;
+                }
+            }
+            ("SMTP::detect_clients_in_messages_from", ZValue::Enum(e)) => {
+                if let Some(h) = Hosts::from_name(e) {
+                    config.software.smtp_clients_from = h;
+                }
+            }
             _ => {}
         }
     }

@@ -296,3 +296,158 @@ fn starttls_hands_the_connection_to_tls() {
     let smtp = r.rows("smtp.log");
     assert_eq!(column(&r, "smtp.log", &smtp[0], "tls"), "T");
 }
+
+/// One client fetching from eight servers, 100 ms apart, with two
+/// User-Agents; the servers all run the same nginx.
+fn browsing_capture() -> Capture {
+    let mut cap = Capture::new();
+    for i in 0..8u16 {
+        let ua = if i % 3 == 2 {
+            "curl/8.0"
+        } else {
+            "curl/7.81.0"
+        };
+        let request = format!("GET / HTTP/1.1\r\nHost: s{i}\r\nUser-Agent: {ua}\r\n\r\n");
+        let server = ip(&format!("10.0.1.{}", i + 1));
+        cap.extend(
+            TcpConversation::new(
+                ip("10.0.0.1"),
+                41000 + i,
+                server,
+                80,
+                T0 + i as i64 * 100 * MS,
+            )
+            .handshake()
+            .client_sends(request.as_bytes())
+            .server_sends(b"HTTP/1.1 200 OK\r\nServer: nginx/1.18.0\r\nContent-Length: 0\r\n\r\n")
+            .close()
+            .frames(),
+        );
+    }
+    cap
+}
+
+#[test]
+fn software_is_logged_once_per_host_whatever_the_workers() {
+    let bytes = pcap(browsing_capture());
+    let sorted = |r: &Run| {
+        let mut rows = r.rows("software.log");
+        rows.sort();
+        rows
+    };
+    // Shrike's default is Zeek's local.zeek, which loads the software
+    // scripts; these private addresses are local.
+    let one = run_on(&bytes, "software-1", &["--seed", "1", "--workers", "1"]);
+    assert!(one.out.status.success(), "{}", one.stderr());
+    let rows = sorted(&one);
+    let browsers: Vec<_> = rows.iter().filter(|r| r[3] == "HTTP::BROWSER").collect();
+    let servers = rows.iter().filter(|r| r[3] == "HTTP::SERVER").count();
+    // Each User-Agent once, at its first request; nginx once per server.
+    assert_eq!(browsers.len(), 2, "{}", one.log("software.log"));
+    assert_eq!(servers, 8);
+    let first = |ua: &str| -> f64 {
+        let row = browsers.iter().find(|r| r[10] == ua).expect("row");
+        row[0].parse().expect("ts")
+    };
+    let conn_start = |i: i64| (T0 + i * 100 * MS) as f64 / SEC as f64;
+    // From the first connection, and from the third.
+    assert!(first("curl/7.81.0") < conn_start(1));
+    assert!(first("curl/8.0") > conn_start(2) && first("curl/8.0") < conn_start(3));
+    for workers in ["2", "3"] {
+        let many = run_on(
+            &bytes,
+            &format!("software-{workers}"),
+            &["--seed", "1", "--workers", workers],
+        );
+        assert_eq!(sorted(&many), rows, "{workers} workers");
+    }
+}
+
+#[test]
+fn software_needs_the_scripts_with_a_zeek_config() {
+    let bytes = pcap(browsing_capture());
+    let dir = tmpdir("software-config");
+    let config = dir.join("local.zeek");
+    std::fs::write(&config, "@load protocols/ssh/software\n").unwrap();
+    let r = run_on(
+        &bytes,
+        "software-config-run",
+        &["--zeek-config", config.to_str().unwrap()],
+    );
+    assert!(r.out.status.success(), "{}", r.stderr());
+    assert!(r.rows("software.log").is_empty());
+    std::fs::write(
+        &config,
+        "@load protocols/http/software\nredef Software::asset_tracking = REMOTE_HOSTS;\n",
+    )
+    .unwrap();
+    let r = run_on(
+        &bytes,
+        "software-config-run",
+        &["--zeek-config", config.to_str().unwrap()],
+    );
+    assert!(r.rows("software.log").is_empty(), "all hosts are local");
+}
+
+/// A TLS 1.2 ClientHello (one cipher, SNI) and ServerHello on port 443.
+fn tls_hellos() -> Capture {
+    let record = |msg_type: u8, body: &[u8]| {
+        let mut m = vec![msg_type, 0];
+        m.extend((body.len() as u16).to_be_bytes());
+        m.extend(body);
+        let mut r = vec![22, 3, 1];
+        r.extend((m.len() as u16).to_be_bytes());
+        r.extend(m);
+        r
+    };
+    let mut hello = vec![3, 3];
+    hello.extend([7; 32]);
+    hello.extend([0, 0, 2, 0xc0, 0x2f, 1, 0]);
+    let name = b"example.com";
+    let mut sni = vec![0, 0, 0, name.len() as u8 + 5, 0, name.len() as u8 + 3, 0, 0];
+    sni.push(name.len() as u8);
+    sni.extend(name);
+    hello.extend((sni.len() as u16).to_be_bytes());
+    hello.extend(sni);
+    let mut server = vec![3, 3];
+    server.extend([9; 32]);
+    server.extend([0, 0xc0, 0x2f, 0, 0, 0]);
+    let mut cap = Capture::new();
+    cap.extend(
+        TcpConversation::new(ip("10.0.0.1"), 40443, ip("10.0.0.80"), 443, T0)
+            .handshake()
+            .client_sends(&record(1, &hello))
+            .server_sends(&record(2, &server))
+            .close()
+            .frames(),
+    );
+    cap
+}
+
+#[test]
+fn ja3_and_ja4_columns_come_with_their_packages() {
+    let bytes = pcap(tls_hellos());
+    let r = run_on(&bytes, "ja-none", &["--seed", "1"]);
+    assert!(r.out.status.success(), "{}", r.stderr());
+    assert!(!r.log("ssl.log").contains("ja3"), "{}", r.log("ssl.log"));
+    let dir = tmpdir("ja-config");
+    let config = dir.join("local.zeek");
+    std::fs::write(&config, "@load ja3\n@load packages/ja4\n").unwrap();
+    let r = run_on(
+        &bytes,
+        "ja-both",
+        &["--zeek-config", config.to_str().unwrap()],
+    );
+    assert!(r.out.status.success(), "{}", r.stderr());
+    let rows = r.rows("ssl.log");
+    assert_eq!(rows.len(), 1, "{}", r.log("ssl.log"));
+    let ja3 = column(&r, "ssl.log", &rows[0], "ja3");
+    assert!(
+        ja3.len() == 32 && ja3.bytes().all(|c| c.is_ascii_hexdigit()),
+        "{ja3}"
+    );
+    assert_eq!(column(&r, "ssl.log", &rows[0], "ja3s").len(), 32);
+    let ja4 = column(&r, "ssl.log", &rows[0], "ja4");
+    assert!(ja4.starts_with("t12d010100_"), "{ja4}");
+    assert!(column(&r, "ssl.log", &rows[0], "ja4s").starts_with("t120000_c02f_"));
+}

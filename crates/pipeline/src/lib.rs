@@ -10,9 +10,12 @@
 
 mod progress;
 mod sink;
+mod software;
 pub mod zeek_scripts;
 
 pub use sink::{Chunk, Formats, LogId, LogSet, RowSink};
+
+use software::{SoftwareMerge, WorkerSightings, AT_END};
 
 use analyzers::AnalyzerPlan;
 use capture::{Filter, PacketSource};
@@ -190,7 +193,15 @@ fn run_inline(
             }
         }
     });
-    let summary = read_shard(cfg, source, filter, (0, 1), &mut sink, Some(&mut progress));
+    let summary = read_shard(
+        cfg,
+        source,
+        filter,
+        (0, 1),
+        &mut sink,
+        Some(&mut progress),
+        &mut |_, _| {},
+    );
     drop(sink);
     progress.finish();
     if let Some(e) = write_err {
@@ -208,6 +219,7 @@ fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
     (me, n): (usize, usize),
     sink: &mut RowSink<F>,
     mut progress: Option<&mut progress::Progress>,
+    sync: &mut dyn FnMut(&mut RowSink<F>, u64),
 ) -> Result<RunSummary, RunError> {
     let mut decoder = Decoder::new(cfg.decode.clone());
     let mut table = FlowTable::with_analyzers(
@@ -225,7 +237,12 @@ fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
         if mine && summary.admit(filter, &pkt) {
             let mut decoded = Decoded::default();
             decoder.decode_into(pkt.ts, pkt.linktype, pkt.data, pkt.wire_len, &mut decoded);
+            // Every shard numbers the packets alike: their place in the file.
+            sink.set_position(Some(seen));
             table.process(pkt.ts, &decoded, sink as &mut dyn FlowSink);
+        }
+        if seen.is_multiple_of(SOFTWARE_SYNC_PACKETS) {
+            sync(sink, seen + 1);
         }
         if let Some(p) = progress
             .as_deref_mut()
@@ -234,8 +251,10 @@ fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
             p.update(seen, seen_bytes, source.bytes_consumed());
         }
     }
+    sink.set_position(None);
     table.flush(sink);
     sink.flush();
+    sync(sink, AT_END);
     summary.flows = table.stats;
     Ok(summary)
 }
@@ -251,42 +270,58 @@ fn run_sharded(
     logs: &mut LogSet,
 ) -> Result<RunSummary, RunError> {
     let n = cfg.workers;
-    let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(64);
+    let (out_tx, out_rx) = sync_channel::<Output>(64);
+    let software = tracks_software(cfg);
     let mut progress = progress::Progress::new(cfg.progress, source.file_size());
     let result = std::thread::scope(|scope| -> Result<RunSummary, RunError> {
         let mut workers = Vec::with_capacity(n);
         let mut first = Some((source, &mut progress));
         for me in 0..n {
-            let chunks = chunk_tx.clone();
+            let out = out_tx.clone();
             let formats = formats.clone();
             let own = first.take();
             workers.push(scope.spawn(move || -> Result<RunSummary, RunError> {
-                let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
-                    let _ = chunks.send(Chunk {
+                let mut sink = RowSink::for_worker(formats, |log, bytes: &mut Vec<u8>, rows| {
+                    let _ = out.send(Output::Rows(Chunk {
                         log,
                         bytes: std::mem::take(bytes),
                         rows,
-                    });
+                    }));
                 });
-                match own {
-                    Some((source, progress)) => {
-                        read_shard(cfg, source, filter, (me, n), &mut sink, Some(progress))
+                // Software sightings go to the writer's merge, with how far
+                // this shard has read.
+                let mut sync = |sink: &mut RowSink<_>, upto: u64| {
+                    if software {
+                        let sightings = sink.take_sightings();
+                        let report = WorkerSightings {
+                            worker: me,
+                            sightings,
+                            upto,
+                        };
+                        let _ = out.send(Output::Software(report));
                     }
+                };
+                let shard = (me, n);
+                match own {
+                    Some((source, progress)) => read_shard(
+                        cfg,
+                        source,
+                        filter,
+                        shard,
+                        &mut sink,
+                        Some(progress),
+                        &mut sync,
+                    ),
                     None => {
                         let mut source =
                             PacketSource::open(&cfg.input).map_err(RunError::Capture)?;
-                        read_shard(cfg, &mut source, filter, (me, n), &mut sink, None)
+                        read_shard(cfg, &mut source, filter, shard, &mut sink, None, &mut sync)
                     }
                 }
             }));
         }
-        drop(chunk_tx);
-        let writer = scope.spawn(move || -> std::io::Result<()> {
-            for chunk in chunk_rx {
-                logs.write(chunk)?;
-            }
-            Ok(())
-        });
+        drop(out_tx);
+        let writer = scope.spawn(move || write_outputs(out_rx, logs, n));
         let mut total = RunSummary::default();
         let mut failure = None;
         for w in workers {
@@ -319,6 +354,11 @@ struct Batch {
     data: Vec<u8>,
     /// (timestamp, link type, start, end, wire length) per packet.
     packets: Vec<(i64, u32, u32, u32, u32)>,
+    /// Each packet's position in the capture (software.log's merge).
+    positions: Vec<u64>,
+    /// Every packet of this worker before this position is in this batch
+    /// or an earlier one.
+    upto: u64,
 }
 
 const BATCH_PACKETS: usize = 512;
@@ -329,11 +369,31 @@ impl Batch {
         Batch {
             data: Vec::with_capacity(BATCH_BYTES + 65536),
             packets: Vec::with_capacity(BATCH_PACKETS),
+            positions: Vec::with_capacity(BATCH_PACKETS),
+            upto: 0,
         }
     }
     fn full(&self) -> bool {
         self.packets.len() >= BATCH_PACKETS || self.data.len() >= BATCH_BYTES
     }
+}
+
+/// What workers send the writer thread.
+enum Output {
+    Rows(Chunk),
+    Software(WorkerSightings),
+}
+
+/// With software tracking, how often (in packets) every worker gets its
+/// batch even if not full, so the writer's merge of software sightings
+/// never waits long for a quiet worker.
+const SOFTWARE_SYNC_PACKETS: u64 = 65536;
+
+/// Whether the run reports software (software.log needs the merge).
+fn tracks_software(cfg: &RunConfig) -> bool {
+    cfg.analyzers
+        .as_ref()
+        .is_some_and(|p| p.config.software.any())
 }
 
 fn run_parallel(
@@ -344,36 +404,40 @@ fn run_parallel(
     logs: &mut LogSet,
 ) -> Result<RunSummary, RunError> {
     let n = cfg.workers;
-    let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(64);
+    let (out_tx, out_rx) = sync_channel::<Output>(64);
     // Workers hand emptied batches back so their buffers are reused.
     let (recycle_tx, recycle_rx) = sync_channel::<Batch>(8 * n + n);
+    let software = tracks_software(cfg);
     let mut summary = RunSummary::default();
     let mut progress = progress::Progress::new(cfg.progress, source.file_size());
     let result = std::thread::scope(|scope| -> Result<Vec<FlowStats>, RunError> {
         let mut batch_txs: Vec<SyncSender<Batch>> = Vec::with_capacity(n);
         let mut workers = Vec::with_capacity(n);
-        for _ in 0..n {
+        for w in 0..n {
             let (tx, rx) = sync_channel::<Batch>(8);
             batch_txs.push(tx);
-            let chunk_tx = chunk_tx.clone();
+            let out_tx = out_tx.clone();
             let recycle = recycle_tx.clone();
             let formats = formats.clone();
-            workers.push(scope.spawn(move || worker(cfg, rx, chunk_tx, recycle, formats)));
+            workers.push(scope.spawn(move || worker(cfg, w, rx, out_tx, recycle, formats)));
         }
-        drop(chunk_tx);
+        drop(out_tx);
         drop(recycle_tx);
-        let writer = scope.spawn(move || -> std::io::Result<()> {
-            for chunk in chunk_rx {
-                logs.write(chunk)?;
-            }
-            Ok(())
-        });
+        let writer = scope.spawn(move || write_outputs(out_rx, logs, n));
         let mut batches: Vec<Batch> = (0..n).map(|_| Batch::new()).collect();
+        // Hands worker `w` its batch, a fresh one taking its place.
+        let send = |batches: &mut Vec<Batch>, w: usize, upto: u64| -> bool {
+            let fresh = recycle_rx.try_recv().unwrap_or_else(|_| Batch::new());
+            let mut full = std::mem::replace(&mut batches[w], fresh);
+            full.upto = upto;
+            batch_txs[w].send(full).is_ok()
+        };
         let read = (|| -> Result<(), RunError> {
             while let Some(pkt) = source.next_packet().map_err(RunError::Capture)? {
                 if !summary.admit(filter, &pkt) {
                     continue;
                 }
+                let position = summary.packets;
                 let w = (wire::dispatch_hash(pkt.linktype, pkt.data) % n as u64) as usize;
                 let b = &mut batches[w];
                 let start = b.data.len() as u32;
@@ -385,12 +449,15 @@ fn run_parallel(
                     b.data.len() as u32,
                     pkt.wire_len,
                 ));
-                if b.full() {
-                    let fresh = recycle_rx.try_recv().unwrap_or_else(|_| Batch::new());
-                    let full = std::mem::replace(b, fresh);
-                    if batch_txs[w].send(full).is_err() {
-                        break;
-                    }
+                b.positions.push(position);
+                if b.full() && !send(&mut batches, w, position + 1) {
+                    break;
+                }
+                if software
+                    && position % SOFTWARE_SYNC_PACKETS == 0
+                    && !(0..n).all(|w| send(&mut batches, w, position + 1))
+                {
+                    break;
                 }
                 if summary.packets % 65536 == 0 {
                     progress.update(summary.packets, summary.bytes, source.bytes_consumed());
@@ -398,8 +465,10 @@ fn run_parallel(
             }
             Ok(())
         })();
-        for (w, b) in batches.into_iter().enumerate() {
+        let end = summary.packets + 1;
+        for (w, mut b) in batches.into_iter().enumerate() {
             if !b.packets.is_empty() {
+                b.upto = end;
                 let _ = batch_txs[w].send(b);
             }
         }
@@ -422,10 +491,32 @@ fn run_parallel(
     Ok(summary)
 }
 
+/// The writer thread: rows go to their logs; software sightings through
+/// the merge to software.log.
+fn write_outputs(
+    outputs: Receiver<Output>,
+    logs: &mut LogSet,
+    workers: usize,
+) -> std::io::Result<()> {
+    let mut merge = SoftwareMerge::new(workers);
+    let mut rows = Vec::new();
+    for out in outputs {
+        match out {
+            Output::Rows(chunk) => logs.write(chunk)?,
+            Output::Software(report) => merge.push(report, &mut |row| rows.push(row)),
+        }
+        for row in rows.drain(..) {
+            logs.write_record(LogId::Software, &row)?;
+        }
+    }
+    Ok(())
+}
+
 fn worker(
     cfg: &RunConfig,
+    id: usize,
     rx: Receiver<Batch>,
-    chunks: SyncSender<Chunk>,
+    out: SyncSender<Output>,
     recycle: SyncSender<Batch>,
     formats: Formats,
 ) -> FlowStats {
@@ -434,26 +525,44 @@ fn worker(
         cfg.flow.clone(),
         cfg.analyzers.as_ref().map(AnalyzerPlan::build),
     );
-    let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
-        let _ = chunks.send(Chunk {
+    let software = tracks_software(cfg);
+    let mut sink = RowSink::for_worker(formats, |log, bytes: &mut Vec<u8>, rows| {
+        let _ = out.send(Output::Rows(Chunk {
             log,
             bytes: std::mem::take(bytes),
             rows,
-        });
+        }));
     });
+    let report = |sink: &mut RowSink<_>, upto: u64| {
+        if software {
+            let sightings = sink.take_sightings();
+            let _ = out.send(Output::Software(WorkerSightings {
+                worker: id,
+                sightings,
+                upto,
+            }));
+        }
+    };
     for mut batch in rx {
-        for &(ts, linktype, start, end, wire_len) in &batch.packets {
+        for (&(ts, linktype, start, end, wire_len), &position) in
+            batch.packets.iter().zip(&batch.positions)
+        {
             let data = &batch.data[start as usize..end as usize];
             let mut decoded = Decoded::default();
             decoder.decode_into(ts, linktype, data, wire_len, &mut decoded);
+            sink.set_position(Some(position));
             table.process(ts, &decoded, &mut sink as &mut dyn FlowSink);
         }
+        report(&mut sink, batch.upto);
         batch.data.clear();
         batch.packets.clear();
+        batch.positions.clear();
         // The reader may have enough spare batches already.
         let _ = recycle.try_send(batch);
     }
+    sink.set_position(None);
     table.flush(&mut sink);
     sink.flush();
+    report(&mut sink, AT_END);
     table.stats
 }

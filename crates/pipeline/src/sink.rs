@@ -1,11 +1,13 @@
 //! Records to log files: workers format rows themselves (in parallel) into
 //! per-log buffers; full buffers go to the one place that owns the files.
 
+use crate::software::{Stamped, AT_END};
 use analyzers::dns::DnsRecord;
 use analyzers::files::FilesRecord;
 use analyzers::ftp::FtpRecord;
 use analyzers::http::HttpRecord;
 use analyzers::smtp::SmtpRecord;
+use analyzers::software::{SoftwareRecord, Tracker};
 use analyzers::ssh::SshRecord;
 use analyzers::ssl::SslRecord;
 use analyzers::websocket::WebsocketRecord;
@@ -34,9 +36,10 @@ pub enum LogId {
     Smtp = 10,
     Websocket = 11,
     X509 = 12,
+    Software = 13,
 }
 
-const LOGS: usize = 13;
+const LOGS: usize = 14;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -51,6 +54,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::Smtp,
     LogId::Websocket,
     LogId::X509,
+    LogId::Software,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -85,6 +89,7 @@ impl Formats {
             Arc::new(Schema::new::<SmtpRecord>(options)),
             Arc::new(Schema::new::<WebsocketRecord>(options)),
             Arc::new(Schema::new::<X509Record>(options)),
+            Arc::new(Schema::new::<SoftwareRecord>(options)),
         ];
         let formats = schemas
             .clone()
@@ -98,6 +103,18 @@ impl Formats {
     }
 }
 
+/// What a sink does with software sightings (see [`crate::software`]).
+enum SoftwareRoute {
+    /// Decides on them itself: it sees every packet, in order.
+    Track(Tracker),
+    /// Keeps them, stamped with the capture position of their packet, for
+    /// the writer's merge.
+    Collect {
+        position: u64,
+        sightings: Vec<Stamped>,
+    },
+}
+
 /// Per-worker sink: formats records and hands full buffers to `ship`
 /// (which may write them out in place or take them).
 pub struct RowSink<F: FnMut(LogId, &mut Vec<u8>, u64)> {
@@ -105,15 +122,60 @@ pub struct RowSink<F: FnMut(LogId, &mut Vec<u8>, u64)> {
     bufs: [Vec<u8>; LOGS],
     rows: [u64; LOGS],
     ship: F,
+    software: SoftwareRoute,
 }
 
 impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
+    /// A sink that sees the whole capture.
     pub fn new(formats: Formats, ship: F) -> Self {
         RowSink {
             formats,
             bufs: Default::default(),
             rows: [0; LOGS],
             ship,
+            software: SoftwareRoute::Track(Tracker::new()),
+        }
+    }
+
+    /// A sink for one of several workers: software sightings are kept for
+    /// [`RowSink::take_sightings`].
+    pub fn for_worker(formats: Formats, ship: F) -> Self {
+        RowSink {
+            software: SoftwareRoute::Collect {
+                position: 0,
+                sightings: Vec::new(),
+            },
+            ..RowSink::new(formats, ship)
+        }
+    }
+
+    /// The capture position of the packet being processed; `None` for the
+    /// final flush.
+    pub fn set_position(&mut self, at: Option<u64>) {
+        if let SoftwareRoute::Collect { position, .. } = &mut self.software {
+            *position = at.unwrap_or(AT_END);
+        }
+    }
+
+    /// The sightings kept since the last call.
+    pub fn take_sightings(&mut self) -> Vec<Stamped> {
+        match &mut self.software {
+            SoftwareRoute::Collect { sightings, .. } => std::mem::take(sightings),
+            SoftwareRoute::Track(_) => Vec::new(),
+        }
+    }
+
+    fn software(&mut self, s: analyzers::software::Sighting) {
+        match &mut self.software {
+            SoftwareRoute::Track(tracker) => {
+                if let Some(row) = tracker.found(s) {
+                    self.push(LogId::Software, &row);
+                }
+            }
+            SoftwareRoute::Collect {
+                position,
+                sightings,
+            } => sightings.push((*position, s)),
         }
     }
 
@@ -166,6 +228,7 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
             AppRecord::Ftp(r) => self.push(LogId::Ftp, &*r),
             AppRecord::Websocket(r) => self.push(LogId::Websocket, &*r),
             AppRecord::X509(r) => self.push(LogId::X509, &*r),
+            AppRecord::Software(s) => self.software(*s),
             // The flows stage turns analyzer weirds and tunnels into
             // weird.log and tunnel.log rows.
             AppRecord::Weird(_) | AppRecord::Tunnel(_) => {}
@@ -197,6 +260,13 @@ impl LogSet {
 
     pub fn write(&mut self, chunk: Chunk) -> io::Result<()> {
         self.write_rows(chunk.log, &chunk.bytes, chunk.rows)
+    }
+
+    /// Formats and appends one row.
+    pub fn write_record<R: Record>(&mut self, log: LogId, rec: &R) -> io::Result<()> {
+        let mut row = Vec::new();
+        self.formats.formats[log as usize].format(rec, &mut row);
+        self.write_rows(log, &row, 1)
     }
 
     /// Append formatted rows to a log, creating its file on first use.

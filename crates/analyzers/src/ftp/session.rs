@@ -11,6 +11,7 @@ use super::FtpConfig;
 use crate::context::{Context, Expectation};
 use crate::dpd::Kind;
 use crate::record::AppRecord;
+use crate::software;
 use records::{Interval, Port, Time, ZString};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv6Addr};
@@ -233,6 +234,11 @@ impl Session {
             "PASS" => {
                 let pass = truncate(cx, arg, cfg.max_password_length, "FTP_password_too_long");
                 self.password = Some(pass);
+            }
+            // policy/protocols/ftp/software: the client names itself.
+            "CLNT" if config.software.ftp => {
+                let orig_h = cx.conn.orig_h;
+                software::found(cx, software::SoftwareType::FtpClient, orig_h, None, arg);
             }
             "PORT" | "EPRT" => {
                 let parsed = if cmd == "PORT" {

@@ -592,3 +592,21 @@ fn host_finds_ftp_by_signature_and_attaches_data_connections() {
         (9, Some("FTP_DATA"))
     );
 }
+
+#[test]
+fn clnt_names_the_client_software() {
+    let mut config = crate::test_support::tracking_all_hosts();
+    let mut c = Control::new(config.clone());
+    c.server(1, "220 ready\r\n")
+        .client(2, "CLNT Total Commander\r\n");
+    assert!(crate::test_support::sightings(&c.run.records).is_empty());
+    config.software.ftp = true;
+    let mut c = Control::new(config);
+    c.server(1, "220 ready\r\n")
+        .client(2, "CLNT Total Commander\r\n");
+    let seen = crate::test_support::sightings(&c.run.records);
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].kind, crate::software::SoftwareType::FtpClient);
+    assert_eq!((seen[0].host, seen[0].host_p), (ip(CLIENT), None));
+    assert_eq!(seen[0].unparsed, b"Total Commander");
+}

@@ -12,11 +12,13 @@ mod message;
 mod mime;
 mod parser;
 mod record;
+mod software;
 mod state;
 #[cfg(test)]
 mod tests;
 mod transactions;
 
+pub(crate) use parser::unescape_uri;
 pub use record::HttpRecord;
 pub use state::HttpAnalyzer;
 

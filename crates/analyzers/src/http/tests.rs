@@ -115,6 +115,30 @@ impl Exchange {
             .collect()
     }
 
+    /// Software reports: (type, host, port, unparsed version).
+    fn software(&self) -> Vec<(&'static str, String, Option<u16>, String)> {
+        crate::test_support::sightings(&self.sink)
+            .into_iter()
+            .map(|s| {
+                (
+                    s.kind.name(),
+                    s.host.to_string(),
+                    s.host_p,
+                    String::from_utf8_lossy(&s.unparsed).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The browser plugins reported.
+    fn plugins(&self) -> Vec<String> {
+        self.software()
+            .into_iter()
+            .filter(|s| s.0 == "HTTP::BROWSER_PLUGIN")
+            .map(|s| s.3)
+            .collect()
+    }
+
     fn weirds(&self) -> Vec<&'static str> {
         self.sink
             .iter()
@@ -695,4 +719,77 @@ fn header_names_are_logged_when_asked() {
         .collect();
     assert_eq!(names, [&b"HOST"[..], b"USER-AGENT", b"REFERER", b"ORIGIN"]);
     assert_eq!(x.rows()[0].server_header_names, None);
+}
+
+/// A config with the HTTP software scripts loaded and every host tracked.
+fn software_config(plugins: bool) -> AnalyzerConfig {
+    let mut config = crate::test_support::tracking_all_hosts();
+    config.software.http = true;
+    config.software.http_plugins = plugins;
+    config
+}
+
+#[test]
+fn software_from_user_agent_server_and_powered_by() {
+    let mut x = Exchange::with_config(software_config(false));
+    x.orig(b"GET / HTTP/1.1\r\nUser-Agent: curl/7.81.0\r\nX-Flash-Version: 11,1,102,63\r\n\r\n")
+        .resp(b"HTTP/1.1 200 OK\r\nServer: nginx/1.18.0 (Ubuntu)\r\nX-Powered-By: PHP/8.0.26\r\nMicrosoftSharePointTeamServices: 15.0.0.4420\r\nContent-Length: 0\r\n\r\n");
+    let client = |v: &str| ("HTTP::BROWSER", "10.0.0.1".to_string(), None, v.to_string());
+    let server = |t, v: &str| (t, "10.0.0.2".to_string(), Some(80), v.to_string());
+    // Without the browser-plugins script, X-Flash-Version means nothing.
+    assert_eq!(
+        x.software(),
+        [
+            client("curl/7.81.0"),
+            server("HTTP::SERVER", "nginx/1.18.0 (Ubuntu)"),
+            server("HTTP::APPSERVER", "PHP/8.0.26"),
+            server("HTTP::APPSERVER", "SharePoint/15.0.0.4420"),
+        ]
+    );
+}
+
+#[test]
+fn software_needs_its_script_and_a_tracked_host() {
+    let request = b"GET / HTTP/1.1\r\nUser-Agent: curl/7.81.0\r\n\r\n";
+    let mut x = Exchange::new();
+    x.orig(request);
+    assert!(x.software().is_empty());
+    // Tracking local hosts, with none local.
+    let mut config = software_config(false);
+    config.software.asset_tracking = crate::software::Hosts::Local;
+    let mut x = Exchange::with_config(config.clone());
+    x.orig(request);
+    assert!(x.software().is_empty());
+    config.local_nets = Some(vec![("10.0.0.0".parse().unwrap(), 8)]);
+    let mut x = Exchange::with_config(config);
+    x.orig(request);
+    assert_eq!(x.software().len(), 1);
+    // `HTTP::ignored_user_agents` keeps its default.
+    let mut x = Exchange::with_config(software_config(false));
+    x.orig(b"GET / HTTP/1.1\r\nUser-Agent: x NO_DEFAULT\r\n\r\n");
+    assert!(x.software().is_empty());
+}
+
+#[test]
+fn flash_is_reported_when_the_request_ends() {
+    let mut x = Exchange::with_config(software_config(true));
+    x.orig(b"GET / HTTP/1.1\r\nX-Flash-Version: 10,2,159,1\r\nUser-Agent: Mozilla/5.0 (Macintosh) AdobeAIR/2.6\r\n\r\n");
+    x.orig(b"GET /2 HTTP/1.1\r\nX-Requested-With: ShockwaveFlash/11.1.102.63\r\n\r\n");
+    x.orig(b"GET /3 HTTP/1.1\r\nX-Requested-With: XMLHttpRequest\r\n\r\n");
+    let plugins = x.plugins();
+    // AIR's own Flash is told apart (the User-Agent came after the
+    // Flash header: it is read when the request is done).
+    assert_eq!(
+        plugins,
+        ["AdobeAIR-Flash/10,2,159,1", "ShockwaveFlash/11.1.102.63"]
+    );
+}
+
+#[test]
+fn omniture_requests_list_plugins() {
+    let mut x = Exchange::with_config(software_config(true));
+    x.orig(b"GET /b/ss/x?AQB=1&p=Shockwave Flash;Java Plug-in 1.6;&r=1 HTTP/1.1\r\n\r\n")
+        .resp(b"HTTP/1.1 200 OK\r\nServer: Omniture DC/2.0.0\r\nContent-Length: 0\r\n\r\n");
+    let plugins = x.plugins();
+    assert_eq!(plugins, ["Shockwave Flash", "Java Plug-in 1.6"]);
 }

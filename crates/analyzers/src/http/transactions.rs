@@ -5,6 +5,7 @@
 
 use super::body::FileNews;
 use super::parser;
+use super::software::{self, Plugins};
 use super::HttpRecord;
 use crate::record::AppRecord;
 use crate::websocket::handshake::Request;
@@ -45,9 +46,15 @@ const KNOWN_METHODS: &[&[u8]] = &[
 /// Weirds Zeek's scripts raise carry no analyzer as source.
 const SCRIPT_SOURCE: &str = "-";
 
+/// One request/response pair being worked on.
+struct Pending {
+    row: HttpRecord,
+    plugins: Plugins,
+}
+
 #[derive(Default)]
 pub struct Transactions {
-    pending: BTreeMap<u64, HttpRecord>,
+    pending: BTreeMap<u64, Pending>,
     current_request: u64,
     current_response: u64,
     trans_depth: u64,
@@ -56,7 +63,7 @@ pub struct Transactions {
 impl Transactions {
     /// The row the originator (`is_orig`) or responder is working on,
     /// created on first use (Zeek's `set_state`).
-    fn row(&mut self, cx: &Context<'_>, is_orig: bool) -> &mut HttpRecord {
+    fn pair(&mut self, cx: &Context<'_>, is_orig: bool) -> &mut Pending {
         let index = if is_orig {
             self.current_request
         } else {
@@ -65,8 +72,16 @@ impl Transactions {
         let depth = &mut self.trans_depth;
         self.pending.entry(index).or_insert_with(|| {
             *depth += 1;
-            new_row(cx, *depth)
+            Pending {
+                row: new_row(cx, *depth),
+                plugins: Plugins::default(),
+            }
         })
+    }
+
+    /// The http.log row of [`Transactions::pair`].
+    fn row(&mut self, cx: &Context<'_>, is_orig: bool) -> &mut HttpRecord {
+        &mut self.pair(cx, is_orig).row
     }
 
     /// A request line (Zeek's `http_request` event).
@@ -93,8 +108,8 @@ impl Transactions {
     fn flush_answered_up_to_request(&mut self, cx: &mut Context<'_>) {
         self.current_response = self.current_response.max(1);
         while self.current_response < self.current_request {
-            if let Some(row) = self.pending.remove(&self.current_response) {
-                cx.emit(AppRecord::Http(Box::new(row)));
+            if let Some(pair) = self.pending.remove(&self.current_response) {
+                log(cx, pair);
             }
             self.current_response += 1;
         }
@@ -106,7 +121,7 @@ impl Transactions {
         let interim = self
             .pending
             .get(&self.current_response)
-            .is_some_and(|r| r.status_code.is_none_or(is_informational));
+            .is_some_and(|p| p.row.status_code.is_none_or(is_informational));
         if !interim {
             self.current_response += 1;
         }
@@ -124,9 +139,9 @@ impl Transactions {
     pub fn upgraded_request(&self) -> Request {
         let row = self.pending.get(&self.current_response);
         Request {
-            host: row.and_then(|r| r.host.clone()),
-            uri: row.and_then(|r| r.uri.clone()),
-            user_agent: row.and_then(|r| r.user_agent.clone()),
+            host: row.and_then(|r| r.row.host.clone()),
+            uri: row.and_then(|r| r.row.uri.clone()),
+            user_agent: row.and_then(|r| r.row.user_agent.clone()),
         }
     }
 
@@ -145,7 +160,8 @@ impl Transactions {
         } else {
             http.log_server_header_names
         };
-        let row = self.row(cx, is_orig);
+        let Pending { row, plugins } = self.pair(cx, is_orig);
+        software::header(cx, plugins, is_orig, name, value);
         if log_name {
             let names = if is_orig {
                 &mut row.client_header_names
@@ -210,26 +226,35 @@ impl Transactions {
     /// A request or reply is complete (Zeek's `http_message_done`): the
     /// row is written when a final response is.
     pub fn message_done(&mut self, cx: &mut Context<'_>, is_orig: bool, body_len: u64) {
-        let row = self.row(cx, is_orig);
+        let Pending { row, plugins } = self.pair(cx, is_orig);
         if is_orig {
             row.request_body_len = body_len;
+            let ua = row.user_agent.as_ref().map(|u| u.0.as_slice());
+            software::request_done(cx, plugins, ua);
             return;
         }
         row.response_body_len = body_len;
         if row.status_code.is_some_and(is_informational) {
             return;
         }
-        if let Some(row) = self.pending.remove(&self.current_response) {
-            cx.emit(AppRecord::Http(Box::new(row)));
+        if let Some(pair) = self.pending.remove(&self.current_response) {
+            log(cx, pair);
         }
     }
 
     /// The connection is gone: pairs still pending are written as they are.
     pub fn flush(&mut self, cx: &mut Context<'_>) {
-        for (_, row) in std::mem::take(&mut self.pending) {
-            cx.emit(AppRecord::Http(Box::new(row)));
+        for (_, pair) in std::mem::take(&mut self.pending) {
+            log(cx, pair);
         }
     }
+}
+
+/// Writes a pair's http.log row (and what `log_http` handlers find in it).
+fn log(cx: &mut Context<'_>, pair: Pending) {
+    let uri = pair.row.uri.as_ref().map(|u| u.0.as_slice());
+    software::logged(cx, &pair.plugins, uri);
+    cx.emit(AppRecord::Http(Box::new(pair.row)));
 }
 
 /// Files beyond Zeek's per-row limit are not listed.

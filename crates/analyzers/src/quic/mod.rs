@@ -421,10 +421,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_tls_handshake_in_crypto_frames_is_logged_in_ssl_log() {
+    /// The ssl.log row of RFC 9001's Initial exchange.
+    fn rfc9001_ssl_row(config: &AnalyzerConfig) -> crate::ssl::SslRecord {
         let info = crate::test_support::conn(17, 443);
-        let config = AnalyzerConfig::default();
         let mut fuids = FuidGen::new(Some(1));
         let mut sink: Vec<AppRecord> = Vec::new();
         let mut a = QuicAnalyzer::default();
@@ -432,24 +431,38 @@ mod tests {
             (true, unhex(CLIENT_INITIAL)),
             (false, unhex(SERVER_INITIAL)),
         ] {
-            let mut cx = Context::new(&info, Time(0), &config, &mut fuids, &mut sink);
+            let mut cx = Context::new(&info, Time(0), config, &mut fuids, &mut sink);
             a.deliver(&mut cx, is_orig, &d);
         }
-        let mut cx = Context::new(&info, Time(1), &config, &mut fuids, &mut sink);
+        let mut cx = Context::new(&info, Time(1), config, &mut fuids, &mut sink);
         a.finish(&mut cx);
-        let ssl = sink
-            .iter()
+        sink.into_iter()
             .find_map(|r| match r {
-                AppRecord::Ssl(s) => Some(s),
+                AppRecord::Ssl(s) => Some(*s),
                 _ => None,
             })
-            .expect("an ssl.log row");
+            .expect("an ssl.log row")
+    }
+
+    #[test]
+    fn the_tls_handshake_in_crypto_frames_is_logged_in_ssl_log() {
+        let ssl = rfc9001_ssl_row(&AnalyzerConfig::default());
         assert_eq!(ssl.version.as_deref(), Some("TLSv13"));
         assert_eq!(
             ssl.server_name.as_ref().map(|n| n.0.as_slice()),
             Some(&b"example.com"[..])
         );
         assert_eq!(ssl.ssl_history.as_str(), "Cs");
+    }
+
+    #[test]
+    fn ja4_of_a_quic_hello_starts_with_q() {
+        let mut config = AnalyzerConfig::default();
+        config.ssl.ja4 = true;
+        let ssl = rfc9001_ssl_row(&config);
+        // TLS 1.3, SNI, 2 ciphers, 11 extensions, ALPN "alpn".
+        assert!(ssl.ja4.starts_with("q13d0211an_"), "{}", ssl.ja4);
+        assert!(ssl.ja4s.starts_with("q1302"), "{}", ssl.ja4s);
     }
 
     #[test]

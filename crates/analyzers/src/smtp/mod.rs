@@ -11,6 +11,7 @@ mod extract;
 mod lines;
 mod record;
 mod session;
+mod software;
 
 pub use record::SmtpRecord;
 

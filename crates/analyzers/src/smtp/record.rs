@@ -31,5 +31,7 @@ records::record! {
         pub user_agent: Option<ZString> = "user_agent",
         pub tls: bool = "tls",
         pub fuids: Vec<String> = "fuids",
+        /// policy/protocols/smtp/software's field.
+        pub is_webmail: bool = "is_webmail" if "smtp-software",
     }
 }

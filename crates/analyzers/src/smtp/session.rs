@@ -6,6 +6,7 @@ use super::extract::{
     email_addrs, filename_from_disposition, ip_addresses, mime_email_addresses, names_file,
 };
 use super::record::SmtpRecord;
+use super::software;
 use crate::context::Context;
 use crate::files::Transfer;
 use crate::mime::MimeHandler;
@@ -94,6 +95,7 @@ impl Session {
         }
         let next = self.new_info(cx);
         if let Some(done) = self.info.replace(next) {
+            software::logged(cx, &done.rec);
             cx.emit(AppRecord::Smtp(Box::new(done.rec)));
         }
     }
@@ -245,6 +247,7 @@ impl Session {
                 cx.weird("SMTP", limit, None);
             }
         }
+        software::header(cx, &mut info.rec, &name);
     }
 }
 

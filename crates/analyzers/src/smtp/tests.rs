@@ -514,3 +514,58 @@ fn oversized_header_is_dropped() {
     assert_eq!(s(&rows[0].last_reply), Some("250 queued"));
     assert_eq!(t.files()[0].seen_bytes, b"body\r\n".len() as u64);
 }
+
+fn software_session(clients_from: crate::software::Hosts) -> Session {
+    let mut t = Session::new();
+    t.config = crate::test_support::tracking_all_hosts();
+    t.config.software.smtp = true;
+    t.config.software.smtp_clients_from = clients_from;
+    t
+}
+
+#[test]
+fn the_mail_client_is_the_first_host_of_the_path() {
+    use crate::software::{Hosts, SoftwareType};
+    let mut t = software_session(Hosts::All);
+    send_attachment_mail(&mut t);
+    let seen = crate::test_support::sightings(&t.out);
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].kind, SoftwareType::SmtpMailClient);
+    assert_eq!(seen[0].host, ip("10.0.0.1"));
+    assert_eq!(seen[0].unparsed, b"TestMailer 1.0");
+    assert!(!t.rows()[0].is_webmail);
+    // Only messages from local hosts by default; none is local here.
+    let mut t = software_session(Hosts::Local);
+    send_attachment_mail(&mut t);
+    assert!(crate::test_support::sightings(&t.out).is_empty());
+}
+
+#[test]
+fn webmail_user_agents_mark_the_message() {
+    use crate::software::{Hosts, SoftwareType};
+    let mut t = software_session(Hosts::All);
+    t.server("220 mx\r\n")
+        .client("HELO c\r\n")
+        .server("250 ok\r\n")
+        .client("MAIL FROM:<a@example.com>\r\n")
+        .server("250 ok\r\n")
+        .client("RCPT TO:<b@example.org>\r\n")
+        .server("250 ok\r\n")
+        .client("DATA\r\n")
+        .server("354 go\r\n")
+        .client(concat!(
+            "Received: from [198.51.100.7] by webmail.example.com via HTTP\r\n",
+            "User-Agent: SquirrelMail/1.4.22\r\n",
+            "\r\n",
+            "hi\r\n",
+            ".\r\n"
+        ))
+        .server("250 ok\r\n")
+        .finish();
+    assert!(t.rows()[0].is_webmail);
+    let seen = crate::test_support::sightings(&t.out);
+    assert_eq!(seen[0].kind, SoftwareType::SmtpWebmailServer);
+    // Behind the HTTP hop: the host before the last of the path.
+    assert_eq!(t.rows()[0].path.as_ref().map(Vec::len), Some(3));
+    assert_eq!(seen[0].host, ip("10.0.0.1"));
+}

@@ -3,6 +3,7 @@
 //! for the sender's own direction.
 
 use super::kex::{Capabilities, Prefs};
+use crate::digest::md5_hex;
 
 /// The `hasshVersion` column.
 pub const VERSION: &str = "1.1";
@@ -44,14 +45,6 @@ pub fn of(caps: &Capabilities, is_server: bool) -> Hassh {
 
 fn join(names: &[Vec<u8>]) -> Vec<u8> {
     names.join(&b',')
-}
-
-fn md5_hex(data: &[u8]) -> String {
-    use md5::Digest;
-    md5::Md5::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[cfg(test)]

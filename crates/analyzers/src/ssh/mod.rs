@@ -7,6 +7,7 @@ mod auth;
 mod hassh;
 mod kex;
 mod record;
+mod software;
 mod version;
 mod wire;
 
@@ -21,7 +22,6 @@ use crate::Context;
 use auth::AuthInference;
 use kex::{Capabilities, KexMethod, Negotiated};
 use records::{Enum, Port, Time, ZString};
-use std::net::IpAddr;
 use version::Proto;
 use wire::{ParseError, Reader};
 
@@ -34,9 +34,6 @@ pub struct SshConfig {
     pub max_string_length: u32,
     /// `SSH::max_kexinit_*`.
     pub kexinit: KexinitLimits,
-    /// `Site::local_nets` as (network, prefix length), for `direction`;
-    /// `None` leaves it unset.
-    pub local_nets: Option<Vec<(IpAddr, u8)>>,
     /// HASSH columns (the `hassh` package) are logged.
     pub hassh: bool,
 }
@@ -47,7 +44,6 @@ impl Default for SshConfig {
             max_packet_length: 1 << 20,
             max_string_length: 1 << 20,
             kexinit: KexinitLimits::default(),
-            local_nets: None,
             hassh: false,
         }
     }
@@ -203,6 +199,7 @@ impl SshAnalyzer {
     }
 
     fn client_version(&mut self, cx: &mut Context<'_>, line: &[u8]) {
+        software::client_version(cx, line);
         self.sides[0].phase = Phase::Kexinit;
         self.versions.update(line, true);
         let s = self.session(cx);
@@ -211,6 +208,7 @@ impl SshAnalyzer {
     }
 
     fn server_version(&mut self, cx: &mut Context<'_>, line: &[u8]) {
+        software::server_version(cx, line);
         self.sides[1].phase = Phase::Kexinit;
         self.versions.update(line, false);
         let s = self.session(cx);
@@ -540,29 +538,15 @@ fn report_capped_strings(cx: &mut Context<'_>, r: &Reader<'_>) {
     }
 }
 
-/// OUTBOUND or INBOUND when exactly one side is local.
+/// OUTBOUND or INBOUND when exactly one side is local (unset without
+/// local networks).
 fn direction(cx: &Context<'_>) -> Option<&'static str> {
-    let nets = cx.config.ssh.local_nets.as_ref()?;
-    let local = |a: IpAddr| nets.iter().any(|&(net, bits)| in_net(a, net, bits));
-    let (orig, resp) = (local(cx.conn.orig_h), local(cx.conn.resp_h));
+    cx.config.local_nets.as_ref()?;
+    let (orig, resp) = (
+        cx.config.is_local(cx.conn.orig_h),
+        cx.config.is_local(cx.conn.resp_h),
+    );
     (orig != resp).then_some(if orig { "OUTBOUND" } else { "INBOUND" })
-}
-
-fn in_net(a: IpAddr, net: IpAddr, bits: u8) -> bool {
-    match (a, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => prefix_eq(&a.octets(), &n.octets(), bits),
-        (IpAddr::V6(a), IpAddr::V6(n)) => prefix_eq(&a.octets(), &n.octets(), bits),
-        _ => false,
-    }
-}
-
-fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
-    let bits = usize::from(bits).min(a.len() * 8);
-    let (whole, rest) = (bits / 8, bits % 8);
-    if a[..whole] != b[..whole] {
-        return false;
-    }
-    rest == 0 || (a[whole] ^ b[whole]) >> (8 - rest) == 0
 }
 
 /// The host key fingerprint as ssh.log shows it: "SHA256:" and the

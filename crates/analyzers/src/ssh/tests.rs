@@ -25,6 +25,7 @@ fn conn() -> ConnInfo<'static> {
 struct Outcome {
     rows: Vec<SshRecord>,
     weirds: Vec<AppWeird>,
+    software: Vec<crate::software::Sighting>,
     confirmed: bool,
     violation: Option<String>,
 }
@@ -55,6 +56,7 @@ fn run(config: &AnalyzerConfig, steps: &[(bool, Vec<u8>)]) -> Outcome {
         match rec {
             AppRecord::Ssh(r) => out.rows.push(*r),
             AppRecord::Weird(w) => out.weirds.push(w),
+            AppRecord::Software(s) => out.software.push(*s),
             _ => {}
         }
     }
@@ -408,16 +410,50 @@ fn unknown_kex_algorithm_is_a_weird() {
 
 #[test]
 fn direction_needs_exactly_one_local_side() {
-    let mut config = AnalyzerConfig::default();
-    config.ssh.local_nets = Some(vec![("10.0.0.0".parse().unwrap(), 8)]);
+    let mut config = AnalyzerConfig {
+        local_nets: Some(vec![("10.0.0.0".parse().unwrap(), 8)]),
+        ..AnalyzerConfig::default()
+    };
     let out = run(&config, &handshake()[..2]);
     assert_eq!(out.rows[0].direction, Some(Enum("OUTBOUND")));
-    config.ssh.local_nets = Some(vec![("128.2.0.0".parse().unwrap(), 16)]);
+    config.local_nets = Some(vec![("128.2.0.0".parse().unwrap(), 16)]);
     let out = run(&config, &handshake()[..2]);
     assert_eq!(out.rows[0].direction, Some(Enum("INBOUND")));
-    config.ssh.local_nets = Some(vec![("0.0.0.0".parse().unwrap(), 0)]);
+    config.local_nets = Some(vec![("0.0.0.0".parse().unwrap(), 0)]);
     let out = run(&config, &handshake()[..2]);
     assert_eq!(out.rows[0].direction, None);
+}
+
+#[test]
+fn banners_are_software_without_their_protocol_version() {
+    use crate::software::SoftwareType;
+    let out = run(&AnalyzerConfig::default(), &handshake()[..2]);
+    assert!(out.software.is_empty());
+    let mut config = crate::test_support::tracking_all_hosts();
+    config.software.ssh = true;
+    let out = run(&config, &handshake()[..2]);
+    let seen: Vec<_> = out
+        .software
+        .iter()
+        .map(|s| (s.kind, s.host.to_string(), s.host_p, s.unparsed.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                SoftwareType::SshServer,
+                "128.2.6.88".into(),
+                Some(22),
+                b"OpenSSH_5.9p1 Debian-5ubuntu1.1".to_vec()
+            ),
+            (
+                SoftwareType::SshClient,
+                "10.0.0.18".into(),
+                None,
+                b"OpenSSH_6.6".to_vec()
+            ),
+        ]
+    );
 }
 
 #[test]

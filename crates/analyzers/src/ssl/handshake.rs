@@ -24,6 +24,9 @@ pub fn is_known_type(t: u8) -> bool {
 }
 
 pub const EXT_SERVER_NAME: u16 = 0;
+pub const EXT_SUPPORTED_GROUPS: u16 = 10;
+pub const EXT_EC_POINT_FORMATS: u16 = 11;
+pub const EXT_SIGNATURE_ALGORITHMS: u16 = 13;
 pub const EXT_ALPN: u16 = 16;
 pub const EXT_SESSION_TICKET: u16 = 35;
 pub const EXT_KEY_SHARE_OLD: u16 = 40;
@@ -45,6 +48,8 @@ pub struct Extension<'a> {
 pub struct ClientHello<'a> {
     pub version: u16,
     pub session_id: &'a [u8],
+    /// The cipher suite list, two bytes a suite.
+    pub ciphers: &'a [u8],
     pub extensions: Vec<Extension<'a>>,
 }
 
@@ -66,11 +71,12 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello<'_>> {
     if matches!(version, DTLS_V10 | DTLS_V12) {
         r.vec8()?; // cookie
     }
-    r.vec16()?; // cipher suites
+    let ciphers = r.vec16()?;
     r.vec8()?; // compression methods
     Some(ClientHello {
         version,
         session_id,
+        ciphers,
         extensions: extensions(&mut r)?,
     })
 }

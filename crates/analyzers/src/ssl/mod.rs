@@ -10,6 +10,7 @@
 //! violation, or when the connection goes away.
 
 mod dtls;
+mod fingerprint;
 mod handshake;
 mod names;
 mod reader;
@@ -27,6 +28,10 @@ pub struct SslConfig {
     /// Certificate validation (`protocols/ssl/validate-certs`), shared by
     /// all workers.
     pub validator: Option<std::sync::Arc<certval::Validator>>,
+    /// The ja3 package: ssl.log's `ja3` and `ja3s`.
+    pub ja3: bool,
+    /// The ja4 package: ssl.log's `ja4` and `ja4s`.
+    pub ja4: bool,
 }
 
 impl Default for SslConfig {
@@ -34,6 +39,8 @@ impl Default for SslConfig {
         SslConfig {
             max_history_length: session::MAX_HISTORY,
             validator: None,
+            ja3: false,
+            ja4: false,
         }
     }
 }
@@ -112,6 +119,7 @@ pub struct SslAnalyzer {
     /// No more parsing: violation, content gap or established.
     stopped: bool,
     session: Option<Session>,
+    fingerprints: fingerprint::Fingerprints,
     logged: bool,
     /// The protocol was confirmed (a client hello parsed).
     confirmed: bool,
@@ -136,6 +144,7 @@ impl SslAnalyzer {
             established: false,
             stopped: false,
             session: None,
+            fingerprints: fingerprint::Fingerprints::default(),
             logged: false,
             confirmed: false,
             dtls: dtls::Dtls::default(),
@@ -387,6 +396,8 @@ impl SslAnalyzer {
         let Some(hello) = hs::client_hello(body) else {
             return self.fail(cx, out_of_bound("ClientHello"));
         };
+        let (ssl, on) = (&cx.config.ssl, transport(cx));
+        self.fingerprints.client_hello(&hello, on, ssl.ja3, ssl.ja4);
         self.extensions(cx, is_orig, hs::CLIENT_HELLO, &hello.extensions);
         if !version_ok(hello.version) {
             return self.fail(
@@ -403,6 +414,8 @@ impl SslAnalyzer {
         let Some(hello) = hs::server_hello(body) else {
             return self.fail(cx, out_of_bound("ServerHello"));
         };
+        let (ssl, on) = (&cx.config.ssl, transport(cx));
+        self.fingerprints.server_hello(&hello, on, ssl.ja3, ssl.ja4);
         self.extensions(cx, is_orig, hs::SERVER_HELLO, &hello.extensions);
         self.negotiated.get_or_insert(hello.version);
         self.cipher = Some(hello.cipher);
@@ -618,6 +631,7 @@ impl SslAnalyzer {
             if let Some(v) = &cx.config.ssl.validator {
                 rec.validation_status = s.validation_status(v, cx.now);
             }
+            self.fingerprints.fill(&mut rec);
             cx.emit(AppRecord::Ssl(Box::new(rec)));
         }
     }
@@ -689,6 +703,14 @@ fn version_ok(v: u16) -> bool {
         v,
         SSL_V2 | 0x0300..=0x0304 | 0xFEFF | 0xFEFD | 0xFEFC | 0x7E01 | 0x7E02 | 0xFB17 | 0xFB1A
     ) || v >> 8 == 0x7F
+}
+
+/// QUIC hands its CRYPTO frames to this analyzer: the only UDP it sees.
+fn transport(cx: &Context<'_>) -> fingerprint::Transport {
+    match cx.conn.proto {
+        17 => fingerprint::Transport::Quic,
+        _ => fingerprint::Transport::Tcp,
+    }
 }
 
 fn side_label(is_orig: bool) -> &'static str {

@@ -29,5 +29,11 @@ records::record! {
         pub sni_matches_cert: Option<bool> = "sni_matches_cert",
         /// `protocols/ssl/validate-certs`: OpenSSL's verdict on the chain.
         pub validation_status: Option<String> = "validation_status" if "validate-certs",
+        /// The ja3 package's columns.
+        pub ja3: Option<String> = "ja3" if "ja3",
+        pub ja3s: Option<String> = "ja3s" if "ja3",
+        /// The ja4 package's columns ("" without a hello, as it logs them).
+        pub ja4: String = "ja4" if "ja4",
+        pub ja4s: String = "ja4s" if "ja4",
     }
 }

@@ -302,7 +302,7 @@ impl Session {
             client_subject: client.map(|c| c.subject.clone()),
             client_issuer: client.map(|c| c.issuer.clone()),
             sni_matches_cert: self.sni_matches_cert(server),
-            validation_status: None,
+            ..SslRecord::default()
         }
     }
 
