@@ -29,6 +29,10 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("policy/files/zip/register", "unzip"),
     ("files/zip/register", "unzip"),
     ("protocols/ssl/log-hostcerts-only", "x509-host-certs-only"),
+    (
+        "protocols/ssl/certificate-request-info",
+        "ssl-certificate-request-info",
+    ),
     ("protocols/http/software", "http-software"),
     (
         "protocols/http/software-browser-plugins",

@@ -63,6 +63,22 @@ pub struct ServerHello<'a> {
     pub extensions: Vec<Extension<'a>>,
 }
 
+/// The distinguished names of a CertificateRequest (TLS 1.0–1.2); TLS 1.2
+/// puts the signature algorithms before them.
+pub fn certificate_authorities(body: &[u8], with_algorithms: bool) -> Option<Vec<&[u8]>> {
+    let mut r = Reader::new(body);
+    r.vec8()?; // certificate types
+    if with_algorithms {
+        r.vec16()?;
+    }
+    let mut list = Reader::new(r.vec16()?);
+    let mut names = Vec::new();
+    while !list.is_empty() {
+        names.push(list.vec16()?);
+    }
+    Some(names)
+}
+
 pub fn client_hello(body: &[u8]) -> Option<ClientHello<'_>> {
     let mut r = Reader::new(body);
     let version = r.u16()?;

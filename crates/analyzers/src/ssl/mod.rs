@@ -373,6 +373,9 @@ impl SslAnalyzer {
             hs::SERVER_HELLO => self.server_hello(cx, is_orig, body),
             hs::CERTIFICATE => self.certificate(cx, is_orig, body),
             hs::SERVER_KEY_EXCHANGE => self.server_key_exchange(cx, body),
+            hs::CERTIFICATE_REQUEST if !self.is_client(is_orig) => {
+                self.certificate_request(cx, body)
+            }
             t if !hs::is_known_type(t) => {
                 return self.fail(
                     cx,
@@ -502,6 +505,22 @@ impl SslAnalyzer {
             summaries.push((crate::x509::certificate(cx, der, origin), *der));
         }
         self.session(cx).certificates(is_client, summaries);
+    }
+
+    /// The server asks for a client certificate, naming the CAs it takes
+    /// (before TLS 1.3, whose request carries them in an extension).
+    fn certificate_request(&mut self, cx: &mut Context<'_>, body: &[u8]) {
+        let with_algorithms = self
+            .negotiated
+            .is_some_and(|v| matches!(v, 0x0303 | 0xFEFD));
+        let Some(names) = hs::certificate_authorities(body, with_algorithms) else {
+            return self.fail(cx, out_of_bound("CertificateRequest"));
+        };
+        let names = names
+            .iter()
+            .map(|der| x509::name::Name::parse(der).map_or_else(String::new, |n| n.rfc2253()))
+            .collect();
+        self.session(cx).requested_authorities(names);
     }
 
     /// ECDH(E) suites name their curve in the ServerKeyExchange.

@@ -29,6 +29,10 @@ records::record! {
         pub sni_matches_cert: Option<bool> = "sni_matches_cert",
         /// `protocols/ssl/validate-certs`: OpenSSL's verdict on the chain.
         pub validation_status: Option<String> = "validation_status" if "validate-certs",
+        /// `protocols/ssl/certificate-request-info`: the CAs the server
+        /// accepts client certificates from.
+        pub requested_client_certificate_authorities: Option<Vec<String>> =
+            "requested_client_certificate_authorities" if "ssl-certificate-request-info",
         /// The ja3 package's columns.
         pub ja3: Option<String> = "ja3" if "ja3",
         pub ja3s: Option<String> = "ja3s" if "ja3",

@@ -77,6 +77,7 @@ pub struct Session {
     history: String,
     chains: Option<Chains>,
     keep_server_certificates: bool,
+    requested_authorities: Option<Vec<String>>,
 }
 
 impl Session {
@@ -99,6 +100,7 @@ impl Session {
             history: String::new(),
             chains: None,
             keep_server_certificates: false,
+            requested_authorities: None,
         }
     }
 
@@ -163,6 +165,11 @@ impl Session {
     /// The server's supported_versions: the negotiated version.
     pub fn server_supported_version(&mut self, v: u16) {
         self.version_num = Some(v);
+    }
+
+    /// The CAs of the server's certificate request (the last one counts).
+    pub fn requested_authorities(&mut self, names: Vec<String>) {
+        self.requested_authorities = Some(names);
     }
 
     pub fn curve(&mut self, group: u16) {
@@ -302,6 +309,7 @@ impl Session {
             client_subject: client.map(|c| c.subject.clone()),
             client_issuer: client.map(|c| c.issuer.clone()),
             sni_matches_cert: self.sni_matches_cert(server),
+            requested_client_certificate_authorities: self.requested_authorities.clone(),
             ..SslRecord::default()
         }
     }

@@ -840,3 +840,41 @@ fn dtls_wrong_versions_after_confirmation_are_one_violation() {
     assert!(run.violation.is_some());
     assert!(!run.confirmed);
 }
+
+#[test]
+fn certificate_request_names_the_accepted_authorities() {
+    let tlv = |tag: u8, body: &[u8]| [&[tag, body.len() as u8][..], body].concat();
+    let cn = |name: &str| {
+        let atv = [tlv(0x06, &[0x55, 0x04, 0x03]), tlv(0x0C, name.as_bytes())].concat();
+        tlv(0x30, &tlv(0x31, &tlv(0x30, &atv)))
+    };
+    let names: Vec<u8> = [cn("Test CA"), b"\x30\x01".to_vec(), cn("Other CA")]
+        .iter()
+        .flat_map(|dn| vec16(dn))
+        .collect();
+    // certificate types, signature algorithms (TLS 1.2), authorities
+    let request = [vec8(&[1, 64]), vec16(&[4, 1]), vec16(&names)].concat();
+    let mut run = Run::new();
+    run.send(true, &hs_record(1, &client_hello(&[], &[])[4..]))
+        .send(
+            false,
+            &record(
+                22,
+                0x0303,
+                &[
+                    server_hello([5; 32], &[], CIPHER_ECDHE_RSA_AES128_GCM, &[]),
+                    handshake(13, &request),
+                ]
+                .concat(),
+            ),
+        )
+        .finish();
+    assert_eq!(
+        run.row().requested_client_certificate_authorities,
+        Some(vec![
+            "CN=Test CA".to_string(),
+            String::new(),
+            "CN=Other CA".to_string()
+        ])
+    );
+}
