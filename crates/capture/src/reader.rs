@@ -7,6 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 const BUF_SIZE: usize = 4 << 20;
+/// A mapped file's pages already read are given back in steps this large.
+const RELEASE_EVERY: usize = 8 << 20;
+/// The page size offsets handed to madvise are aligned to.
+const PAGE: usize = 4096;
 /// Largest record we accept; anything bigger means the file is damaged.
 const MAX_RECORD: usize = 64 << 20;
 
@@ -88,6 +92,8 @@ pub struct PacketSource {
     warnings: Vec<String>,
     /// The file is gzip-compressed.
     compressed: bool,
+    /// A mapped file's pages below this offset were given back.
+    released: usize,
 }
 
 fn u16_at(b: &[u8], at: usize, be: bool) -> u16 {
@@ -136,6 +142,7 @@ impl PacketSource {
             // faults the access); capture files being analysed are not
             // cut short under the analyser, and appends are harmless.
             if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+                let _ = map.advise(memmap2::Advice::Sequential);
                 return Self::from_storage(
                     Storage::Mapped(map),
                     Box::new(std::io::empty()),
@@ -192,6 +199,7 @@ impl PacketSource {
             last_ts: 0,
             warnings: Vec::new(),
             compressed: false,
+            released: 0,
         };
         if !src.fill(4)? {
             return Err(src.not_a_capture("it is too short"));
@@ -282,6 +290,26 @@ impl PacketSource {
     fn consume(&mut self, n: usize) {
         self.start += n;
         self.offset += n as u64;
+        if let Storage::Mapped(map) = &self.buf {
+            if self.start - self.released >= RELEASE_EVERY {
+                let upto = self.start & !(PAGE - 1);
+                // SAFETY: the range lies wholly behind every packet handed
+                // out (their borrows end before the next read), so nothing
+                // refers to it; and for a read-only file mapping
+                // MADV_DONTNEED only drops our page mappings: a later
+                // access would fault the file's bytes back in, not zeros.
+                // It keeps resident memory to a window instead of the
+                // file's size.
+                let _ = unsafe {
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        self.released,
+                        upto - self.released,
+                    )
+                };
+                self.released = upto;
+            }
+        }
     }
 
     fn read_file_header(&mut self) -> Result<(), CaptureError> {
