@@ -147,9 +147,9 @@ impl Kind {
     }
 
     /// Zeek's analyzer ignores a TCP connection whose start it did not see
-    /// (its HTTP, SMTP and SSH analyzers check `IsPartial`).
+    /// (its HTTP, SMTP, SSH and POP3 analyzers check `IsPartial`).
     pub fn needs_connection_start(self) -> bool {
-        matches!(self, Kind::Http | Kind::Smtp | Kind::Ssh)
+        matches!(self, Kind::Http | Kind::Smtp | Kind::Ssh | Kind::Pop3)
     }
 
     /// A fresh analyzer for one connection.

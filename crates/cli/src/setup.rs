@@ -102,6 +102,7 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
             tcp_attempt_delay: settings.tcp_attempt_delay,
             tcp_syn_timeout: settings.tcp_syn_timeout,
             tcp_connection_linger: settings.tcp_connection_linger,
+            dns_session: settings.dns_session_timeout,
             ..flow::Timeouts::default()
         },
         ignore_checksums: cli.no_checksums || settings.ignore_checksums,

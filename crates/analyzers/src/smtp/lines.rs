@@ -8,7 +8,7 @@ use std::borrow::Cow;
 const MAX_LINE: usize = 64 * 1024;
 
 /// The next piece of a direction's stream.
-pub(super) enum Piece<'d> {
+pub(crate) enum Piece<'d> {
     /// A line without its line break.
     Line(Cow<'d, [u8]>),
     /// Raw bytes of a BDAT chunk.
@@ -16,7 +16,7 @@ pub(super) enum Piece<'d> {
 }
 
 #[derive(Debug, Default)]
-pub(super) struct LineBuffer {
+pub(crate) struct LineBuffer {
     partial: Vec<u8>,
     /// Bytes still to pass through unsplit.
     plain: u64,
