@@ -10,6 +10,7 @@
 //! One folder per protocol; a protocol is registered once, in [`Kind`].
 
 mod context;
+mod dce_rpc;
 mod dhcp;
 pub mod dns;
 mod dpd;
@@ -19,6 +20,8 @@ pub mod ftp;
 mod host;
 pub mod http;
 mod imap;
+mod irc;
+mod krb;
 mod ldap;
 pub mod mime;
 mod modbus;
@@ -28,9 +31,12 @@ mod postgresql;
 mod quic;
 mod rdp;
 mod record;
+mod redis;
 pub mod smtp;
+mod socks;
 pub mod ssh;
 pub mod ssl;
+mod syslog;
 #[cfg(test)]
 mod test_support;
 pub mod websocket;

@@ -9,7 +9,7 @@
 
 mod session;
 
-use crate::smtp::lines::{LineBuffer, Piece};
+use crate::smtp::lines::LineBuffer;
 use crate::{Analyzer, Context};
 use session::{Session, Verdict};
 
@@ -27,11 +27,8 @@ impl Analyzer for Pop3Analyzer {
     fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, mut data: &[u8]) {
         let dir = usize::from(!is_orig);
         while !self.done {
-            let Some(piece) = self.lines[dir].next(&mut data) else {
+            let Some(line) = self.lines[dir].next_line(&mut data) else {
                 break;
-            };
-            let Piece::Line(line) = piece else {
-                continue;
             };
             let verdict = if is_orig {
                 self.session.client_line(&line)
@@ -40,9 +37,7 @@ impl Analyzer for Pop3Analyzer {
             };
             self.apply(cx, verdict, data);
         }
-        for name in self.lines[dir].take_weirds() {
-            cx.weird("CONTENTLINE", name, None);
-        }
+        self.lines[dir].report_weirds(cx);
     }
 
     fn finish(&mut self, _cx: &mut Context<'_>) {}

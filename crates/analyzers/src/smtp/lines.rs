@@ -101,6 +101,24 @@ impl LineBuffer {
         std::mem::take(&mut self.weirds)
     }
 
+    /// For line protocols that never pass bytes through: the next line.
+    pub fn next_line<'d>(&mut self, data: &mut &'d [u8]) -> Option<Cow<'d, [u8]>> {
+        loop {
+            match self.next(data)? {
+                Piece::Line(line) => return Some(line),
+                Piece::Plain(_) => {}
+            }
+        }
+    }
+
+    /// Reports the weirds raised since the last call (as Zeek's
+    /// ContentLine analyzer does).
+    pub fn report_weirds(&mut self, cx: &mut crate::Context<'_>) {
+        for name in self.take_weirds() {
+            cx.weird("CONTENTLINE", name, None);
+        }
+    }
+
     /// The next `n` bytes pass through unsplit.
     pub fn pass_through(&mut self, n: u64) {
         self.plain = n;
