@@ -153,6 +153,9 @@ pub struct Context<'a> {
     /// How many of `also_confirmed` came before this analyzer's own.
     pub(crate) confirmed_after: usize,
     pub(crate) violation: Option<(String, Option<Vec<u8>>)>,
+    /// The violation came after this call's confirmation (see
+    /// [`Context::violation`]).
+    pub(crate) violation_after_confirm: bool,
     pub(crate) expected: Vec<Expectation>,
     pub(crate) partial: bool,
     pub(crate) flip: bool,
@@ -209,6 +212,7 @@ impl<'a> Context<'a> {
             also_confirmed: Vec::new(),
             confirmed_after: 0,
             violation: None,
+            violation_after_confirm: false,
             expected: Vec::new(),
             partial: false,
             flip: false,
@@ -242,9 +246,13 @@ impl<'a> Context<'a> {
 
     /// The traffic breaks the protocol (Zeek's `analyzer_violation`):
     /// `reason` and the offending bytes go to analyzer.log if the protocol
-    /// was confirmed; the analyzer is removed from the connection.
+    /// was confirmed; the analyzer is removed from the connection. A
+    /// violation raised before this call's [`Context::confirm`] leaves the
+    /// service that confirmation adds: Zeek fails only a service confirmed
+    /// by the time of the violation.
     pub fn violation(&mut self, reason: impl Into<String>, data: Option<&[u8]>) {
         if self.violation.is_none() {
+            self.violation_after_confirm = self.confirmed;
             self.violation = Some((reason.into(), data.map(<[u8]>::to_vec)));
         }
     }

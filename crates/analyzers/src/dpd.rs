@@ -28,6 +28,13 @@ pub enum Kind {
     Rdp,
     Rdpeudp,
     WebSocket,
+    Redis,
+    Socks,
+    Syslog,
+    Irc,
+    IrcData,
+    Krb,
+    DceRpc,
 }
 
 /// What Zeek calls each analyzer: its name (`Analyzer::ANALYZER_HTTP`,
@@ -57,7 +64,7 @@ const fn names(
 }
 
 /// One row per analyzer, in the enum's order.
-const NAMES: [Names; 20] = [
+const NAMES: [Names; 27] = [
     names(Kind::Dns, "DNS", "base/protocols/dns", "dns"),
     names(Kind::Http, "HTTP", "base/protocols/http", "http"),
     Names {
@@ -91,6 +98,25 @@ const NAMES: [Names; 20] = [
         "base/protocols/websocket",
         "websocket",
     ),
+    names(Kind::Redis, "Redis", "base/protocols/redis", "redis"),
+    names(Kind::Socks, "SOCKS", "base/protocols/socks", "socks"),
+    Names {
+        tcp_service: "syslog_tcp",
+        ..names(Kind::Syslog, "Syslog", "base/protocols/syslog", "syslog")
+    },
+    names(Kind::Irc, "IRC", "base/protocols/irc", "irc"),
+    // Only on the connections the IRC analyzer announces (DCC SEND).
+    names(
+        Kind::IrcData,
+        "IRC_Data",
+        "base/protocols/irc",
+        "irc-dcc-data",
+    ),
+    Names {
+        udp_service: "krb",
+        ..names(Kind::Krb, "KRB", "base/protocols/krb", "krb_tcp")
+    },
+    names(Kind::DceRpc, "DCE_RPC", "base/protocols/dce-rpc", "dce_rpc"),
 ];
 
 /// `Kind::ALL`, read off `NAMES`; the rows must follow the enum's order
@@ -147,9 +173,12 @@ impl Kind {
     }
 
     /// Zeek's analyzer ignores a TCP connection whose start it did not see
-    /// (its HTTP, SMTP and SSH analyzers check `IsPartial`).
+    /// (its HTTP, SMTP, SSH, POP3 and SOCKS analyzers check `IsPartial`).
     pub fn needs_connection_start(self) -> bool {
-        matches!(self, Kind::Http | Kind::Smtp | Kind::Ssh)
+        matches!(
+            self,
+            Kind::Http | Kind::Smtp | Kind::Ssh | Kind::Pop3 | Kind::Socks
+        )
     }
 
     /// A fresh analyzer for one connection.
@@ -174,6 +203,12 @@ impl Kind {
             (Kind::Rdp, 6) => Some(Box::<crate::rdp::RdpAnalyzer>::default()),
             (Kind::Rdpeudp, 17) => Some(Box::<crate::rdp::udp::RdpeudpAnalyzer>::default()),
             (Kind::WebSocket, 6) => Some(Box::<crate::websocket::WebSocketAnalyzer>::default()),
+            (Kind::Redis, 6) => Some(Box::<crate::redis::RedisAnalyzer>::default()),
+            (Kind::Socks, 6) => Some(Box::<crate::socks::SocksAnalyzer>::default()),
+            (Kind::Syslog, 6 | 17) => Some(Box::new(crate::syslog::SyslogAnalyzer::new(proto))),
+            (Kind::Irc, 6) => Some(Box::<crate::irc::IrcAnalyzer>::default()),
+            (Kind::Krb, 6 | 17) => Some(Box::new(crate::krb::KrbAnalyzer::new(proto))),
+            (Kind::DceRpc, 6) => Some(Box::<crate::dce_rpc::DceRpcAnalyzer>::default()),
             _ => None,
         }
     }
@@ -193,6 +228,10 @@ impl Kind {
             (Kind::Smtp, 6) => crate::smtp::signature(orig, resp),
             (Kind::Quic, 17) => crate::quic::signature(orig),
             (Kind::Dtls, 17) => crate::ssl::dtls_signature(orig, resp),
+            (Kind::Redis, 6) => crate::redis::signature(resp),
+            (Kind::Socks, 6) => crate::socks::signature(orig, resp),
+            (Kind::Irc, 6) => crate::irc::signature(orig, resp),
+            (Kind::DceRpc, 6) => crate::dce_rpc::signature(orig, resp),
             _ => Some(false),
         }
     }

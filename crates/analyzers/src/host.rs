@@ -301,6 +301,11 @@ impl ConnAnalyzers {
         std::mem::take(&mut self.flip)
     }
 
+    /// Whether analyzer `kind` is attached and has not failed.
+    pub fn runs(&self, kind: Kind) -> bool {
+        self.slots.iter().any(|s| s.kind == kind && !s.failed)
+    }
+
     /// Whether any analyzer still wants stream data (the flows stage stops
     /// buffering out-of-order data otherwise).
     pub fn wants_data(&self) -> bool {
@@ -533,6 +538,7 @@ impl ConnAnalyzers {
             Event::Finish => slot.analyzer.finish(&mut cx),
         }
         let (confirmed, violation) = (cx.confirmed, cx.violation.take());
+        let failed_confirmed = slot.confirmed || cx.violation_after_confirm;
         let mut also_confirmed = std::mem::take(&mut cx.also_confirmed);
         let after = also_confirmed.len().min(cx.confirmed_after);
         let also_later = also_confirmed.split_off(after);
@@ -569,7 +575,7 @@ impl ConnAnalyzers {
         let slot = &mut self.slots[i];
         if let Some((reason, data)) = violation {
             slot.failed = true;
-            if slot.confirmed {
+            if failed_confirmed {
                 // Zeek moves a failed analyzer's service out of `service`.
                 let service = slot.kind.service(self.proto);
                 self.services.retain(|s| *s != service);
@@ -941,6 +947,22 @@ mod tests {
         fn finish(&mut self, _cx: &mut Context<'_>) {}
     }
 
+    /// Fails and confirms in one delivery, in the order its data says.
+    struct FailsAndConfirms;
+
+    impl Analyzer for FailsAndConfirms {
+        fn deliver(&mut self, cx: &mut Context<'_>, _is_orig: bool, data: &[u8]) {
+            if data == b"fail first" {
+                cx.violation("bad", None);
+                cx.confirm();
+            } else {
+                cx.confirm();
+                cx.violation("bad", None);
+            }
+        }
+        fn finish(&mut self, _cx: &mut Context<'_>) {}
+    }
+
     /// One scripted analyzer on a fresh connection to `resp_p`.
     struct OneAnalyzer {
         set: AnalyzerSet,
@@ -977,6 +999,20 @@ mod tests {
             matches!(one.sink.as_slice(), [AppRecord::Analyzer(a)] if a.failure_reason == "bad")
         );
         assert!(!one.app.wants_data());
+    }
+
+    #[test]
+    fn a_violation_before_the_confirmation_leaves_the_service() {
+        let mut one = OneAnalyzer::new(17, 53, Kind::Dns, Box::new(FailsAndConfirms));
+        assert_eq!(one.feed(1, true, b"fail first").as_deref(), Some("dns"));
+        assert!(one.sink.is_empty(), "no analyzer.log row");
+        assert!(
+            !one.app.wants_data(),
+            "the analyzer is removed all the same"
+        );
+        let mut other = OneAnalyzer::new(17, 53, Kind::Dns, Box::new(FailsAndConfirms));
+        assert_eq!(other.feed(1, true, b"confirm first"), None);
+        assert_eq!(other.sink.len(), 1);
     }
 
     #[test]

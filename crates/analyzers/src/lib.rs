@@ -10,6 +10,7 @@
 //! One folder per protocol; a protocol is registered once, in [`Kind`].
 
 mod context;
+mod dce_rpc;
 mod dhcp;
 mod digest;
 pub mod dns;
@@ -20,6 +21,8 @@ pub mod ftp;
 mod host;
 pub mod http;
 mod imap;
+mod irc;
+mod krb;
 mod ldap;
 pub mod mime;
 mod modbus;
@@ -29,10 +32,13 @@ mod postgresql;
 mod quic;
 mod rdp;
 mod record;
+mod redis;
 pub mod smtp;
+mod socks;
 pub mod software;
 pub mod ssh;
 pub mod ssl;
+mod syslog;
 #[cfg(test)]
 mod test_support;
 pub mod websocket;

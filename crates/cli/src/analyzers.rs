@@ -135,7 +135,13 @@ pub fn plan(
             continue;
         };
         enabled.push(k);
-        ports.extend(pkg.ports.iter().map(|p| (*p, k)));
+        let mut own = pkg.ports.to_vec();
+        for (kind, op, redef) in script.map(port_redefs).unwrap_or_default() {
+            if kind == k {
+                apply_port_set(&mut own, op, &redef);
+            }
+        }
+        ports.extend(own.into_iter().map(|p| (p, k)));
     }
     if enabled.is_empty() {
         return Ok(None);
@@ -376,6 +382,52 @@ fn column_options(script: &ZeekScript) -> Vec<String> {
 
 /// A `redef` of a `set[string]` option: `=` replaces, `+=` adds, `-=`
 /// removes; elements that are not strings are ignored.
+/// A `redef <Analyzer>::ports ...` (e.g. `Redis::ports += { 10625/tcp }`):
+/// the analyzer, how its set changes, and the (port, IP protocol) given.
+pub type PortRedef = (Kind, Op, Vec<(u16, u8)>);
+
+/// The script's [`PortRedef`]s, in order.
+pub fn port_redefs(script: &ZeekScript) -> Vec<PortRedef> {
+    script
+        .redefs
+        .iter()
+        .filter_map(|r| {
+            let kind = Kind::from_name(r.name.strip_suffix("::ports")?)?;
+            let ZValue::Set(items) = &r.value else {
+                return None;
+            };
+            let ports = items
+                .iter()
+                .filter_map(|v| match v {
+                    ZValue::Port(n, proto) => Some((*n, proto.number())),
+                    _ => None,
+                })
+                .collect();
+            Some((kind, r.op, ports))
+        })
+        .collect()
+}
+
+/// Whether `name` is a redef [`port_redefs`] honours.
+pub fn is_port_redef(name: &str) -> bool {
+    name.strip_suffix("::ports")
+        .is_some_and(|m| Kind::from_name(m).is_some())
+}
+
+fn apply_port_set(set: &mut Vec<(u16, u8)>, op: Op, ports: &[(u16, u8)]) {
+    match op {
+        Op::Assign => *set = ports.to_vec(),
+        Op::Add => {
+            for p in ports {
+                if !set.contains(p) {
+                    set.push(*p);
+                }
+            }
+        }
+        Op::Remove => set.retain(|p| !ports.contains(p)),
+    }
+}
+
 fn apply_string_set(set: &mut BTreeSet<String>, op: Op, items: &[ZValue]) {
     let strings = items.iter().filter_map(|v| match v {
         ZValue::String(s) => Some(String::from_utf8_lossy(s).into_owned()),
@@ -429,5 +481,29 @@ mod tests {
             (5, 4, 2, 13, 17)
         );
         assert!(ftp.capture_password);
+    }
+
+    #[test]
+    fn analyzer_port_redefs() {
+        let script = config::parse_zeek_script(
+            "redef Redis::ports += { 10625/tcp, };\n\
+             redef SOCKS::ports = { 9050/tcp };\n\
+             redef Nope::ports += { 1/tcp };\n",
+        )
+        .unwrap();
+        let redefs = port_redefs(&script);
+        assert_eq!(
+            redefs,
+            vec![
+                (Kind::Redis, Op::Add, vec![(10625, 6)]),
+                (Kind::Socks, Op::Assign, vec![(9050, 6)]),
+            ]
+        );
+        assert!(is_port_redef("Redis::ports") && !is_port_redef("Nope::ports"));
+        let mut ports = vec![(1080, 6)];
+        apply_port_set(&mut ports, Op::Add, &[(1080, 6), (9050, 6)]);
+        assert_eq!(ports, [(1080, 6), (9050, 6)]);
+        apply_port_set(&mut ports, Op::Remove, &[(1080, 6)]);
+        assert_eq!(ports, [(9050, 6)]);
     }
 }

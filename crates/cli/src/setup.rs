@@ -43,6 +43,7 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
         settings.unknown.retain(|name| {
             !EngineRedefs::NAMES.contains(&name.as_str())
                 && !crate::analyzers::REDEF_NAMES.contains(&name.as_str())
+                && !crate::analyzers::is_port_redef(name)
         });
         script = Some(parsed);
     }
@@ -90,6 +91,12 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
             .into_iter()
             .collect();
     likely.extend(settings.likely_server_ports.iter().copied());
+    // Zeek registers an analyzer's ports as likely server ports too.
+    for (_, op, ports) in script.iter().flat_map(crate::analyzers::port_redefs) {
+        if op != config::Op::Remove {
+            likely.extend(ports);
+        }
+    }
 
     let flow = FlowConfig {
         timeouts: flow::Timeouts {
@@ -102,6 +109,7 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
             tcp_attempt_delay: settings.tcp_attempt_delay,
             tcp_syn_timeout: settings.tcp_syn_timeout,
             tcp_connection_linger: settings.tcp_connection_linger,
+            dns_session: settings.dns_session_timeout,
             ..flow::Timeouts::default()
         },
         ignore_checksums: cli.no_checksums || settings.ignore_checksums,

@@ -60,6 +60,9 @@ pub struct Settings {
     /// Zeek's `tcp_SYN_timeout`.
     pub tcp_syn_timeout: i64,
     pub tcp_connection_linger: i64,
+    /// How long a UDP DNS connection may stay idle (Zeek's
+    /// `dns_session_timeout`).
+    pub dns_session_timeout: i64,
     /// `Tunnel::max_depth`.
     pub tunnel_max_depth: usize,
     /// `likely_server_ports`: (port, IP protocol number).
@@ -88,6 +91,7 @@ impl Default for Settings {
             tcp_attempt_delay: 5 * NS,
             tcp_syn_timeout: 5 * NS,
             tcp_connection_linger: 5 * NS,
+            dns_session_timeout: 10 * NS,
             tunnel_max_depth: 4,
             likely_server_ports: Vec::new(),
             loads: Vec::new(),
@@ -201,6 +205,7 @@ impl Settings {
             "tcp_attempt_delay" => set_interval(&mut self.tcp_attempt_delay, r),
             "tcp_SYN_timeout" => set_interval(&mut self.tcp_syn_timeout, r),
             "tcp_connection_linger" => set_interval(&mut self.tcp_connection_linger, r),
+            "dns_session_timeout" => set_interval(&mut self.dns_session_timeout, r),
             "Tunnel::max_depth" => match (&r.value, r.op) {
                 (ZValue::Count(n), Op::Assign) => {
                     self.tunnel_max_depth = usize::try_from(*n).unwrap_or(usize::MAX);

@@ -225,6 +225,7 @@ fn settings_defaults_and_ops() {
     assert_eq!(d.tcp_partial_close_delay, 3_000_000_000);
     assert_eq!(d.tcp_syn_timeout, 5_000_000_000);
     assert_eq!(d.tunnel_max_depth, 4);
+    assert_eq!(d.dns_session_timeout, 10_000_000_000);
     assert!(d.likely_server_ports.is_empty());
     assert!(!d.use_json);
 
@@ -235,6 +236,7 @@ fn settings_defaults_and_ops() {
          redef LogAscii::use_json = T;\n\
          redef LogAscii::json_timestamps = JSON::TS_ISO8601;\n\
          redef Site::private_address_space_is_local = F;\n\
+         redef dns_session_timeout = 3 sec;\n\
          redef udp_inactivity_timeout = \"oops\";\n",
     )
     .unwrap();
@@ -250,6 +252,7 @@ fn settings_defaults_and_ops() {
         vec!["udp_inactivity_timeout (unexpected value)"]
     );
     assert_eq!(st.udp_inactivity_timeout, 60_000_000_000);
+    assert_eq!(st.dns_session_timeout, 3_000_000_000);
 }
 
 #[test]

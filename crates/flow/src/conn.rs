@@ -82,6 +82,9 @@ pub struct Conn {
     pub stream_end_told: [bool; 2],
     /// Services confirmed by packet analyzers (UDP tunnels), in order.
     pub packet_services: Vec<&'static str>,
+    /// A tunnel analyzer accepted a packet from each endpoint (Teredo's
+    /// delayed confirmation).
+    pub tunnel_valid: [bool; 2],
 }
 
 impl Conn {

@@ -39,6 +39,9 @@ pub struct Timeouts {
     pub tcp_close_delay: Nanos,
     pub tcp_partial_close_delay: Nanos,
     pub tcp_reset_delay: Nanos,
+    /// Zeek's DNS analyzer removes a UDP connection idle this long
+    /// (`dns_session_timeout`).
+    pub dns_session: Nanos,
 }
 
 impl Default for Timeouts {
@@ -55,6 +58,7 @@ impl Default for Timeouts {
             tcp_close_delay: 5 * SEC,
             tcp_partial_close_delay: 3 * SEC,
             tcp_reset_delay: 5 * SEC,
+            dns_session: 10 * SEC,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::tcp::{self, PartialClose, State, TcpEvents, TcpSession};
 use crate::uid::UidGen;
 use crate::weird_policy::{self, Repeat};
 use crate::FlowConfig;
-use analyzers::{AnalyzerSet, AppRecord, AppSink, AppWeird, ConnAnalyzers, ConnInfo};
+use analyzers::{AnalyzerSet, AppRecord, AppSink, AppWeird, ConnAnalyzers, ConnInfo, Kind};
 use hashbrown::HashMap;
 use records::{Enum, Interval, Port, Set, Time};
 use std::cmp::Reverse;
@@ -27,6 +27,8 @@ enum TimerKind {
     TcpPartialClose,
     TcpReset,
     Delete,
+    /// Zeek's DNS analyzer's expire timer on a UDP connection.
+    DnsExpire,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -172,6 +174,9 @@ impl FlowTable {
             let slot = self.process_frame(frame, &link, &encap, sink);
             if let wire::Transport::Udp(u) = &frame.transport {
                 carrier = slot.map(|s| (s, frame.src, u.src_port));
+                if let (Some(kind), Some(slot)) = (u.tunnel, slot) {
+                    self.tunnel_confirmed(slot, kind, frame.src, u.src_port);
+                }
             }
             if let (Some(TunnelKind::Gre), Some(_)) = (next_tunnel, slot) {
                 // GRE over UDP is still a GRE tunnel between the two hosts.
@@ -179,11 +184,6 @@ impl FlowTable {
                 encap.push(t);
             } else if let (Some(kind), Some(slot)) = (next_tunnel, slot) {
                 if let Some(c) = self.slots[slot as usize].as_mut() {
-                    if let Some(service) = tunnel_service(kind) {
-                        if !c.packet_services.contains(&service) {
-                            c.packet_services.push(service);
-                        }
-                    }
                     encap.push(TunnelRef {
                         uid: c.uid.clone(),
                         orig_h: c.orig_h(),
@@ -434,6 +434,7 @@ impl FlowTable {
                 a.attach(proto, o, r, rp, Time(self.now), partial)
             }),
             packet_services: Vec::new(),
+            tunnel_valid: [false; 2],
             stream_end_told: [false; 2],
             local: [f.src, f.dst].map(|ip| self.cfg.local_nets.as_ref().map(|n| n.contains(ip))),
             tunnel_changes: 0,
@@ -461,7 +462,38 @@ impl FlowTable {
         self.order.push_back((slot, self.gens[slot as usize]));
         self.stats.connections += 1;
         self.schedule(slot, TimerKind::Inactivity, self.now + inactivity);
+        let dns = self.slots[slot as usize]
+            .as_ref()
+            .and_then(|c| c.app.as_ref())
+            .is_some_and(|a| proto == 17 && a.runs(Kind::Dns));
+        if dns {
+            let at = self.now + self.cfg.timeouts.dns_session;
+            self.schedule(slot, TimerKind::DnsExpire, at);
+        }
         slot
+    }
+
+    /// A tunnel analyzer accepted a packet of this UDP connection from
+    /// `src`:`sport`: the connection gets the tunnel's service. Teredo
+    /// waits for valid packets from both sides (Zeek's
+    /// `Tunnel::delay_teredo_confirmation`, on by default).
+    fn tunnel_confirmed(&mut self, slot: u32, kind: TunnelKind, src: IpAddr, sport: u16) {
+        let Some(c) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        let Some(service) = tunnel_service(kind) else {
+            return;
+        };
+        if kind == TunnelKind::Teredo {
+            let e = usize::from(!(c.addrs[0] == src && c.ports[0] == sport));
+            c.tunnel_valid[e] = true;
+            if c.tunnel_valid != [true, true] {
+                return;
+            }
+        }
+        if !c.packet_services.contains(&service) {
+            c.packet_services.push(service);
+        }
     }
 
     /// Zeek's responder guess for a connection that starts mid-stream (or
@@ -773,7 +805,7 @@ impl FlowTable {
         } else {
             c.tcp_timer_epoch
         };
-        if epoch != t.epoch && t.kind != TimerKind::Delete {
+        if epoch != t.epoch && !matches!(t.kind, TimerKind::Delete | TimerKind::DnsExpire) {
             return;
         }
         match t.kind {
@@ -786,6 +818,18 @@ impl FlowTable {
                 }
             }
             TimerKind::Delete => self.remove(t.slot, sink),
+            TimerKind::DnsExpire => {
+                // The timer goes with the analyzer. It allows a second for
+                // the usual request and reply before it waits another round.
+                if !c.app.as_ref().is_some_and(|a| a.runs(Kind::Dns)) {
+                    return;
+                }
+                if t.at - c.last >= tm.dns_session - crate::SEC {
+                    self.remove(t.slot, sink);
+                } else {
+                    self.schedule(t.slot, TimerKind::DnsExpire, t.at + tm.dns_session);
+                }
+            }
             _ => {
                 let Transport::Tcp(s) = &c.transport else {
                     return;

@@ -1,8 +1,9 @@
 //! conn.log semantics, fed with decoded packets directly (no capture needed).
 
+use analyzers::{AnalyzerPlan, Kind};
 use flow::{Collect, ConnRecord, FlowConfig, FlowTable};
 use std::net::IpAddr;
-use wire::{Decoded, Frame, IcmpInfo, TcpInfo, Transport, UdpInfo};
+use wire::{Decoded, Frame, IcmpInfo, TcpInfo, Transport, TunnelKind, UdpInfo};
 
 const FIN: u8 = 0x01;
 const SYN: u8 = 0x02;
@@ -303,6 +304,7 @@ fn udp(src: &str, sport: u16, dst: &str, dport: u16, len: usize) -> Frame<'stati
             payload_len: len as u32,
             checksum_ok: true,
             ulen: 8 + len as u16,
+            tunnel: None,
         }),
     }
 }
@@ -326,6 +328,106 @@ fn udp_request_response_and_inactivity_timeout() {
     let second = out.conns.iter().find(|r| r.ts.0 != T0).unwrap();
     assert_eq!(second.conn_state, Some("S0"));
     assert_eq!(second.duration, None);
+}
+
+/// A UDP frame whose payload a tunnel analyzer accepted.
+fn tunnel_udp(src: &str, sport: u16, dst: &str, dport: u16, kind: TunnelKind) -> Frame<'static> {
+    let mut f = udp(src, sport, dst, dport, 40);
+    if let Transport::Udp(u) = &mut f.transport {
+        u.tunnel = Some(kind);
+    }
+    f
+}
+
+#[test]
+fn tunnel_service_comes_with_the_tunnel_analyzers_confirmation() {
+    let vxlan = |t| {
+        (
+            t,
+            tunnel_udp("10.0.0.1", 40000, "10.0.0.2", 4789, TunnelKind::Vxlan),
+        )
+    };
+    let out = run(FlowConfig::default(), vec![vxlan(T0)]);
+    assert_eq!(only(&out).service.as_deref(), Some("vxlan"));
+    // Teredo waits for valid packets from both sides.
+    let to = |t| {
+        (
+            t,
+            tunnel_udp("10.0.0.1", 40000, "10.0.0.2", 3544, TunnelKind::Teredo),
+        )
+    };
+    let back = |t| {
+        (
+            t,
+            tunnel_udp("10.0.0.2", 3544, "10.0.0.1", 40000, TunnelKind::Teredo),
+        )
+    };
+    let out = run(FlowConfig::default(), vec![to(T0), to(T0 + MS)]);
+    assert_eq!(only(&out).service, None);
+    let out = run(FlowConfig::default(), vec![to(T0), back(T0 + MS)]);
+    assert_eq!(only(&out).service.as_deref(), Some("teredo"));
+}
+
+/// A DNS query (from the client) or its reply for `a` / A.
+static DNS_QUERY: [u8; 19] = [
+    0x12, 0x34, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, b'a', 0, 0, 1, 0, 1,
+];
+static DNS_REPLY: [u8; 19] = [
+    0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 1, b'a', 0, 0, 1, 0, 1,
+];
+
+fn dns(from_client: bool) -> Frame<'static> {
+    let (src, sport, dst, dport, payload) = if from_client {
+        ("10.0.0.1", 5353, "10.0.0.53", 53, &DNS_QUERY)
+    } else {
+        ("10.0.0.53", 53, "10.0.0.1", 5353, &DNS_REPLY)
+    };
+    let mut f = udp(src, sport, dst, dport, 0);
+    f.ip_len += payload.len() as u32;
+    if let Transport::Udp(u) = &mut f.transport {
+        u.payload = payload;
+        u.payload_len = payload.len() as u32;
+        u.ulen += payload.len() as u16;
+    }
+    f
+}
+
+fn run_with_dns(pkts: Vec<(i64, Frame<'static>)>) -> Collect {
+    let plan = AnalyzerPlan {
+        ports: vec![((53, 17), Kind::Dns)],
+        enabled: vec![Kind::Dns],
+        ..AnalyzerPlan::default()
+    };
+    let mut table = FlowTable::with_analyzers(FlowConfig::default(), Some(plan.build()));
+    let mut out = Collect::default();
+    for (ts, f) in pkts {
+        table.process(ts, &decoded(f), &mut out);
+    }
+    table.flush(&mut out);
+    out
+}
+
+#[test]
+fn dns_over_udp_ends_after_its_session_timeout() {
+    // Idle for 15 s: the DNS analyzer's timer (10 s) removes the
+    // connection long before UDP's inactivity timeout would.
+    let out = run_with_dns(vec![
+        (T0, dns(true)),
+        (T0 + MS, dns(false)),
+        (T0 + 15 * SEC, dns(true)),
+    ]);
+    assert_eq!(out.conns.len(), 2);
+    let first = out.conns.iter().find(|r| r.ts.0 == T0).unwrap();
+    assert_eq!(first.service.as_deref(), Some("dns"));
+    assert_eq!(first.history.as_deref(), Some("Dd"));
+    // Traffic every 5 s keeps it: the timer waits for 9 s of quiet.
+    let out = run_with_dns(vec![
+        (T0, dns(true)),
+        (T0 + 5 * SEC, dns(false)),
+        (T0 + 12 * SEC, dns(true)),
+        (T0 + 19 * SEC, dns(false)),
+    ]);
+    assert_eq!(out.conns.len(), 1);
 }
 
 #[test]

@@ -579,6 +579,13 @@ impl<'a, 'c> Walk<'a, 'c> {
                 } else {
                     true
                 };
+                let mut confirmed = None;
+                if checksum_ok {
+                    let max = self.cfg.max_tunnel_depth;
+                    let found = tunnel::udp(sport, dport, payload, level, max);
+                    confirmed = found.confirmed;
+                    next = self.tunnel_outcome(found.outcome, level, addrs);
+                }
                 frame.transport = Transport::Udp(UdpInfo {
                     src_port: sport,
                     dst_port: dport,
@@ -586,12 +593,8 @@ impl<'a, 'c> Walk<'a, 'c> {
                     payload_len: claimed - 8,
                     checksum_ok,
                     ulen,
+                    tunnel: confirmed,
                 });
-                if checksum_ok {
-                    let max = self.cfg.max_tunnel_depth;
-                    let outcome = tunnel::udp(sport, dport, payload, level, max);
-                    next = self.tunnel_outcome(outcome, level, addrs);
-                }
             }
             1 | 58 => {
                 let is6 = proto == 58;

@@ -117,6 +117,10 @@ pub struct UdpInfo<'a> {
     /// and weirds `UDP_datagram_length_mismatch` when it differs from the
     /// IP payload length).
     pub ulen: u16,
+    /// The tunnel analyzer that accepted this payload (conn.log's service
+    /// for the carrying connection), whether or not its inner packet
+    /// could be followed.
+    pub tunnel: Option<TunnelKind>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

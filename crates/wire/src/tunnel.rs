@@ -265,96 +265,138 @@ pub fn gre(data: &[u8], level: usize, max_depth: usize) -> Outcome<'_> {
     }
 }
 
-/// A UDP payload: tunnels chosen by port (destination first), Teredo also
-/// by content like Zeek's protocol detection.
-pub fn udp(sport: u16, dport: u16, data: &[u8], level: usize, max_depth: usize) -> Outcome<'_> {
-    for port in [dport, sport] {
-        match port {
-            VXLAN_PORT if port == dport => return vxlan(data, level, max_depth),
-            GENEVE_PORT => return geneve(data, level, max_depth),
-            TEREDO_PORT => return teredo(data, level, max_depth),
-            AYIYA_PORT => return ayiya(data, level, max_depth),
-            GTPV1_U_PORT | GTPV1_C_PORT => return gtpv1(data),
-            GRE_UDP_PORT => return gre(data, level, max_depth),
-            _ => {}
-        }
-    }
-    if teredo_detect(data) {
-        return teredo(data, level, max_depth);
-    }
-    Outcome::None
+/// What a UDP payload is as a tunnel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UdpTunnel<'a> {
+    pub outcome: Outcome<'a>,
+    /// The tunnel analyzer that accepted the packet (Zeek's packet
+    /// analyzer confirmation, which gives the connection its service),
+    /// whether or not what it carries could be followed.
+    pub confirmed: Option<TunnelKind>,
 }
 
-fn vxlan(data: &[u8], level: usize, max_depth: usize) -> Outcome<'_> {
+/// A tunnel whose analyzer accepts a packet once it carries an inner
+/// packet (Teredo, GTPv1, GRE).
+fn confirmed_by_inner(outcome: Outcome<'_>) -> UdpTunnel<'_> {
+    let confirmed = match &outcome {
+        Outcome::Inner(i) => Some(i.kind),
+        Outcome::Weird { inner, .. } | Outcome::ConnWeird { inner, .. } => {
+            inner.as_ref().map(|i| i.kind)
+        }
+        Outcome::None => None,
+    };
+    UdpTunnel { outcome, confirmed }
+}
+
+/// A tunnel whose analyzer accepts a packet once its header is valid
+/// (VXLAN, Geneve, AYIYA): `header_ok`.
+fn confirmed_by_header(
+    kind: TunnelKind,
+    (outcome, header_ok): (Outcome<'_>, bool),
+) -> UdpTunnel<'_> {
+    UdpTunnel {
+        outcome,
+        confirmed: header_ok.then_some(kind),
+    }
+}
+
+/// A UDP payload: tunnels chosen by port (destination first), Teredo also
+/// by content like Zeek's protocol detection.
+pub fn udp(sport: u16, dport: u16, data: &[u8], level: usize, max_depth: usize) -> UdpTunnel<'_> {
+    for port in [dport, sport] {
+        let found = match port {
+            VXLAN_PORT if port == dport => {
+                confirmed_by_header(TunnelKind::Vxlan, vxlan(data, level, max_depth))
+            }
+            GENEVE_PORT => confirmed_by_header(TunnelKind::Geneve, geneve(data, level, max_depth)),
+            TEREDO_PORT => confirmed_by_inner(teredo(data, level, max_depth)),
+            AYIYA_PORT => confirmed_by_header(TunnelKind::Ayiya, ayiya(data, level, max_depth)),
+            GTPV1_U_PORT | GTPV1_C_PORT => confirmed_by_inner(gtpv1(data)),
+            GRE_UDP_PORT => confirmed_by_inner(gre(data, level, max_depth)),
+            _ => continue,
+        };
+        return found;
+    }
+    if teredo_detect(data) {
+        return confirmed_by_inner(teredo(data, level, max_depth));
+    }
+    confirmed_by_inner(Outcome::None)
+}
+
+/// VXLAN; also whether the header was accepted.
+fn vxlan(data: &[u8], level: usize, max_depth: usize) -> (Outcome<'_>, bool) {
     if level >= max_depth {
-        return weird("exceeded_tunnel_max_depth", "VXLAN");
+        return (weird("exceeded_tunnel_max_depth", "VXLAN"), false);
     }
     if data.len() < 8 || data[0] & 0x08 == 0 {
-        return Outcome::None;
+        return (Outcome::None, false);
     }
     let rest = &data[8..];
     if rest.is_empty() {
-        return weird("vxlan_empty_packet", "VXLAN");
+        return (weird("vxlan_empty_packet", "VXLAN"), true);
     }
-    inner(TunnelKind::Vxlan, InnerKind::Ethernet(rest))
+    (inner(TunnelKind::Vxlan, InnerKind::Ethernet(rest)), true)
 }
 
-fn geneve(data: &[u8], level: usize, max_depth: usize) -> Outcome<'_> {
+/// Geneve; also whether the header was accepted.
+fn geneve(data: &[u8], level: usize, max_depth: usize) -> (Outcome<'_>, bool) {
     if level >= max_depth {
-        return weird("exceeded_tunnel_max_depth", "GENEVE");
+        return (weird("exceeded_tunnel_max_depth", "GENEVE"), false);
     }
     if data.len() < 8 {
-        return Outcome::None;
+        return (Outcome::None, false);
     }
     let version = data[0] >> 6;
     if version != 0 {
-        return Outcome::Weird {
+        let invalid = Outcome::Weird {
             name: "geneve_invalid_version",
             source: "GENEVE",
             addl: Some(version.to_string()),
             inner: None,
         };
+        return (invalid, false);
     }
     let hdr = 8 + (data[0] & 0x3f) as usize * 4;
     let Some(rest) = data.get(hdr..) else {
-        return Outcome::None;
+        return (Outcome::None, false);
     };
     let next = u16::from_be_bytes([data[2], data[3]]);
     if rest.is_empty() {
-        return weird("geneve_empty_packet", "GENEVE");
+        return (weird("geneve_empty_packet", "GENEVE"), true);
     }
-    match next {
+    let outcome = match next {
         0x6558 => inner(TunnelKind::Geneve, InnerKind::Ethernet(rest)),
         0x0800 | 0x86dd => inner(TunnelKind::Geneve, InnerKind::Ip(rest)),
         _ => Outcome::None,
-    }
+    };
+    (outcome, true)
 }
 
-fn ayiya(data: &[u8], level: usize, max_depth: usize) -> Outcome<'_> {
+/// AYIYA; also whether the header was accepted (only "forward" packets
+/// are).
+fn ayiya(data: &[u8], level: usize, max_depth: usize) -> (Outcome<'_>, bool) {
     if level >= max_depth {
-        return weird("exceeded_tunnel_max_depth", "AYIYA");
+        return (weird("exceeded_tunnel_max_depth", "AYIYA"), false);
     }
     if data.len() < 8 {
-        return Outcome::None;
+        return (Outcome::None, false);
     }
     let id_len = 1usize << (data[0] >> 4);
     let sig_len = (data[1] >> 4) as usize * 4;
     let hdr = 8 + id_len + sig_len;
-    if hdr > data.len() {
-        return Outcome::None;
-    }
-    if data[2] & 0x0f != 1 {
-        return Outcome::None;
+    if hdr > data.len() || data[2] & 0x0f != 1 {
+        return (Outcome::None, false);
     }
     let next = data[3];
     let rest = &data[hdr..];
     if rest.is_empty() {
-        return weird("ayiya_empty_packet", "AYIYA");
+        return (weird("ayiya_empty_packet", "AYIYA"), true);
     }
-    match next {
+    let outcome = match next {
         4 | 41 => inner(TunnelKind::Ayiya, InnerKind::Ip(rest)),
         _ => Outcome::None,
-    }
+    };
+    (outcome, true)
 }
 
 /// GTPv1: only G-PDUs (type 0xff) carry user packets.

@@ -818,6 +818,51 @@ fn udp_tunnels() {
     assert_eq!(d.decode(0, lt::RAW, &ipv4(17, &bad)).frames.len(), 1);
 }
 
+/// Decodes a UDP packet to `dport`: the tunnel analyzer that accepted
+/// its payload, its weirds and how many frames it has.
+fn confirmed(
+    d: &mut Decoder,
+    dport: u16,
+    payload: &[u8],
+) -> (Option<TunnelKind>, Vec<&'static str>, usize) {
+    let pkt = ipv4(17, &udp(&A, &B, 40000, dport, payload));
+    let r = d.decode(0, lt::RAW, &pkt);
+    let tunnel = match r.frames.get(0).map(|f| &f.transport) {
+        Some(Transport::Udp(u)) => u.tunnel,
+        _ => None,
+    };
+    (tunnel, names(&r), r.frames.len())
+}
+
+#[test]
+fn udp_tunnels_confirm_on_their_header() {
+    let mut d = dec();
+    // VXLAN carrying ARP: nothing to follow inside, but the header is fine.
+    let mut vx = vec![0x08, 0, 0, 0, 0, 0, 1, 0];
+    vx.extend_from_slice(&eth(0x0806, &[0; 28]));
+    assert_eq!(
+        confirmed(&mut d, 4789, &vx),
+        (Some(TunnelKind::Vxlan), vec![], 1)
+    );
+    // An empty VXLAN packet is confirmed too (and weird).
+    let empty = [0x08, 0, 0, 0, 0, 0, 1, 0];
+    assert_eq!(
+        confirmed(&mut d, 4789, &empty),
+        (Some(TunnelKind::Vxlan), vec!["vxlan_empty_packet"], 1)
+    );
+    // Without the I flag it is not VXLAN.
+    let mut no_i = vx.clone();
+    no_i[0] = 0;
+    assert_eq!(confirmed(&mut d, 4789, &no_i).0, None);
+    // Geneve with an unknown protocol inside.
+    let gn = [0, 0, 0x12, 0x34, 0, 0, 1, 0, 1, 2, 3];
+    assert_eq!(confirmed(&mut d, 6081, &gn).0, Some(TunnelKind::Geneve));
+    // Teredo needs a valid inner packet.
+    assert_eq!(confirmed(&mut d, 3544, &[0x45; 60]).0, None);
+    let in6 = ipv6_ext(A6, B6, 17, &udp(&A6, &B6, 1, 2, b"hi"));
+    assert_eq!(confirmed(&mut d, 3544, &in6).0, Some(TunnelKind::Teredo));
+}
+
 #[test]
 fn tunnel_depth_limit() {
     let mut p = inner_tcp4();

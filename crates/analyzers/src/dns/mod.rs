@@ -159,13 +159,17 @@ impl Interpreter {
         self.state
             .message(&m, &conn, cx.now, &cx.config.dns, &mut rows);
         emit(cx, rows);
-        if m.well_formed {
-            cx.confirm();
-        }
+        // Zeek raises the violation while parsing, before it confirms a
+        // message that parsed to its end.
         if let Some(reason) = m.violation {
             // Zeek marks the history when it gives up on a message's limit.
             cx.analysis_partial();
             cx.violation(reason, None);
+        }
+        if m.well_formed {
+            cx.confirm();
+        }
+        if m.violation.is_some() {
             // No more data comes; Zeek's scripts still log what is pending
             // when the connection goes.
             self.flush(cx);

@@ -1,44 +1,69 @@
 //! POP3: recognises the protocol for conn.log's `pop3` service, as Zeek's
 //! `base/protocols/pop3` does (Zeek writes no POP3 log). Zeek attaches it
 //! by signature only: a client command and a `+OK` from the server.
+//!
+//! Zeek confirms POP3 only when the server accepts a USER, CAPA or STLS
+//! command, so the analyzer follows Zeek's session state machine: client
+//! commands wait in a queue until the server answers the one in front,
+//! and a multi-line answer runs until its lone `.`.
 
+mod session;
+
+use crate::smtp::lines::LineBuffer;
 use crate::{Analyzer, Context};
+use session::{Session, Verdict};
 
-/// The analyzer is only attached once the signature matched, which is
-/// Zeek's condition too; it confirms on the first server status line.
+const SOURCE: &str = "POP3";
+
 #[derive(Default)]
 pub struct Pop3Analyzer {
-    confirmed: bool,
-    /// The client asked for STLS and awaits the answer.
-    stls_asked: bool,
-    /// TLS took over the stream.
+    session: Session,
+    lines: [LineBuffer; 2],
+    /// TLS took over the stream, or the analyzer gave up.
     done: bool,
 }
 
 impl Analyzer for Pop3Analyzer {
-    fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, data: &[u8]) {
-        if self.done {
-            return;
+    fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, mut data: &[u8]) {
+        let dir = usize::from(!is_orig);
+        while !self.done {
+            let Some(line) = self.lines[dir].next_line(&mut data) else {
+                break;
+            };
+            let verdict = if is_orig {
+                self.session.client_line(&line)
+            } else {
+                self.session.server_line(&line)
+            };
+            self.apply(cx, verdict, data);
         }
-        if is_orig {
-            let command = data.trim_ascii();
-            self.stls_asked = command.eq_ignore_ascii_case(b"STLS");
-            return;
-        }
-        let ok = data.starts_with(b"+OK");
-        if !self.confirmed && (ok || data.starts_with(b"-ERR")) {
-            self.confirmed = true;
-            cx.confirm();
-        }
-        if self.stls_asked && ok {
-            // STLS accepted: the rest is TLS.
-            self.done = true;
-            cx.hand_over(crate::Kind::Ssl);
-        }
-        self.stls_asked = false;
+        self.lines[dir].report_weirds(cx);
     }
 
     fn finish(&mut self, _cx: &mut Context<'_>) {}
+}
+
+impl Pop3Analyzer {
+    /// Reports what one line led to; `rest` is the stream after it.
+    fn apply(&mut self, cx: &mut Context<'_>, verdict: Verdict, rest: &[u8]) {
+        for (name, addl) in self.session.take_weirds() {
+            cx.weird(SOURCE, name, addl);
+        }
+        match verdict {
+            Verdict::None => {}
+            Verdict::Confirm => cx.confirm(),
+            Verdict::StartTls => {
+                // STLS accepted: the rest of the stream is TLS.
+                cx.confirm();
+                self.done = true;
+                cx.hand_over_with(crate::Kind::Ssl, false, rest);
+            }
+            Verdict::Violation(reason) => {
+                self.done = true;
+                cx.violation(reason, None);
+            }
+        }
+    }
 }
 
 /// Zeek's `dpd_pop3_client` / `dpd_pop3_server`: the client sends USER,
@@ -75,33 +100,54 @@ mod tests {
 
     #[test]
     fn accepted_stls_hands_the_stream_to_tls() {
-        let traffic: [(bool, &[u8]); 5] = [
-            (
-                false,
-                b"+OK ready
-",
-            ),
-            (
-                true, b"CAPA
-",
-            ),
-            (
-                false, b"+OK
-",
-            ),
-            (
-                true, b"STLS
-",
-            ),
-            (
-                false,
-                b"+OK begin TLS
-",
-            ),
+        let traffic: [(bool, &[u8]); 6] = [
+            (false, b"+OK ready\r\n"),
+            (true, b"CAPA\r\n"),
+            (false, b"+OK\r\nSTLS\r\n.\r\n"),
+            (true, b"STLS\r\n"),
+            (false, b"+OK begin TLS\r\n\x16\x03\x01"),
+            (false, b"\x00\x05"),
         ];
         let o = drive(&mut Pop3Analyzer::default(), &conn(6, 110), &traffic);
         assert!(o.confirmed);
         assert_eq!(o.handed_over, vec![crate::Kind::Ssl]);
+    }
+
+    #[test]
+    fn a_greeting_alone_does_not_confirm() {
+        let traffic: [(bool, &[u8]); 3] = [
+            (false, b"+OK ready\r\n"),
+            (true, b"NOOP\r\n"),
+            (false, b"+OK\r\n"),
+        ];
+        let o = drive(&mut Pop3Analyzer::default(), &conn(6, 110), &traffic);
+        assert!(!o.confirmed && !o.violated);
+    }
+
+    #[test]
+    fn an_accepted_user_confirms() {
+        let traffic: [(bool, &[u8]); 3] = [
+            (false, b"+OK ready\r\n"),
+            (true, b"USER bob\r\n"),
+            (false, b"+OK\r\n"),
+        ];
+        let o = drive(&mut Pop3Analyzer::default(), &conn(6, 110), &traffic);
+        assert!(o.confirmed);
+    }
+
+    #[test]
+    fn redis_commands_on_the_pop3_signature_do_not_confirm() {
+        let ping: &[u8] = b"*1\r\n$4\r\nPING\r\n";
+        let mut traffic: Vec<(bool, &[u8])> = vec![
+            (true, b"*2\r\n$4\r\nAUTH\r\n$4\r\nzeek\r\n"),
+            (false, b"+OK\r\n"),
+        ];
+        for _ in 0..50 {
+            traffic.push((true, ping));
+            traffic.push((false, b"+PONG\r\n"));
+        }
+        let o = drive(&mut Pop3Analyzer::default(), &conn(6, 6379), &traffic);
+        assert!(!o.confirmed);
     }
 
     #[test]

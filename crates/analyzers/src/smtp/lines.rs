@@ -8,7 +8,7 @@ use std::borrow::Cow;
 const MAX_LINE: usize = 64 * 1024;
 
 /// The next piece of a direction's stream.
-pub(super) enum Piece<'d> {
+pub(crate) enum Piece<'d> {
     /// A line without its line break.
     Line(Cow<'d, [u8]>),
     /// Raw bytes of a BDAT chunk.
@@ -16,7 +16,7 @@ pub(super) enum Piece<'d> {
 }
 
 #[derive(Debug, Default)]
-pub(super) struct LineBuffer {
+pub(crate) struct LineBuffer {
     partial: Vec<u8>,
     /// Bytes still to pass through unsplit.
     plain: u64,
@@ -99,6 +99,24 @@ impl LineBuffer {
     /// Weirds raised since the last call.
     pub fn take_weirds(&mut self) -> Vec<&'static str> {
         std::mem::take(&mut self.weirds)
+    }
+
+    /// For line protocols that never pass bytes through: the next line.
+    pub fn next_line<'d>(&mut self, data: &mut &'d [u8]) -> Option<Cow<'d, [u8]>> {
+        loop {
+            match self.next(data)? {
+                Piece::Line(line) => return Some(line),
+                Piece::Plain(_) => {}
+            }
+        }
+    }
+
+    /// Reports the weirds raised since the last call (as Zeek's
+    /// ContentLine analyzer does).
+    pub fn report_weirds(&mut self, cx: &mut crate::Context<'_>) {
+        for name in self.take_weirds() {
+            cx.weird("CONTENTLINE", name, None);
+        }
     }
 
     /// The next `n` bytes pass through unsplit.

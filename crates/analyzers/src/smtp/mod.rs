@@ -8,7 +8,7 @@
 
 mod bdat;
 mod extract;
-mod lines;
+pub(crate) mod lines;
 mod record;
 mod session;
 mod software;
