@@ -279,6 +279,21 @@ pub fn registered_domain(name: &str) -> &str {
     registered
 }
 
+/// Whether a name can be resolved on the Internet: at least two labels and
+/// a top-level label of letters (or an IDN `xn--` label). Single-label
+/// names and names like Windows' GSS-TSIG key names never leave the site,
+/// so they cannot carry data to an outside server.
+pub fn is_internet_name(name: &str) -> bool {
+    match name.rsplit_once('.') {
+        Some((rest, tld)) => {
+            !rest.is_empty()
+                && tld.len() >= 2
+                && (tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.starts_with("xn--"))
+        }
+        None => false,
+    }
+}
+
 /// Shannon entropy of the bytes of `s`, in bits per character.
 pub fn entropy(s: &[u8]) -> f64 {
     if s.is_empty() {
@@ -316,6 +331,18 @@ mod tests {
         ] {
             assert_eq!(registered_domain(name), reg, "{name}");
         }
+    }
+
+    #[test]
+    fn internet_names() {
+        assert!(is_internet_name("www.example.com"));
+        assert!(is_internet_name("example.xn--p1ai"));
+        assert!(!is_internet_name("localhost"));
+        assert!(!is_internet_name(
+            "1068-ms-7.309-2c6e448.7a9463b8-b109-11ed-26a3-080027f220e5"
+        ));
+        assert!(!is_internet_name(".com"));
+        assert!(!is_internet_name("host.c"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Records to log files: workers format rows themselves (in parallel) into
 //! per-log buffers; full buffers go to the one place that owns the files.
 
+use crate::tap::Tap;
 use analyzers::dns::DnsRecord;
 use analyzers::files::FilesRecord;
 use analyzers::ftp::FtpRecord;
@@ -10,6 +11,7 @@ use analyzers::ssh::SshRecord;
 use analyzers::ssl::SslRecord;
 use analyzers::websocket::WebsocketRecord;
 use analyzers::{AnalyzerRecord, AppRecord};
+use detect::{NoticeRecord, Observed};
 use flow::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use logs::{Format, LogFile, RowFormatter};
 use records::{Record, Schema, Time};
@@ -32,9 +34,10 @@ pub enum LogId {
     Ftp = 9,
     Smtp = 10,
     Websocket = 11,
+    Notice = 12,
 }
 
-const LOGS: usize = 12;
+pub(crate) const LOGS: usize = 13;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -48,6 +51,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::Ftp,
     LogId::Smtp,
     LogId::Websocket,
+    LogId::Notice,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -81,6 +85,7 @@ impl Formats {
             Arc::new(Schema::new::<FtpRecord>(options)),
             Arc::new(Schema::new::<SmtpRecord>(options)),
             Arc::new(Schema::new::<WebsocketRecord>(options)),
+            Arc::new(Schema::new::<NoticeRecord>(options)),
         ];
         let formats = schemas
             .clone()
@@ -92,15 +97,22 @@ impl Formats {
             paths,
         }
     }
+
+    /// Each log's path (`"conn"`, ...), in log id order.
+    pub fn paths(&self) -> &[&'static str; LOGS] {
+        &self.paths
+    }
 }
 
 /// Per-worker sink: formats records and hands full buffers to `ship`
-/// (which may write them out in place or take them).
+/// (which may write them out in place or take them); with a [`Tap`], the
+/// records detections want go on to them after they are formatted.
 pub struct RowSink<F: FnMut(LogId, &mut Vec<u8>, u64)> {
     formats: Formats,
     bufs: [Vec<u8>; LOGS],
     rows: [u64; LOGS],
     ship: F,
+    tap: Option<Tap>,
 }
 
 impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
@@ -110,16 +122,58 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
             bufs: Default::default(),
             rows: [0; LOGS],
             ship,
+            tap: None,
         }
     }
 
-    fn push<R: Record>(&mut self, log: LogId, rec: &R) {
+    /// Sends the records detections want through `tap`.
+    pub fn with_tap(mut self, tap: Option<Tap>) -> Self {
+        self.tap = tap;
+        self
+    }
+
+    fn push<R: Record>(&mut self, log: LogId, rec: &R) -> LogId {
         let i = log as usize;
         self.formats.formats[i].format(rec, &mut self.bufs[i]);
         self.rows[i] += 1;
         if self.bufs[i].len() >= FLUSH_AT {
             self.ship_one(log);
         }
+        log
+    }
+
+    /// A notice.log row.
+    pub fn notice(&mut self, rec: &NoticeRecord) {
+        self.push(LogId::Notice, rec);
+    }
+
+    #[inline]
+    fn tapped(&self, log: LogId) -> bool {
+        self.tap.as_ref().is_some_and(|t| t.wants(log))
+    }
+
+    fn observe(&mut self, rec: Observed) {
+        if let Some(tap) = self.tap.as_mut() {
+            for n in tap.observe(rec) {
+                self.notice(&n);
+            }
+        }
+    }
+
+    /// The worker is done: the tap finishes (inline detections evaluate
+    /// what they hold), then everything buffered is shipped.
+    pub fn finish(&mut self) {
+        if let Some(tap) = self.tap.as_mut() {
+            for n in tap.finish() {
+                self.notice(&n);
+            }
+        }
+        self.flush();
+    }
+
+    /// The inline detections' counters, if they ran here.
+    pub fn detect_stats(&self) -> Option<detect::EngineStats> {
+        self.tap.as_ref().and_then(Tap::stats)
     }
 
     fn ship_one(&mut self, log: LogId) {
@@ -143,6 +197,9 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
 impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
     fn conn(&mut self, rec: ConnRecord) {
         self.push(LogId::Conn, &rec);
+        if self.tapped(LogId::Conn) {
+            self.observe(Observed::Conn(rec));
+        }
     }
     fn weird(&mut self, rec: WeirdRecord) {
         self.push(LogId::Weird, &rec);
@@ -151,19 +208,22 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
         self.push(LogId::Tunnel, &rec);
     }
     fn app(&mut self, rec: AppRecord) {
-        match rec {
-            AppRecord::Dns(r) => self.push(LogId::Dns, &*r),
-            AppRecord::Http(r) => self.push(LogId::Http, &*r),
-            AppRecord::Smtp(r) => self.push(LogId::Smtp, &*r),
-            AppRecord::Files(r) => self.push(LogId::Files, &*r),
-            AppRecord::Analyzer(r) => self.push(LogId::Analyzer, &*r),
-            AppRecord::Ssh(r) => self.push(LogId::Ssh, &*r),
-            AppRecord::Ssl(r) => self.push(LogId::Ssl, &*r),
-            AppRecord::Ftp(r) => self.push(LogId::Ftp, &*r),
-            AppRecord::Websocket(r) => self.push(LogId::Websocket, &*r),
+        let log = match &rec {
+            AppRecord::Dns(r) => self.push(LogId::Dns, &**r),
+            AppRecord::Http(r) => self.push(LogId::Http, &**r),
+            AppRecord::Smtp(r) => self.push(LogId::Smtp, &**r),
+            AppRecord::Files(r) => self.push(LogId::Files, &**r),
+            AppRecord::Analyzer(r) => self.push(LogId::Analyzer, &**r),
+            AppRecord::Ssh(r) => self.push(LogId::Ssh, &**r),
+            AppRecord::Ssl(r) => self.push(LogId::Ssl, &**r),
+            AppRecord::Ftp(r) => self.push(LogId::Ftp, &**r),
+            AppRecord::Websocket(r) => self.push(LogId::Websocket, &**r),
             // The flows stage turns analyzer weirds and tunnels into
             // weird.log and tunnel.log rows.
-            AppRecord::Weird(_) | AppRecord::Tunnel(_) => {}
+            AppRecord::Weird(_) | AppRecord::Tunnel(_) => return,
+        };
+        if self.tapped(log) {
+            self.observe(Observed::App(rec));
         }
     }
 }

@@ -13,12 +13,14 @@
 //!   encode data in every name and are.
 //!
 //! Allowlisted domains (the shipped list has antivirus services that
-//! encode hashes in names) are not counted; service names (`_ldap._tcp`)
-//! and reverse lookups are never long-query notices in smart mode.
+//! encode hashes in names) are not counted. In smart mode names that cannot
+//! reach an outside server (single labels, Windows' GSS-TSIG key names) are
+//! ignored, and service names (`_ldap._tcp`) and reverse lookups are never
+//! long-query notices.
 
 use crate::config::{Builtin, Common, Meta, Setup, Shared, Spec};
 use crate::detections::human_duration;
-use crate::domain::{entropy, normalize, registered_domain};
+use crate::domain::{entropy, is_internet_name, normalize, registered_domain};
 use crate::engine::{Ctx, Detection, Observed};
 use crate::notice::Notices;
 use crate::settings::Span;
@@ -237,6 +239,10 @@ impl Detection for DnsTunneling {
         if query.is_empty() || self.cfg.allow.name(&query) {
             return;
         }
+        // Data can only reach an outside server under an Internet name.
+        if self.cfg.opts.smart && !is_internet_name(&query) {
+            return;
+        }
         let domain = registered_domain(&query).to_string();
         self.long_query(r, src, &query, &domain, out);
         self.count(r, src, &query, &domain, out);
@@ -325,7 +331,12 @@ mod tests {
                 &format!("host{}.corp.example", i % 150),
             ));
         }
-        // A Windows client's long service lookups.
+        // Windows clients' long service lookups and secure-update key names.
+        records.push(dns(
+            T0,
+            "10.0.0.8",
+            "1068-ms-7.309-2c6e448.7a9463b8-b109-11ed-26a3-080027f220e5",
+        ));
         records.push(dns(
             T0,
             "10.0.0.8",
