@@ -23,6 +23,9 @@ pub mod notice;
 pub mod settings;
 pub mod state;
 
+#[cfg(test)]
+mod scenarios;
+
 pub use config::Plan;
 pub use engine::{Ctx, Detection, Engine, EngineStats, Observed};
 pub use notice::{Notice, NoticeRecord, Notices};

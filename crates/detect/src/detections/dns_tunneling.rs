@@ -264,18 +264,9 @@ mod tests {
     use super::*;
     use crate::detections::testutil::*;
     use crate::settings::Setting;
-    use records::ZString;
 
-    pub fn dns(ts: i64, src: &str, query: &str) -> Observed {
-        let r = DnsRecord {
-            ts: Time(ts),
-            uid: format!("C{ts:x}"),
-            orig_h: Some(ip(src)),
-            resp_h: Some(ip("10.0.0.53")),
-            query: Some(ZString(query.as_bytes().to_vec())),
-            ..Default::default()
-        };
-        app(AppRecord::Dns(Box::new(r)))
+    fn query(ts: i64, src: &str, name: &str) -> Observed {
+        dns(ts, src, "10.0.0.53", name, None)
     }
 
     /// A dnscat2-like name: hex data under the tunnel domain.
@@ -293,7 +284,7 @@ mod tests {
 
     #[test]
     fn tunnel_is_detected_once_and_names_its_domain() {
-        let records = (0..400).map(|i| dns(T0 + i * SEC / 2, "10.0.0.7", &tunnel_name(i as u64)));
+        let records = (0..400).map(|i| query(T0 + i * SEC / 2, "10.0.0.7", &tunnel_name(i as u64)));
         let n = run("dns_tunneling", |_| {}, records);
         assert_eq!(
             notes(&n),
@@ -323,21 +314,21 @@ mod tests {
         let mut records = Vec::new();
         for i in 0..3000 {
             let name = sites[i % sites.len()].to_string();
-            records.push(dns(T0 + i as i64 * SEC / 10, "10.0.0.53", &name));
+            records.push(query(T0 + i as i64 * SEC / 10, "10.0.0.53", &name));
             // Distinct, short and ordinary names under one domain.
-            records.push(dns(
+            records.push(query(
                 T0 + i as i64 * SEC / 10,
                 "10.0.0.53",
                 &format!("host{}.corp.example", i % 150),
             ));
         }
         // Windows clients' long service lookups and secure-update key names.
-        records.push(dns(
+        records.push(query(
             T0,
             "10.0.0.8",
             "1068-ms-7.309-2c6e448.7a9463b8-b109-11ed-26a3-080027f220e5",
         ));
-        records.push(dns(
+        records.push(query(
             T0,
             "10.0.0.8",
             "_ldap._tcp.Default-First-Site-Name._sites.dc._msdcs.corp.example.com",
@@ -347,7 +338,7 @@ mod tests {
 
     #[test]
     fn playbook_mode_counts_only() {
-        let records = (0..250).map(|i| dns(T0 + i * SEC, "10.0.0.53", "www.example.com"));
+        let records = (0..250).map(|i| query(T0 + i * SEC, "10.0.0.53", "www.example.com"));
         let n = run(
             "dns_tunneling",
             |s| set(s, "smart", Setting::Bool(false)),
@@ -365,7 +356,7 @@ mod tests {
         // 150 queries, then 150 more six minutes later: never 200 in one window.
         let records = (0..300).map(|i| {
             let t = if i < 150 { i } else { 360 + i };
-            dns(T0 + t * SEC, "10.0.0.7", &tunnel_name(i as u64))
+            query(T0 + t * SEC, "10.0.0.7", &tunnel_name(i as u64))
         });
         let n = run(
             "dns_tunneling",
@@ -378,7 +369,7 @@ mod tests {
     #[test]
     fn allowlisted_antivirus_lookups_are_ignored() {
         let records = (0..400).map(|i| {
-            dns(
+            query(
                 T0 + i * SEC / 2,
                 "10.0.0.7",
                 &tunnel_name(i as u64).replace("t.example.net", "sophosxl.net"),
@@ -389,7 +380,7 @@ mod tests {
 
     #[test]
     fn long_query_identifier_per_query_as_in_the_playbook() {
-        let records = (0..3).map(|i| dns(T0 + i * SEC, "10.0.0.7", &tunnel_name(i as u64)));
+        let records = (0..3).map(|i| query(T0 + i * SEC, "10.0.0.7", &tunnel_name(i as u64)));
         let per_domain = run("dns_tunneling", |_| {}, records.clone());
         assert_eq!(per_domain.len(), 1);
         let per_query = run(

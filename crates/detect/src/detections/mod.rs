@@ -84,9 +84,11 @@ pub(crate) mod testutil {
     use crate::engine::Observed;
     use crate::notice::NoticeRecord;
     use crate::settings::Options;
+    use analyzers::dns::DnsRecord;
+    use analyzers::ssh::SshRecord;
     use analyzers::AppRecord;
     use flow::ConnRecord;
-    use records::{Enum, Interval, Port, Time};
+    use records::{Enum, Interval, Port, Time, ZString};
     use std::net::IpAddr;
 
     pub const SEC: i64 = 1_000_000_000;
@@ -170,6 +172,39 @@ pub(crate) mod testutil {
 
     pub fn app(r: AppRecord) -> Observed {
         Observed::App(r)
+    }
+
+    /// A dns.log row: `query` from `src` to `server`, with one answer.
+    pub fn dns(ts: i64, src: &str, server: &str, query: &str, answer: Option<&str>) -> Observed {
+        app(AppRecord::Dns(Box::new(DnsRecord {
+            ts: Time(ts),
+            uid: format!("D{ts:x}"),
+            orig_h: Some(ip(src)),
+            orig_p: Port(53000),
+            resp_h: Some(ip(server)),
+            resp_p: Port(53),
+            proto: Enum("udp"),
+            query: Some(ZString(query.as_bytes().to_vec())),
+            answers: answer.map(|a| vec![ZString(a.as_bytes().to_vec())]),
+            ..Default::default()
+        })))
+    }
+
+    /// An ssh.log row of a login that succeeded or failed.
+    pub fn ssh(ts: i64, client: &str, server: &str, success: bool) -> Observed {
+        app(AppRecord::Ssh(Box::new(SshRecord {
+            ts: Time(ts),
+            uid: format!("S{ts:x}"),
+            orig_h: Some(ip(client)),
+            orig_p: Port(50000),
+            resp_h: Some(ip(server)),
+            resp_p: Port(22),
+            auth_success: Some(success),
+            auth_attempts: 1,
+            client: Some(ZString(b"SSH-2.0-OpenSSH_9.6".to_vec())),
+            server: Some(ZString(b"SSH-2.0-OpenSSH_9.2".to_vec())),
+            ..Default::default()
+        })))
     }
 
     /// Sets one option of a spec (common or its own) or panics.

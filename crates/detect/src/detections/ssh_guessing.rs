@@ -174,24 +174,7 @@ mod tests {
     use super::*;
     use crate::detections::testutil::*;
     use crate::settings::Setting;
-    use records::{Port, ZString};
-
-    fn ssh(ts: i64, client: &str, server: &str, success: bool) -> Observed {
-        let r = SshRecord {
-            ts: Time(ts),
-            uid: format!("C{ts:x}"),
-            orig_h: Some(ip(client)),
-            orig_p: Port(50000),
-            resp_h: Some(ip(server)),
-            resp_p: Port(22),
-            auth_success: Some(success),
-            auth_attempts: 3,
-            client: Some(ZString(b"SSH-2.0-libssh".to_vec())),
-            server: Some(ZString(b"SSH-2.0-OpenSSH_9.6".to_vec())),
-            ..Default::default()
-        };
-        app(AppRecord::Ssh(Box::new(r)))
-    }
+    use records::Port;
 
     #[test]
     fn guesser_crosses_the_limit_once_per_incident() {
@@ -253,7 +236,7 @@ mod tests {
         let login = &notices[1];
         assert_eq!(
             login.uid.as_deref(),
-            Some(&*format!("C{:x}", T0 + 40 * SEC))
+            Some(&*format!("S{:x}", T0 + 40 * SEC))
         );
         assert_eq!(
             (login.resp_p, login.dst),

@@ -85,6 +85,8 @@ pub fn spec() -> Box<dyn Spec> {
         meta: &META,
         common: Common {
             max_keys: 200_000,
+            // One notice a day per beaconing pair: a beacon runs for days.
+            suppress_for: Some(Span::hours(24)),
             ..Common::default()
         },
         opts: BeaconingOptions::default(),
