@@ -22,6 +22,8 @@ pub mod names;
 pub mod notice;
 pub mod settings;
 pub mod state;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 #[cfg(test)]
 mod scenarios;

@@ -46,16 +46,18 @@ impl NameCache {
         let Observed::App(app) = rec else { return };
         match app {
             AppRecord::Dns(d) => {
-                let Some(name) = d.query.as_ref().and_then(text) else {
-                    return;
-                };
-                for answer in d.answers.iter().flatten() {
-                    if let Some(ip) = std::str::from_utf8(&answer.0)
-                        .ok()
-                        .and_then(|a| a.parse::<IpAddr>().ok())
-                    {
-                        self.remember(ip, &name, now);
-                    }
+                let addrs = d
+                    .answers
+                    .iter()
+                    .flatten()
+                    .filter_map(|a| std::str::from_utf8(&a.0).ok()?.parse::<IpAddr>().ok());
+                let mut name = None;
+                for ip in addrs {
+                    let Some(n) = name.get_or_insert_with(|| d.query.as_ref().and_then(text))
+                    else {
+                        return;
+                    };
+                    self.names.insert(ip, n.as_str().into(), now);
                 }
             }
             AppRecord::Http(h) => {

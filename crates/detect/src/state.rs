@@ -172,7 +172,7 @@ impl Epochs {
                 false
             }
             Some(end) if now >= end => {
-                let skipped = (now.0 - end.0) / self.len + 1;
+                let skipped = now.0.saturating_sub(end.0) / self.len + 1;
                 self.end = Some(Time(end.0.saturating_add(skipped.saturating_mul(self.len))));
                 true
             }

@@ -27,6 +27,7 @@ use crate::settings::Span;
 use crate::state::Table;
 use analyzers::dns::DnsRecord;
 use analyzers::AppRecord;
+use foldhash::fast::FixedState;
 use hashbrown::HashSet;
 use records::Time;
 use std::hash::BuildHasher;
@@ -82,7 +83,7 @@ const MAX_UNIQUE: usize = 4096;
 /// One source's queries under one registered domain in the window.
 #[derive(Default)]
 struct DomainStats {
-    unique: HashSet<u64, foldhash::fast::FixedState>,
+    unique: HashSet<u64, FixedState>,
     entropy_sum: f64,
 }
 
@@ -91,10 +92,9 @@ impl DomainStats {
         if subdomain.is_empty() || self.unique.len() >= MAX_UNIQUE {
             return;
         }
-        let h = foldhash::fast::FixedState::default().hash_one(subdomain);
+        let h = FixedState::default().hash_one(subdomain);
         if self.unique.insert(h) {
-            let chars: Vec<u8> = subdomain.bytes().filter(|&b| b != b'.').collect();
-            self.entropy_sum += entropy(&chars);
+            self.entropy_sum += entropy(subdomain.bytes().filter(|&b| b != b'.'));
         }
     }
 
@@ -112,7 +112,8 @@ struct SourceWindow {
 struct DnsTunneling {
     cfg: Setup<DnsTunnelingOptions>,
     sources: Table<IpAddr, SourceWindow>,
-    domains: Table<(IpAddr, Box<str>), DomainStats>,
+    /// (source, hash of the registered domain) → its names in the window.
+    domains: Table<(IpAddr, u64), DomainStats>,
 }
 
 impl DnsTunneling {
@@ -156,7 +157,7 @@ impl DnsTunneling {
         });
         source.queries += 1;
         let (queries, reported) = (source.queries, source.reported);
-        let key = (src, Box::<str>::from(domain));
+        let key = (src, FixedState::default().hash_one(domain));
         expire_if_old(&mut self.domains, &key, r.ts, window);
         let subdomain = query
             .strip_suffix(domain)
@@ -243,9 +244,9 @@ impl Detection for DnsTunneling {
         if self.cfg.opts.smart && !is_internet_name(&query) {
             return;
         }
-        let domain = registered_domain(&query).to_string();
-        self.long_query(r, src, &query, &domain, out);
-        self.count(r, src, &query, &domain, out);
+        let domain = registered_domain(&query);
+        self.long_query(r, src, &query, domain, out);
+        self.count(r, src, &query, domain, out);
     }
 
     fn tick(&mut self, cx: &Ctx, _out: &mut Notices) {

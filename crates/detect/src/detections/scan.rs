@@ -189,7 +189,7 @@ impl Scan {
         let (note, what, port) = describe(&si.attempts);
         let mut msg = format!(
             "{scanner} scanned at least {what} in {}",
-            mins_secs(now.0 - si.first_seen.0)
+            mins_secs(now.0.saturating_sub(si.first_seen.0))
         );
         if knock {
             msg = format!("kk: {msg}");

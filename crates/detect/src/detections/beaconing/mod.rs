@@ -159,7 +159,13 @@ impl Beaconing {
         let window = self.window();
         self.hosts.entry(src, t, || ());
         let list = self.talkers.entry(dst, t, Vec::new);
-        list.retain(|(s, seen)| *s != src && t.0.saturating_sub(seen.0) < window);
+        if let Some(seen) = list.iter_mut().find(|(s, _)| *s == src) {
+            seen.1 = seen.1.max(t);
+            return;
+        }
+        if list.len() >= MAX_TALKERS {
+            list.retain(|(_, seen)| t.0.saturating_sub(seen.0) < window);
+        }
         if list.len() < MAX_TALKERS {
             list.push((src, t));
         }
@@ -226,7 +232,11 @@ impl Beaconing {
             pair.points.drain(..).map(|(t, b)| (t, b as f64)).unzip();
         // The window ends a window after the pair's first connection, or
         // where the run ended.
-        let end = (pair.first.0 + window).min(cx.now.0.max(pair.last.0));
+        let end = pair
+            .first
+            .0
+            .saturating_add(window)
+            .min(cx.now.0.max(pair.last.0));
         let Some(s) = score::score(&mut times, &mut bytes, pair.first.0, end) else {
             return;
         };
@@ -249,7 +259,7 @@ impl Beaconing {
             describe(&key, cx),
             s.total,
             pair.count,
-            human_duration(pair.last.0 - pair.first.0),
+            human_duration(pair.last.0.saturating_sub(pair.first.0)),
             iv.mean,
             iv.mad,
             iv.stddev
@@ -284,7 +294,7 @@ impl Beaconing {
             "{} is a strobe: {} connections in {}",
             describe(&key, cx),
             pair.count,
-            human_duration(pair.last.0 - pair.first.0)
+            human_duration(pair.last.0.saturating_sub(pair.first.0))
         );
         let mut n = self.beacon_notice(key, pair, msg, None);
         n.note = "BeaconDetection::Strobe";

@@ -112,9 +112,10 @@ fn statistical_score(sorted: &[f64], default_mad: f64) -> f64 {
 /// Connections per bin of [start, end].
 fn histogram(times: &[i64], start: i64, end: i64) -> [u64; BINS] {
     let mut bins = [0u64; BINS];
-    let span = (end - start).max(1) as f64;
+    // In floating point: adversarial timestamps must not overflow.
+    let span = (end as f64 - start as f64).max(1.0);
     for &t in times {
-        let i = (((t - start) as f64 / span) * BINS as f64).floor();
+        let i = (((t as f64 - start as f64) / span) * BINS as f64).floor();
         bins[(i.max(0.0) as usize).min(BINS - 1)] += 1;
     }
     bins
@@ -178,7 +179,7 @@ fn duration_score(first: i64, last: i64, start: i64, end: i64, bars: usize, run:
     if bars < DUR_MIN_BINS || end <= start {
         return 0.0;
     }
-    let coverage = ceil3((last - first) as f64 / (end - start) as f64).min(1.0);
+    let coverage = ceil3((last as f64 - first as f64) / (end as f64 - start as f64)).min(1.0);
     let consistency = ceil3(run as f64 / DUR_IDEAL_RUN as f64).min(1.0);
     coverage.max(consistency)
 }
@@ -187,7 +188,7 @@ fn duration_score(first: i64, last: i64, start: i64, end: i64, bars: usize, run:
 fn intervals(times: &[i64]) -> Vec<f64> {
     let mut d: Vec<f64> = times
         .windows(2)
-        .map(|w| (w[1] - w[0]) as f64 / 1e9)
+        .map(|w| (w[1] as f64 - w[0] as f64) / 1e9)
         .filter(|&d| d > 0.0)
         .collect();
     d.sort_by(f64::total_cmp);
