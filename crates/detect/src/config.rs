@@ -550,6 +550,24 @@ mod tests {
     }
 
     #[test]
+    fn readme_documents_every_option() {
+        let readme = include_str!("../../../README.md");
+        let plan = Plan::new(true);
+        for (meta, docs) in plan.docs() {
+            assert!(readme.contains(&format!("| `{}` |", meta.name)), "{}", meta.name);
+            for d in docs {
+                assert!(readme.contains(&format!("| `{}` |", d.key)), "{}.{}", meta.name, d.key);
+                if let Some(z) = d.zeek {
+                    assert!(readme.contains(&format!("`{z}`")), "{z}");
+                }
+            }
+        }
+        for d in Global::default().docs().iter().chain(Common::default().docs()) {
+            assert!(readme.contains(&format!("`{}`", d.key)), "{}", d.key);
+        }
+    }
+
+    #[test]
     fn master_switch_turns_everything_off() {
         let p = plan_with("[detect]\nenabled = false\n").unwrap();
         assert!(p.enabled().is_empty());

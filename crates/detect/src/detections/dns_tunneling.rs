@@ -43,13 +43,13 @@ crate::options! {
         /// Queries longer than this are DNS_Long_Query notices.
         max_query_length: u64 = 50, zeek "DNSTunneling::max_query_length";
         /// Require per-domain evidence (unique names, entropy) besides the count; false is the playbook's plain count.
-        smart: bool = true;
+        smart: bool = true, zeek "DNSTunneling::smart";
         /// Different names under one registered domain within the window that look like a tunnel.
-        min_unique_subdomains: u64 = 100;
+        min_unique_subdomains: u64 = 100, zeek "DNSTunneling::min_unique_subdomains";
         /// Mean character entropy (bits) of those names that looks like encoded data.
-        min_entropy: f64 = 3.0;
+        min_entropy: f64 = 3.0, zeek "DNSTunneling::min_entropy";
         /// One DNS_Long_Query notice per source and registered domain (false: per source and query, the playbook's identifier).
-        long_query_by_domain: bool = true;
+        long_query_by_domain: bool = true, zeek "DNSTunneling::long_query_by_domain";
     }
 }
 

@@ -14,7 +14,7 @@ crate::options! {
         /// Bytes in either direction (conn.log orig_bytes or resp_bytes) above which a connection is reported.
         min_bytes: u64 = 100_000_000, zeek "Conn::large_transfer_bytes";
         /// Only connections with an end outside the local networks.
-        external_only: bool = true;
+        external_only: bool = true, zeek "Conn::large_transfer_external_only";
     }
 }
 

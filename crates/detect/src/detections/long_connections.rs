@@ -16,7 +16,7 @@ crate::options! {
         /// Connections lasting longer than this are reported.
         min_duration: Span = Span::hours(1), zeek "Conn::long_connection_duration";
         /// Only connections with an end outside the local networks.
-        external_only: bool = true;
+        external_only: bool = true, zeek "Conn::long_connection_external_only";
     }
 }
 

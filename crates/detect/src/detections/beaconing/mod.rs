@@ -39,21 +39,21 @@ crate::options! {
         /// The window a pair's connections are collected and scored over.
         observation_window: Span = Span::hours(1), zeek "BeaconDetection::observation_window";
         /// Beacon score (0..1, RITA's) at which a pair is reported (RITA's "medium"; within an hour, random arrivals of equal size score about 0.77).
-        min_score: f64 = 0.9;
+        min_score: f64 = 0.9, zeek "BeaconDetection::min_score";
         /// Most spread of the intervals (their MAD over their median) a beacon may have: RITA's skew term scores any symmetric spread as perfect.
-        max_jitter: f64 = 0.3;
+        max_jitter: f64 = 0.3, zeek "BeaconDetection::max_jitter";
         /// Report on the count alone, as the playbook's script does.
-        playbook_only: bool = false;
+        playbook_only: bool = false, zeek "BeaconDetection::playbook_only";
         /// A destination this share of the active internal hosts talk to is common, not a beacon's.
-        max_prevalence: f64 = 0.5;
+        max_prevalence: f64 = 0.5, zeek "BeaconDetection::max_prevalence";
         /// ... if at least this many hosts talk to it.
-        prevalence_min_hosts: u64 = 3;
+        prevalence_min_hosts: u64 = 3, zeek "BeaconDetection::prevalence_min_hosts";
         /// Ports never considered (time, name service).
-        allow_ports: Vec<PortSpec> = default_allow_ports();
+        allow_ports: Vec<PortSpec> = default_allow_ports(), zeek "BeaconDetection::allow_ports";
         /// Connections a day (scaled to the window) that make a pair a strobe.
-        strobe_per_day: u64 = 86_400;
+        strobe_per_day: u64 = 86_400, zeek "BeaconDetection::strobe_per_day";
         /// Connection times kept per pair for scoring.
-        max_points: usize = 4096;
+        max_points: usize = 4096, zeek "BeaconDetection::max_points";
     }
 }
 
