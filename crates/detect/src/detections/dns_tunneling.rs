@@ -173,13 +173,15 @@ impl DnsTunneling {
         if self.cfg.opts.smart && !evidence {
             return;
         }
-        let window_desc = human_duration(window);
+        // How long the source took to send them (at most the window).
+        let since = self.sources.created(&src).unwrap_or(r.ts);
+        let took = human_duration(r.ts.0.saturating_sub(since.0));
         let msg = if self.cfg.opts.smart {
             format!(
-                "{src} sent {queries} DNS queries in {window_desc}, {unique} different names under {domain} (mean entropy {mean:.2} bits/char)"
+                "{src} sent {queries} DNS queries within {took}, {unique} different names under {domain} (mean entropy {mean:.2} bits/char)"
             )
         } else {
-            format!("{src} sent {queries} DNS queries in {window_desc}")
+            format!("{src} sent {queries} DNS queries within {took}")
         };
         let id = src.to_string();
         let mut n = self
@@ -298,7 +300,7 @@ mod tests {
         assert_eq!(t.src, Some(ip("10.0.0.7")));
         assert_eq!(t.sub.as_deref(), Some("example.net"));
         assert!(t.msg.as_deref().unwrap().starts_with(
-            "10.0.0.7 sent 200 DNS queries in 5m0s, 200 different names under example.net"
+            "10.0.0.7 sent 200 DNS queries within 1m39s, 200 different names under example.net"
         ));
     }
 
@@ -348,7 +350,7 @@ mod tests {
         assert_eq!(notes(&n), ["DNSTunneling::DNS_Tunneling_Detected"]);
         assert_eq!(
             n[0].msg.as_deref(),
-            Some("10.0.0.53 sent 200 DNS queries in 5m0s")
+            Some("10.0.0.53 sent 200 DNS queries within 3m19s")
         );
     }
 
