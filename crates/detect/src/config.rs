@@ -554,15 +554,28 @@ mod tests {
         let readme = include_str!("../../../README.md");
         let plan = Plan::new(true);
         for (meta, docs) in plan.docs() {
-            assert!(readme.contains(&format!("| `{}` |", meta.name)), "{}", meta.name);
+            assert!(
+                readme.contains(&format!("| `{}` |", meta.name)),
+                "{}",
+                meta.name
+            );
             for d in docs {
-                assert!(readme.contains(&format!("| `{}` |", d.key)), "{}.{}", meta.name, d.key);
+                assert!(
+                    readme.contains(&format!("| `{}` |", d.key)),
+                    "{}.{}",
+                    meta.name,
+                    d.key
+                );
                 if let Some(z) = d.zeek {
                     assert!(readme.contains(&format!("`{z}`")), "{z}");
                 }
             }
         }
-        for d in Global::default().docs().iter().chain(Common::default().docs()) {
+        for d in Global::default()
+            .docs()
+            .iter()
+            .chain(Common::default().docs())
+        {
             assert!(readme.contains(&format!("`{}`", d.key)), "{}", d.key);
         }
     }

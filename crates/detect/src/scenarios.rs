@@ -10,7 +10,9 @@ use crate::detections::testutil::{conn, dns, ok_conn, ssh, SEC, T0};
 use crate::engine::Observed;
 use crate::notice::NoticeRecord;
 use crate::Plan;
-use records::{Enum, Interval, Time};
+use analyzers::ssl::SslRecord;
+use analyzers::AppRecord;
+use records::{Enum, Interval, Time, ZString};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A deterministic pseudo-random source.
@@ -65,6 +67,19 @@ fn flow(
         c.conn_state = Some("SF");
     }
     Observed::Conn(c)
+}
+
+/// The ssl.log row of a connection's TLS session to `sni`.
+fn tls(c: &flow::ConnRecord, sni: &str) -> Observed {
+    Observed::App(AppRecord::Ssl(Box::new(SslRecord {
+        ts: c.ts,
+        uid: c.uid.clone(),
+        orig_h: Some(c.orig_h),
+        resp_h: Some(c.resp_h),
+        resp_p: c.resp_p,
+        server_name: Some(ZString(sni.as_bytes().to_vec())),
+        ..Default::default()
+    })))
 }
 
 /// Connections every `every` seconds (± `jitter` of it) from `start` to
@@ -165,6 +180,18 @@ fn background(rng: &mut Rng) -> Vec<Observed> {
             "1068-ms-7.309-2c6e448.7a9463b8-b109-11ed-26a3-080027f220e5",
             None,
         ));
+    }
+    // Every host keeps a chat client polling one service behind a CDN.
+    for h in 0..HOSTS {
+        let mut t = rng.unit() * 60.0;
+        while t < span {
+            let addr = format!("52.112.{}.{}", rng.below(4), 1 + rng.below(200));
+            if let Observed::Conn(c) = flow(at(t), &host(h), &addr, 443, "tcp", 900, 1.0) {
+                out.push(tls(&c, "chat.collab.example"));
+                out.push(Observed::Conn(c));
+            }
+            t += 60.0 * (1.0 + 0.02 * (2.0 * rng.unit() - 1.0));
+        }
     }
     // A few hosts check for Windows updates every minute: periodic, but an
     // update service (its address was resolved from an allowlisted name).
@@ -290,6 +317,22 @@ fn attacks(rng: &mut Rng) -> Vec<Attack> {
         ),
         note: "BeaconDetection::Possible_Beaconing",
         src: "10.10.5.13",
+    });
+    // An implant behind a CDN: one TLS server name, rotating addresses.
+    let mut fronted = Vec::new();
+    let mut t = 500.0;
+    while t < 500.0 + 2.0 * 3600.0 {
+        let addr = format!("104.16.{}.{}", 80 + rng.below(4), 1 + rng.below(4));
+        if let Observed::Conn(c) = flow(at(t), "10.10.5.14", &addr, 443, "tcp", 700, 0.3) {
+            fronted.push(tls(&c, "cdn-front.attacker-cloud.net"));
+            fronted.push(Observed::Conn(c));
+        }
+        t += 45.0 * (1.0 + 0.05 * (2.0 * rng.unit() - 1.0));
+    }
+    out.push(Attack {
+        records: fronted,
+        note: "BeaconDetection::Possible_Beaconing",
+        src: "10.10.5.14",
     });
     // dnscat2-style tunnel: 847 queries in five minutes, encrypted data
     // as hex in every name (and so, long names too).

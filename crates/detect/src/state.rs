@@ -1,7 +1,7 @@
 //! Per-key detection state with a memory cap, and time windows driven by
 //! network time (the records' timestamps, never the wall clock).
 
-use hashbrown::HashMap;
+use hashbrown::{Equivalent, HashMap};
 use records::Time;
 use std::hash::Hash;
 
@@ -88,7 +88,7 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
         );
     }
 
-    pub fn remove(&mut self, k: &K) -> Option<V> {
+    pub fn remove<Q: Hash + Equivalent<K> + ?Sized>(&mut self, k: &Q) -> Option<V> {
         self.map.remove(k).map(|s| s.value)
     }
 

@@ -8,6 +8,7 @@ use analyzers::AppRecord;
 use flow::ConnRecord;
 use records::{Enum, Interval, Port, Time, ZString};
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const SEC: i64 = 1_000_000_000;
 pub const T0: i64 = 1_700_000_000 * SEC;
@@ -16,6 +17,9 @@ pub const T0: i64 = 1_700_000_000 * SEC;
 pub fn ip(s: &str) -> IpAddr {
     s.parse().expect("an address literal")
 }
+
+/// Connection uids: unique, as the flows stage makes them.
+static NEXT_UID: AtomicU64 = AtomicU64::new(1);
 
 /// A TCP connection with the given history and state.
 pub fn conn(
@@ -28,7 +32,7 @@ pub fn conn(
 ) -> ConnRecord {
     ConnRecord {
         ts: Time(ts),
-        uid: format!("C{ts:x}"),
+        uid: format!("C{}", NEXT_UID.fetch_add(1, Ordering::Relaxed)),
         orig_h: ip(orig),
         orig_p: Port(40000),
         resp_h: ip(resp),

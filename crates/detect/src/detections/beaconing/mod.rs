@@ -2,7 +2,9 @@
 //!
 //! Connections to addresses outside the local networks are collected per
 //! source → destination:port in an observation window (from the pair's
-//! first connection). When the window closes, a pair with at least
+//! first connection); the destination is the server's name when the
+//! connection's TLS or HTTP carried one (joined by uid), so a C2 behind
+//! rotating CDN addresses is one series, else its address. When the window closes, a pair with at least
 //! `beacon_threshold` connections (the playbook's count, the floor) is
 //! scored as RITA v5 scores beacons ([`score`]) and raises
 //! `BeaconDetection::Possible_Beaconing` when the score reaches
@@ -23,10 +25,12 @@ pub mod score;
 
 use crate::config::{Builtin, Common, Meta, Setup, Shared, Spec};
 use crate::detections::{human_duration, pair_desc};
+use crate::domain::normalize;
 use crate::engine::{Ctx, Detection, Observed};
 use crate::notice::{Notice, Notices, Proto};
 use crate::settings::{PortSpec, Span};
 use crate::state::Table;
+use analyzers::AppRecord;
 use flow::ConnRecord;
 use records::Time;
 use std::net::IpAddr;
@@ -94,13 +98,39 @@ pub fn spec() -> Box<dyn Spec> {
     })
 }
 
+/// Where a pair's connections go: the server's name when they carried one
+/// (TLS SNI, HTTP Host) — a C2 behind a CDN changes address, not name —
+/// otherwise its address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Dest {
+    Name(Box<str>),
+    Addr(IpAddr),
+}
+
+impl std::fmt::Display for Dest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dest::Name(n) => f.write_str(n),
+            Dest::Addr(a) => write!(f, "{a}"),
+        }
+    }
+}
+
 /// Source, destination, destination port and transport.
-type PairKey = (IpAddr, IpAddr, u16, Proto);
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct PairKey {
+    src: IpAddr,
+    dest: Dest,
+    port: u16,
+    proto: Proto,
+}
 
 /// A pair's connections in its window.
 struct Pair {
     first: Time,
     last: Time,
+    /// The server's address at the last connection.
+    addr: IpAddr,
     count: u64,
     /// (start time, bytes the source sent) per connection, up to
     /// `max_points`.
@@ -120,7 +150,9 @@ struct Beaconing {
     cfg: Setup<BeaconingOptions>,
     pairs: Table<PairKey, Pair>,
     /// Destination → the internal sources seen talking to it, when last.
-    talkers: Table<IpAddr, Vec<(IpAddr, Time)>>,
+    talkers: Table<Dest, Vec<(IpAddr, Time)>>,
+    /// Connection uid → the server name its TLS or HTTP carried.
+    uid_names: Table<Box<str>, Box<str>>,
     /// Internal hosts active (talking outside) within the window.
     hosts: Table<IpAddr, ()>,
 }
@@ -135,6 +167,7 @@ impl Beaconing {
             pairs: Table::new(cfg.max_keys),
             talkers: Table::new(cfg.max_keys),
             hosts: Table::new(cfg.max_keys),
+            uid_names: Table::new(cfg.max_keys),
             cfg,
         }
     }
@@ -143,19 +176,37 @@ impl Beaconing {
         self.cfg.opts.observation_window.0
     }
 
-    fn ignored(&self, key: &PairKey, cx: &Ctx) -> bool {
-        let (src, dst, port, proto) = *key;
-        self.cfg.allow.addr(src)
-            || self.cfg.allow.addr(dst)
-            || self
-                .cfg
-                .opts
-                .allow_ports
-                .contains(&PortSpec { port, proto })
-            || cx.names.get(dst).is_some_and(|n| self.cfg.allow.name(n))
+    fn ignored(&self, key: &PairKey, addr: IpAddr, cx: &Ctx) -> bool {
+        let allow = &self.cfg.allow;
+        let port = PortSpec {
+            port: key.port,
+            proto: key.proto,
+        };
+        let name = match &key.dest {
+            Dest::Name(n) => Some(&**n),
+            Dest::Addr(a) => cx.names.get(*a),
+        };
+        allow.addr(key.src)
+            || allow.addr(addr)
+            || self.cfg.opts.allow_ports.contains(&port)
+            || name.is_some_and(|n| allow.name(n))
     }
 
-    fn note_talker(&mut self, src: IpAddr, dst: IpAddr, t: Time) {
+    /// Remembers the server name a connection carried, until the
+    /// connection is logged.
+    fn remember_name(&mut self, uid: &str, name: Option<&records::ZString>, t: Time) {
+        let Some(name) = name.and_then(|z| std::str::from_utf8(&z.0).ok()) else {
+            return;
+        };
+        // A Host header may carry a port, or be an address.
+        let host = name.rsplit_once(':').map_or(name, |(h, _)| h).trim();
+        if host.is_empty() || host.parse::<IpAddr>().is_ok() {
+            return;
+        }
+        self.uid_names.insert(uid.into(), normalize(host).into(), t);
+    }
+
+    fn note_talker(&mut self, src: IpAddr, dst: Dest, t: Time) {
         let window = self.window();
         self.hosts.entry(src, t, || ());
         let list = self.talkers.entry(dst, t, Vec::new);
@@ -172,9 +223,9 @@ impl Beaconing {
     }
 
     /// Share of the active internal hosts that talk to `dst`, and how many.
-    fn prevalence(&self, dst: IpAddr, now: Time) -> (f64, u64) {
+    fn prevalence(&self, dst: &Dest, now: Time) -> (f64, u64) {
         let window = self.window();
-        let talkers = self.talkers.get(&dst).map_or(0, |l| {
+        let talkers = self.talkers.get(dst).map_or(0, |l| {
             l.iter()
                 .filter(|(_, seen)| now.0.saturating_sub(seen.0) < window)
                 .count()
@@ -182,7 +233,15 @@ impl Beaconing {
         (talkers as f64 / self.hosts.len().max(1) as f64, talkers)
     }
 
-    fn add(&mut self, key: PairKey, start: Time, bytes: u64, out: &mut Notices, cx: &Ctx) {
+    fn add(
+        &mut self,
+        key: PairKey,
+        addr: IpAddr,
+        start: Time,
+        bytes: u64,
+        out: &mut Notices,
+        cx: &Ctx,
+    ) {
         let window = self.window();
         if self
             .pairs
@@ -190,18 +249,22 @@ impl Beaconing {
             .is_some_and(|c| start.0.saturating_sub(c.0) >= window)
         {
             if let Some(p) = self.pairs.remove(&key) {
-                self.evaluate(key, p, cx, out);
+                self.evaluate(key.clone(), p, cx, out);
             }
         }
         let max_points = self.cfg.opts.max_points;
         let p = self.pairs.entry(key, start, || Pair {
             first: start,
             last: start,
+            addr,
             count: 0,
             points: Vec::new(),
         });
         p.first = p.first.min(start);
-        p.last = p.last.max(start);
+        if start >= p.last {
+            p.last = start;
+            p.addr = addr;
+        }
         p.count += 1;
         if p.points.len() < max_points {
             p.points.push((start.0, bytes));
@@ -209,7 +272,7 @@ impl Beaconing {
     }
 
     fn evaluate(&self, key: PairKey, mut pair: Pair, cx: &Ctx, out: &mut Notices) {
-        if pair.count < self.cfg.opts.beacon_threshold || self.ignored(&key, cx) {
+        if pair.count < self.cfg.opts.beacon_threshold || self.ignored(&key, pair.addr, cx) {
             return;
         }
         let window = self.window();
@@ -221,7 +284,7 @@ impl Beaconing {
         if self.cfg.opts.playbook_only {
             let msg = format!(
                 "{} made {} connections within {}",
-                describe(&key, cx),
+                describe(&key, &pair, cx),
                 pair.count,
                 human_duration(window)
             );
@@ -246,7 +309,7 @@ impl Beaconing {
         } else {
             0.0
         };
-        let (prevalence, talkers) = self.prevalence(key.1, pair.last);
+        let (prevalence, talkers) = self.prevalence(&key.dest, pair.last);
         if s.total < self.cfg.opts.min_score
             || jitter > self.cfg.opts.max_jitter
             || (talkers >= self.cfg.opts.prevalence_min_hosts
@@ -256,7 +319,7 @@ impl Beaconing {
         }
         let msg = format!(
             "{} beacons: score {:.3} over {} connections in {}, mean interval {:.1}s (spread: MAD {:.1}s, sd {:.1}s)",
-            describe(&key, cx),
+            describe(&key, &pair, cx),
             s.total,
             pair.count,
             human_duration(pair.last.0.saturating_sub(pair.first.0)),
@@ -276,15 +339,20 @@ impl Beaconing {
     }
 
     fn beacon_notice(&self, key: PairKey, pair: &Pair, msg: String, sub: Option<String>) -> Notice {
-        let (src, dst, port, proto) = key;
-        let id = format!("{src}->{dst}:{port}/{}", proto.name());
+        let id = format!(
+            "{}->{}:{}/{}",
+            key.src,
+            key.dest,
+            key.port,
+            key.proto.name()
+        );
         let mut n = self
             .cfg
             .notice(pair.last, "BeaconDetection::Possible_Beaconing", msg, id);
         n.sub = sub;
-        n.src = Some(src);
-        n.dst = Some(dst);
-        n.p = Some((port, proto));
+        n.src = Some(key.src);
+        n.dst = Some(pair.addr);
+        n.p = Some((key.port, key.proto));
         n.n = Some(pair.count);
         n
     }
@@ -292,13 +360,38 @@ impl Beaconing {
     fn strobe(&self, key: PairKey, pair: &Pair, cx: &Ctx) -> Notice {
         let msg = format!(
             "{} is a strobe: {} connections in {}",
-            describe(&key, cx),
+            describe(&key, pair, cx),
             pair.count,
             human_duration(pair.last.0.saturating_sub(pair.first.0))
         );
         let mut n = self.beacon_notice(key, pair, msg, None);
         n.note = "BeaconDetection::Strobe";
         n
+    }
+
+    /// A logged connection joins its pair's series.
+    fn connection(&mut self, c: &ConnRecord, cx: &Ctx, out: &mut Notices) {
+        let name = self.uid_names.remove(c.uid.as_str());
+        let Some(proto) = Proto::from_name(c.proto.0).filter(|p| *p != Proto::Icmp) else {
+            return;
+        };
+        if cx.is_local(c.resp_h) || failed_tcp(c) {
+            return;
+        }
+        let key = PairKey {
+            src: c.orig_h,
+            dest: name.map_or(Dest::Addr(c.resp_h), Dest::Name),
+            port: c.resp_p.0,
+            proto,
+        };
+        if self.ignored(&key, c.resp_h, cx) {
+            return;
+        }
+        if cx.is_local(c.orig_h) {
+            self.note_talker(c.orig_h, key.dest.clone(), c.ts);
+        }
+        let bytes = c.orig_ip_bytes.unwrap_or(0);
+        self.add(key, c.resp_h, c.ts, bytes, out, cx);
     }
 
     /// Scores the pairs whose window has closed by `now`.
@@ -312,14 +405,18 @@ impl Beaconing {
     }
 }
 
-fn describe(key: &PairKey, cx: &Ctx) -> String {
-    let (src, dst, port, proto) = *key;
-    pair_desc(src, dst, port, proto, cx.names.get(dst))
+/// `"10.0.0.5 -> 192.0.2.7:443/tcp (name)"`: the pair and its server.
+fn describe(key: &PairKey, pair: &Pair, cx: &Ctx) -> String {
+    let name = match &key.dest {
+        Dest::Name(n) => Some(&**n),
+        Dest::Addr(a) => cx.names.get(*a),
+    };
+    pair_desc(key.src, pair.addr, key.port, key.proto, name)
 }
 
 impl Detection for Beaconing {
     fn topics(&self) -> &'static [&'static str] {
-        &["conn"]
+        &["conn", "ssl", "http"]
     }
 
     fn wants_names(&self) -> bool {
@@ -327,22 +424,14 @@ impl Detection for Beaconing {
     }
 
     fn observe(&mut self, rec: &Observed, cx: &Ctx, out: &mut Notices) {
-        let Observed::Conn(c) = rec else { return };
-        let Some(proto) = Proto::from_name(c.proto.0).filter(|p| *p != Proto::Icmp) else {
-            return;
-        };
-        if cx.is_local(c.resp_h) || failed_tcp(c) {
-            return;
+        match rec {
+            Observed::Conn(c) => self.connection(c, cx, out),
+            Observed::App(AppRecord::Ssl(s)) => {
+                self.remember_name(&s.uid, s.server_name.as_ref(), s.ts)
+            }
+            Observed::App(AppRecord::Http(h)) => self.remember_name(&h.uid, h.host.as_ref(), h.ts),
+            Observed::App(_) => {}
         }
-        let key = (c.orig_h, c.resp_h, c.resp_p.0, proto);
-        if self.ignored(&key, cx) {
-            return;
-        }
-        if cx.is_local(c.orig_h) {
-            self.note_talker(c.orig_h, c.resp_h, c.ts);
-        }
-        let bytes = c.orig_ip_bytes.unwrap_or(0);
-        self.add(key, c.ts, bytes, out, cx);
     }
 
     fn tick(&mut self, cx: &Ctx, out: &mut Notices) {
@@ -350,6 +439,7 @@ impl Detection for Beaconing {
         let window = self.window();
         self.hosts.expire_idle(cx.now, window, |_, _| {});
         self.talkers.expire_idle(cx.now, window, |_, _| {});
+        self.uid_names.expire_idle(cx.now, window, |_, _| {});
     }
 
     fn finish(&mut self, cx: &Ctx, out: &mut Notices) {
@@ -370,6 +460,8 @@ mod tests {
     use super::*;
     use crate::detections::testutil::*;
     use crate::settings::Setting;
+    use analyzers::ssl::SslRecord;
+    use records::ZString;
 
     /// `n` connections from `src` to `dst`:`port` every `every` seconds,
     /// with a deterministic jitter of up to `jitter` seconds.
@@ -477,6 +569,48 @@ mod tests {
             n[0].msg.as_deref(),
             Some("10.0.0.16 -> 45.33.32.70:8080/tcp made 50 connections within 1h0m0s")
         );
+    }
+
+    /// Connections every 60 s, each over TLS to `sni`, rotating over three
+    /// server addresses as a CDN hands them out.
+    fn fronted(src: &str, sni: &str) -> Vec<Observed> {
+        let mut out = Vec::new();
+        for i in 0..60i64 {
+            let ts = T0 + i * 60 * SEC + (i * 7919 % 11) * SEC / 10;
+            let c = ok_conn(ts, src, &format!("45.33.32.{}", 100 + i % 3), 443);
+            let hello = SslRecord {
+                ts: Time(ts),
+                uid: c.uid.clone(),
+                server_name: Some(ZString(sni.as_bytes().to_vec())),
+                ..Default::default()
+            };
+            out.push(app(AppRecord::Ssl(Box::new(hello))));
+            out.push(Observed::Conn(c));
+        }
+        out
+    }
+
+    #[test]
+    fn beacon_behind_rotating_cdn_addresses_is_one_series_by_server_name() {
+        let n = run(
+            "beaconing",
+            |_| {},
+            fronted("10.0.0.18", "C2.Front.Example"),
+        );
+        assert_eq!(notes(&n), ["BeaconDetection::Possible_Beaconing"]);
+        let msg = n[0].msg.as_deref().unwrap();
+        assert!(msg.contains("443/tcp (c2.front.example) beacons"), "{msg}");
+        assert!(msg.contains("over 60 connections"), "{msg}");
+        let allowed = fronted("10.0.0.18", "settings-win.data.microsoft.com");
+        let quiet = run(
+            "beaconing",
+            |s| {
+                let domains = Setting::List(vec![Setting::Text("microsoft.com".into())]);
+                set(s, "allow_domains", domains)
+            },
+            allowed,
+        );
+        assert!(quiet.is_empty(), "{quiet:?}");
     }
 
     #[test]
