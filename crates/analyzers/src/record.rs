@@ -76,6 +76,49 @@ pub enum AppRecord {
     Tunnel(AppTunnel),
 }
 
+impl AppRecord {
+    /// The log a record is a row of (`"dns"` for dns.log); weirds and
+    /// tunnels become weird.log and tunnel.log rows in the flows stage.
+    pub fn path(&self) -> &'static str {
+        use records::Record;
+        match self {
+            AppRecord::Dns(_) => DnsRecord::PATH,
+            AppRecord::Http(_) => HttpRecord::PATH,
+            AppRecord::Ssl(_) => SslRecord::PATH,
+            AppRecord::Websocket(_) => WebsocketRecord::PATH,
+            AppRecord::Smtp(_) => SmtpRecord::PATH,
+            AppRecord::Files(_) => FilesRecord::PATH,
+            AppRecord::Ssh(_) => SshRecord::PATH,
+            AppRecord::Ftp(_) => FtpRecord::PATH,
+            AppRecord::Analyzer(_) => AnalyzerRecord::PATH,
+            AppRecord::X509(_) => X509Record::PATH,
+            AppRecord::Software(_) => "software",
+            AppRecord::Weird(_) => "weird",
+            AppRecord::Tunnel(_) => "tunnel",
+        }
+    }
+
+    /// The row's timestamp (none for weirds, which get theirs downstream).
+    pub fn ts(&self) -> Option<Time> {
+        use records::Record;
+        Some(match self {
+            AppRecord::Dns(r) => r.ts(),
+            AppRecord::Http(r) => r.ts(),
+            AppRecord::Ssl(r) => r.ts(),
+            AppRecord::Websocket(r) => r.ts(),
+            AppRecord::Smtp(r) => r.ts(),
+            AppRecord::Files(r) => r.ts(),
+            AppRecord::Ssh(r) => r.ts(),
+            AppRecord::Ftp(r) => r.ts(),
+            AppRecord::Analyzer(r) => r.ts(),
+            AppRecord::X509(r) => r.ts(),
+            AppRecord::Software(s) => s.ts,
+            AppRecord::Tunnel(t) => t.ts,
+            AppRecord::Weird(_) => return None,
+        })
+    }
+}
+
 /// Where analyzer records go.
 pub trait AppSink {
     fn app(&mut self, rec: AppRecord);

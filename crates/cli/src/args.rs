@@ -59,6 +59,14 @@ pub struct Cli {
     #[arg(long = "json-iso8601")]
     pub json_iso8601: bool,
 
+    /// Shrike's TOML config (detections: `[detect]` and `[detect.<name>]`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Run no detections (no notice.log).
+    #[arg(long = "no-detections")]
+    pub no_detections: bool,
+
     /// Local networks from a file in Zeek's networks.cfg format.
     #[arg(long, value_name = "FILE")]
     pub networks: Option<PathBuf>,

@@ -2,6 +2,7 @@
 
 mod analyzers;
 mod args;
+mod detections;
 mod setup;
 
 use clap::Parser;

@@ -35,18 +35,25 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
     let mut settings = Settings::default();
     let mut engine = EngineRedefs::default();
     let mut script = None;
+    // Without a Zeek config Shrike runs as Zeek's local.zeek plus the
+    // playbook: every detection on. A Zeek config says for itself.
+    let mut detections = detect::Plan::new(!cli.bare && cli.zeek_config.is_none());
     if let Some(path) = &cli.zeek_config {
         let parsed = config::parse_zeek_script(&read(path, "Zeek config")?)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         settings.apply_script(&parsed);
         engine = EngineRedefs::from_script(&parsed);
+        let detection_redefs = crate::detections::apply_redefs(&mut detections, &parsed);
         settings.unknown.retain(|name| {
             !EngineRedefs::NAMES.contains(&name.as_str())
                 && !crate::analyzers::REDEF_NAMES.contains(&name.as_str())
                 && !crate::analyzers::is_port_redef(name)
+                && !detection_redefs.consumed.contains(name)
         });
+        settings.unknown.extend(detection_redefs.rejected);
         script = Some(parsed);
     }
+    crate::detections::apply_cli(&mut detections, cli)?;
     let mut loads: Vec<String> = settings.loads.clone();
     loads.extend(cli.load.iter().cloned());
     loads.extend(cli.scripts.iter().cloned());
@@ -59,12 +66,13 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
         let features = FEATURE_SCRIPTS
             .iter()
             .chain(crate::analyzers::FEATURE_SCRIPTS);
+        let detection = detections.load(name);
         if let Some((_, feature)) = features.clone().find(|(s, _)| *s == name) {
             if *feature == "vlan-key" {
                 vlan_key = true;
             }
             options.push(feature.to_string());
-        } else if zeek_scripts::find(name).is_none() && !is_known_framework(name) {
+        } else if zeek_scripts::find(name).is_none() && !is_known_framework(name) && !detection {
             unknown.push(format!("@load {l}"));
         }
     }
@@ -154,6 +162,7 @@ pub fn run_config(cli: &Cli) -> Result<RunConfig, String> {
         flow,
         analyzers,
         progress: !cli.quiet,
+        detect: (!detections.enabled().is_empty()).then(|| std::sync::Arc::new(detections)),
     })
 }
 

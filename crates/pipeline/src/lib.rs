@@ -11,19 +11,24 @@
 mod progress;
 mod sink;
 mod software;
+mod tap;
 pub mod zeek_scripts;
 
 pub use sink::{Chunk, Formats, LogId, LogSet, RowSink};
+pub use tap::Tap;
 
 use software::{SoftwareMerge, WorkerSightings, AT_END};
 
 use analyzers::AnalyzerPlan;
 use capture::{Filter, PacketSource};
+use detect::{Engine, EngineStats, Observed};
 use flow::{FlowConfig, FlowSink, FlowStats, FlowTable};
 use logs::Format;
 use records::Time;
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread::{Scope, ScopedJoinHandle};
 use std::time::Instant;
 use wire::{DecodeConfig, Decoded, Decoder};
 
@@ -43,6 +48,8 @@ pub struct RunConfig {
     pub analyzers: Option<AnalyzerPlan>,
     /// Show a progress line (only honoured when stderr is a terminal).
     pub progress: bool,
+    /// The detections to run over the records (`None`: none).
+    pub detect: Option<Arc<detect::Plan>>,
 }
 
 /// What a run did, for the summary line.
@@ -54,6 +61,9 @@ pub struct RunSummary {
     pub flows: FlowStats,
     pub conn_rows: u64,
     pub weird_rows: u64,
+    pub notice_rows: u64,
+    /// The detections' counters, when detections ran.
+    pub detect: Option<EngineStats>,
     pub elapsed: std::time::Duration,
     pub warnings: Vec<String>,
 }
@@ -82,16 +92,23 @@ impl RunSummary {
     pub fn line(&self) -> String {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         format!(
-            "shrike: {} packets, {:.1} MB, {} connections, {} weirds in {:.2}s ({:.0} MB/s, {:.2} Mpkt/s{}){}",
+            "shrike: {} packets, {:.1} MB, {} connections, {} weirds{} in {:.2}s ({:.0} MB/s, {:.2} Mpkt/s{}){}{}",
             self.packets,
             self.bytes as f64 / 1e6,
             self.conn_rows,
             self.weird_rows,
+            self.detect
+                .map(|_| format!(", {} notices", self.notice_rows))
+                .unwrap_or_default(),
             secs,
             self.bytes as f64 / 1e6 / secs,
             self.packets as f64 / 1e6 / secs,
             peak_rss_mb().map(|mb| format!(", peak RSS {mb} MB")).unwrap_or_default(),
-            if self.flows.evicted > 0 { format!(", {} connections evicted", self.flows.evicted) } else { String::new() }
+            if self.flows.evicted > 0 { format!(", {} connections evicted", self.flows.evicted) } else { String::new() },
+            match self.detect {
+                Some(d) if d.evicted > 0 => format!(", {} detection states evicted", d.evicted),
+                _ => String::new(),
+            }
         )
     }
 }
@@ -165,6 +182,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary, RunError> {
     };
     summary.conn_rows = logs.rows[LogId::Conn as usize];
     summary.weird_rows = logs.rows[LogId::Weird as usize];
+    summary.notice_rows = logs.rows[LogId::Notice as usize];
     summary.warnings = source.take_warnings();
     logs.close(wall_clock())
         .map_err(|e| RunError::Io("cannot finish logs".into(), e))?;
@@ -186,13 +204,15 @@ fn run_inline(
 ) -> Result<RunSummary, RunError> {
     let mut write_err = None;
     let mut progress = progress::Progress::new(cfg.progress, source.file_size());
+    let tap = engine(cfg).map(|e| Tap::inline(e, &formats));
     let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
         if write_err.is_none() {
             if let Err(e) = logs.write_rows(log, bytes, rows) {
                 write_err = Some(e);
             }
         }
-    });
+    })
+    .with_tap(tap);
     let summary = read_shard(
         cfg,
         source,
@@ -202,12 +222,71 @@ fn run_inline(
         Some(&mut progress),
         &mut |_, _| {},
     );
+    let detect = sink.detect_stats();
     drop(sink);
     progress.finish();
     if let Some(e) = write_err {
         return Err(io_err(e));
     }
-    summary
+    summary.map(|s| RunSummary { detect, ..s })
+}
+
+/// The run's detections, if any run.
+fn engine(cfg: &RunConfig) -> Option<Engine> {
+    let local = cfg.flow.local_nets.clone().unwrap_or_default();
+    cfg.detect.as_ref()?.engine(&local)
+}
+
+/// The detections thread of a run with several workers: it owns the
+/// engine, receives the wanted records of every worker in batches, and
+/// sends its notice.log rows to the log writer.
+struct Detections<'scope> {
+    wants: [bool; sink::LOGS],
+    tx: SyncSender<Vec<Observed>>,
+    thread: ScopedJoinHandle<'scope, EngineStats>,
+}
+
+impl<'scope> Detections<'scope> {
+    fn spawn<'env>(
+        scope: &'scope Scope<'scope, 'env>,
+        mut engine: Engine,
+        formats: Formats,
+        out: SyncSender<Output>,
+    ) -> Self {
+        let wants = tap::wanted(&engine, &formats);
+        let (tx, rx) = sync_channel::<Vec<Observed>>(tap::QUEUE);
+        let thread = scope.spawn(move || {
+            let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
+                let _ = out.send(Output::Rows(Chunk {
+                    log,
+                    bytes: std::mem::take(bytes),
+                    rows,
+                }));
+            });
+            for batch in rx {
+                for rec in &batch {
+                    engine.observe(rec);
+                    engine.take_notices().iter().for_each(|n| sink.notice(n));
+                }
+            }
+            engine.finish();
+            engine.take_notices().iter().for_each(|n| sink.notice(n));
+            sink.flush();
+            engine.stats()
+        });
+        Detections { wants, tx, thread }
+    }
+
+    /// A worker's tap.
+    fn tap(&self) -> Tap {
+        Tap::thread(self.wants, self.tx.clone())
+    }
+
+    /// Waits for the thread once every worker's tap is gone.
+    fn join(self) -> EngineStats {
+        drop(self.tx);
+        self.thread.join().unwrap_or_default()
+    }
 }
 
 /// Reads the capture and runs the packets of shard `me` of `n` (by flow
@@ -253,7 +332,7 @@ fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
     }
     sink.set_position(None);
     table.flush(sink);
-    sink.flush();
+    sink.finish();
     sync(sink, AT_END);
     summary.flows = table.stats;
     Ok(summary)
@@ -274,12 +353,15 @@ fn run_sharded(
     let software = tracks_software(cfg);
     let mut progress = progress::Progress::new(cfg.progress, source.file_size());
     let result = std::thread::scope(|scope| -> Result<RunSummary, RunError> {
+        let detections =
+            engine(cfg).map(|e| Detections::spawn(scope, e, formats.clone(), out_tx.clone()));
         let mut workers = Vec::with_capacity(n);
         let mut first = Some((source, &mut progress));
         for me in 0..n {
             let out = out_tx.clone();
             let formats = formats.clone();
             let own = first.take();
+            let tap = detections.as_ref().map(Detections::tap);
             workers.push(scope.spawn(move || -> Result<RunSummary, RunError> {
                 let mut sink = RowSink::for_worker(formats, |log, bytes: &mut Vec<u8>, rows| {
                     let _ = out.send(Output::Rows(Chunk {
@@ -287,7 +369,8 @@ fn run_sharded(
                         bytes: std::mem::take(bytes),
                         rows,
                     }));
-                });
+                })
+                .with_tap(tap);
                 // Software sightings go to the writer's merge, with how far
                 // this shard has read.
                 let mut sync = |sink: &mut RowSink<_>, upto: u64| {
@@ -336,6 +419,7 @@ fn run_sharded(
                 }
             }
         }
+        total.detect = detections.map(Detections::join);
         let written = writer
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("log writer panicked")));
@@ -410,7 +494,9 @@ fn run_parallel(
     let software = tracks_software(cfg);
     let mut summary = RunSummary::default();
     let mut progress = progress::Progress::new(cfg.progress, source.file_size());
-    let result = std::thread::scope(|scope| -> Result<Vec<FlowStats>, RunError> {
+    let result = std::thread::scope(|scope| -> Result<_, RunError> {
+        let detections =
+            engine(cfg).map(|e| Detections::spawn(scope, e, formats.clone(), out_tx.clone()));
         let mut batch_txs: Vec<SyncSender<Batch>> = Vec::with_capacity(n);
         let mut workers = Vec::with_capacity(n);
         for w in 0..n {
@@ -419,7 +505,8 @@ fn run_parallel(
             let out_tx = out_tx.clone();
             let recycle = recycle_tx.clone();
             let formats = formats.clone();
-            workers.push(scope.spawn(move || worker(cfg, w, rx, out_tx, recycle, formats)));
+            let tap = detections.as_ref().map(Detections::tap);
+            workers.push(scope.spawn(move || worker(cfg, w, rx, out_tx, recycle, formats, tap)));
         }
         drop(out_tx);
         drop(recycle_tx);
@@ -477,17 +564,20 @@ fn run_parallel(
             .into_iter()
             .map(|h| h.join().unwrap_or_default())
             .collect();
+        let detect = detections.map(Detections::join);
         let written = writer
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("log writer panicked")));
         read?;
         written.map_err(io_err)?;
-        Ok(stats)
+        Ok((stats, detect))
     });
     progress.finish();
-    for s in result? {
+    let (stats, detect) = result?;
+    for s in stats {
         summary.flows.add(&s);
     }
+    summary.detect = detect;
     Ok(summary)
 }
 
@@ -519,6 +609,7 @@ fn worker(
     out: SyncSender<Output>,
     recycle: SyncSender<Batch>,
     formats: Formats,
+    tap: Option<Tap>,
 ) -> FlowStats {
     let mut decoder = Decoder::new(cfg.decode.clone());
     let mut table = FlowTable::with_analyzers(
@@ -532,7 +623,8 @@ fn worker(
             bytes: std::mem::take(bytes),
             rows,
         }));
-    });
+    })
+    .with_tap(tap);
     let report = |sink: &mut RowSink<_>, upto: u64| {
         if software {
             let sightings = sink.take_sightings();
@@ -562,7 +654,7 @@ fn worker(
     }
     sink.set_position(None);
     table.flush(&mut sink);
-    sink.flush();
+    sink.finish();
     report(&mut sink, AT_END);
     table.stats
 }

@@ -2,6 +2,7 @@
 //! per-log buffers; full buffers go to the one place that owns the files.
 
 use crate::software::{Stamped, AT_END};
+use crate::tap::Tap;
 use analyzers::dns::DnsRecord;
 use analyzers::files::FilesRecord;
 use analyzers::ftp::FtpRecord;
@@ -13,6 +14,7 @@ use analyzers::ssl::SslRecord;
 use analyzers::websocket::WebsocketRecord;
 use analyzers::x509::X509Record;
 use analyzers::{AnalyzerRecord, AppRecord};
+use detect::{NoticeRecord, Observed};
 use flow::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use logs::{Format, LogFile, RowFormatter};
 use records::{Record, Schema, Time};
@@ -37,9 +39,10 @@ pub enum LogId {
     Websocket = 11,
     X509 = 12,
     Software = 13,
+    Notice = 14,
 }
 
-const LOGS: usize = 14;
+pub(crate) const LOGS: usize = 15;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -55,6 +58,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::Websocket,
     LogId::X509,
     LogId::Software,
+    LogId::Notice,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -90,6 +94,7 @@ impl Formats {
             Arc::new(Schema::new::<WebsocketRecord>(options)),
             Arc::new(Schema::new::<X509Record>(options)),
             Arc::new(Schema::new::<SoftwareRecord>(options)),
+            Arc::new(Schema::new::<NoticeRecord>(options)),
         ];
         let formats = schemas
             .clone()
@@ -100,6 +105,11 @@ impl Formats {
             schemas,
             paths,
         }
+    }
+
+    /// Each log's path (`"conn"`, ...), in log id order.
+    pub fn paths(&self) -> &[&'static str; LOGS] {
+        &self.paths
     }
 }
 
@@ -116,13 +126,15 @@ enum SoftwareRoute {
 }
 
 /// Per-worker sink: formats records and hands full buffers to `ship`
-/// (which may write them out in place or take them).
+/// (which may write them out in place or take them); with a [`Tap`], the
+/// records detections want go on to them after they are formatted.
 pub struct RowSink<F: FnMut(LogId, &mut Vec<u8>, u64)> {
     formats: Formats,
     bufs: [Vec<u8>; LOGS],
     rows: [u64; LOGS],
     ship: F,
     software: SoftwareRoute,
+    tap: Option<Tap>,
 }
 
 impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
@@ -134,7 +146,14 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
             rows: [0; LOGS],
             ship,
             software: SoftwareRoute::Track(Tracker::new()),
+            tap: None,
         }
+    }
+
+    /// Sends the records detections want through `tap`.
+    pub fn with_tap(mut self, tap: Option<Tap>) -> Self {
+        self.tap = tap;
+        self
     }
 
     /// A sink for one of several workers: software sightings are kept for
@@ -179,13 +198,48 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
         }
     }
 
-    fn push<R: Record>(&mut self, log: LogId, rec: &R) {
+    fn push<R: Record>(&mut self, log: LogId, rec: &R) -> LogId {
         let i = log as usize;
         self.formats.formats[i].format(rec, &mut self.bufs[i]);
         self.rows[i] += 1;
         if self.bufs[i].len() >= FLUSH_AT {
             self.ship_one(log);
         }
+        log
+    }
+
+    /// A notice.log row.
+    pub fn notice(&mut self, rec: &NoticeRecord) {
+        self.push(LogId::Notice, rec);
+    }
+
+    #[inline]
+    fn tapped(&self, log: LogId) -> bool {
+        self.tap.as_ref().is_some_and(|t| t.wants(log))
+    }
+
+    fn observe(&mut self, rec: Observed) {
+        if let Some(tap) = self.tap.as_mut() {
+            for n in tap.observe(rec) {
+                self.notice(&n);
+            }
+        }
+    }
+
+    /// The worker is done: the tap finishes (inline detections evaluate
+    /// what they hold), then everything buffered is shipped.
+    pub fn finish(&mut self) {
+        if let Some(tap) = self.tap.as_mut() {
+            for n in tap.finish() {
+                self.notice(&n);
+            }
+        }
+        self.flush();
+    }
+
+    /// The inline detections' counters, if they ran here.
+    pub fn detect_stats(&self) -> Option<detect::EngineStats> {
+        self.tap.as_ref().and_then(Tap::stats)
     }
 
     fn ship_one(&mut self, log: LogId) {
@@ -209,6 +263,9 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
 impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
     fn conn(&mut self, rec: ConnRecord) {
         self.push(LogId::Conn, &rec);
+        if self.tapped(LogId::Conn) {
+            self.observe(Observed::Conn(rec));
+        }
     }
     fn weird(&mut self, rec: WeirdRecord) {
         self.push(LogId::Weird, &rec);
@@ -217,21 +274,26 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
         self.push(LogId::Tunnel, &rec);
     }
     fn app(&mut self, rec: AppRecord) {
-        match rec {
-            AppRecord::Dns(r) => self.push(LogId::Dns, &*r),
-            AppRecord::Http(r) => self.push(LogId::Http, &*r),
-            AppRecord::Smtp(r) => self.push(LogId::Smtp, &*r),
-            AppRecord::Files(r) => self.push(LogId::Files, &*r),
-            AppRecord::Analyzer(r) => self.push(LogId::Analyzer, &*r),
-            AppRecord::Ssh(r) => self.push(LogId::Ssh, &*r),
-            AppRecord::Ssl(r) => self.push(LogId::Ssl, &*r),
-            AppRecord::Ftp(r) => self.push(LogId::Ftp, &*r),
-            AppRecord::Websocket(r) => self.push(LogId::Websocket, &*r),
-            AppRecord::X509(r) => self.push(LogId::X509, &*r),
-            AppRecord::Software(s) => self.software(*s),
+        if let AppRecord::Software(s) = rec {
+            return self.software(*s);
+        }
+        let log = match &rec {
+            AppRecord::Dns(r) => self.push(LogId::Dns, &**r),
+            AppRecord::Http(r) => self.push(LogId::Http, &**r),
+            AppRecord::Smtp(r) => self.push(LogId::Smtp, &**r),
+            AppRecord::Files(r) => self.push(LogId::Files, &**r),
+            AppRecord::Analyzer(r) => self.push(LogId::Analyzer, &**r),
+            AppRecord::Ssh(r) => self.push(LogId::Ssh, &**r),
+            AppRecord::Ssl(r) => self.push(LogId::Ssl, &**r),
+            AppRecord::Ftp(r) => self.push(LogId::Ftp, &**r),
+            AppRecord::Websocket(r) => self.push(LogId::Websocket, &**r),
+            AppRecord::X509(r) => self.push(LogId::X509, &**r),
             // The flows stage turns analyzer weirds and tunnels into
             // weird.log and tunnel.log rows.
-            AppRecord::Weird(_) | AppRecord::Tunnel(_) => {}
+            AppRecord::Weird(_) | AppRecord::Tunnel(_) | AppRecord::Software(_) => return,
+        };
+        if self.tapped(log) {
+            self.observe(Observed::App(rec));
         }
     }
 }

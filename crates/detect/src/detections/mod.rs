@@ -1,0 +1,130 @@
+//! The built-in detections, one module each, and the one list that
+//! registers them. A new detection is a module with a `spec()` (its
+//! [`Meta`](crate::config::Meta), options and constructor) added to
+//! [`BUILTINS`].
+
+pub mod beaconing;
+pub mod dns_tunneling;
+pub mod large_transfers;
+pub mod long_connections;
+pub mod per_conn;
+pub mod scan;
+pub mod ssh_guessing;
+
+use crate::allow::Allowlist;
+use crate::config::Spec;
+use crate::engine::Ctx;
+use crate::notice::{ConnRef, Proto};
+use flow::ConnRecord;
+use std::net::IpAddr;
+
+/// Every built-in detection.
+pub const BUILTINS: &[fn() -> Box<dyn Spec>] = &[
+    ssh_guessing::spec,
+    scan::spec,
+    dns_tunneling::spec,
+    long_connections::spec,
+    large_transfers::spec,
+    beaconing::spec,
+];
+
+const NS: i64 = 1_000_000_000;
+
+/// Zeek's `duration_to_mins_secs`: whole minutes and seconds, `"3m34s"`.
+pub fn mins_secs(ns: i64) -> String {
+    let secs = ns.max(0) / NS;
+    format!("{}m{}s", secs / 60, secs % 60)
+}
+
+/// A readable duration: `"1h2m3s"`, `"4m5s"`, `"6s"`.
+pub fn human_duration(ns: i64) -> String {
+    let secs = ns.max(0) / NS;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m{s}s"),
+        _ => format!("{h}h{m}m{s}s"),
+    }
+}
+
+/// A byte count in MB with one decimal.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// `"10.0.0.1 -> 192.0.2.1:443/tcp"`, with the server's name when known.
+pub fn pair_desc(src: IpAddr, dst: IpAddr, port: u16, proto: Proto, name: Option<&str>) -> String {
+    let name = name.map(|n| format!(" ({n})")).unwrap_or_default();
+    format!("{src} -> {dst}:{port}/{}{name}", proto.name())
+}
+
+/// A connection as [`pair_desc`] describes it.
+pub fn conn_desc(c: &ConnRef, name: Option<&str>) -> String {
+    pair_desc(c.orig_h, c.resp_h, c.resp_p, c.proto, name)
+}
+
+/// Whether neither, one or both ends of a connection are local.
+pub fn has_external_end(c: &ConnRecord, cx: &Ctx) -> bool {
+    !cx.is_local(c.orig_h) || !cx.is_local(c.resp_h)
+}
+
+/// Whether an allowlist covers either end of a connection or the name its
+/// server was reached by.
+pub fn allowed(allow: &Allowlist, c: &ConnRef, cx: &Ctx) -> bool {
+    allow.addr(c.orig_h)
+        || allow.addr(c.resp_h)
+        || cx.names.get(c.resp_h).is_some_and(|n| allow.name(n))
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! A harness for the detections' unit tests.
+
+    use crate::config::{Plan, Spec};
+    use crate::engine::Observed;
+    use crate::notice::NoticeRecord;
+    use crate::settings::Options;
+    use std::net::IpAddr;
+
+    pub use crate::testing::*;
+
+    /// Runs one detection (by its section name), default options changed
+    /// by `configure`, over `records`; local networks are the private
+    /// address space.
+    pub fn run(
+        name: &str,
+        configure: impl FnOnce(&mut dyn Spec),
+        records: impl IntoIterator<Item = Observed>,
+    ) -> Vec<NoticeRecord> {
+        let mut plan = Plan::new(false);
+        let spec = plan.spec_mut(name).expect("a built-in detection");
+        configure(spec);
+        spec.common_mut().enabled = Some(true);
+        let local = config::private_address_space();
+        let mut engine = plan.engine(&local).expect("one detection runs");
+        let mut out = Vec::new();
+        for r in records {
+            engine.observe(&r);
+            out.extend(engine.take_notices());
+        }
+        engine.finish();
+        out.extend(engine.take_notices());
+        out
+    }
+
+    /// Sets one option of a spec (common or its own) or panics.
+    pub fn set(spec: &mut dyn Spec, key: &str, v: crate::settings::Setting) {
+        let op = crate::settings::Op::Assign;
+        if spec.common_mut().set(key, op, &v).is_none() {
+            spec.options_mut().set(key, op, &v).unwrap().unwrap();
+        }
+    }
+
+    pub fn notes(n: &[NoticeRecord]) -> Vec<&'static str> {
+        n.iter().map(|r| r.note.0).collect()
+    }
+
+    pub fn srcs(n: &[NoticeRecord]) -> Vec<IpAddr> {
+        n.iter().filter_map(|r| r.src).collect()
+    }
+}
