@@ -4,22 +4,13 @@
 #![no_main]
 
 use analyzers::files::{sniff_mime, FilesConfig, Transfer};
-use analyzers::{AnalyzerConfig, AppRecord, ConnInfo, Context, FuidGen};
+use analyzers::{AnalyzerConfig, AppRecord, Context, FuidGen};
 use libfuzzer_sys::fuzz_target;
 use records::Time;
 
 fuzz_target!(|data: &[u8]| {
     let expected = sniff_mime(data);
-    let conn = ConnInfo {
-        uid: "Cfuzz",
-        orig_h: [10, 0, 0, 1].into(),
-        orig_p: 1024,
-        resp_h: [10, 0, 0, 2].into(),
-        resp_p: 80,
-        proto: 6,
-        local_orig: None,
-        local_resp: None,
-    };
+    let conn = shrike_fuzz::conn(6, 80);
     let config = AnalyzerConfig {
         files: FilesConfig {
             hash: false,

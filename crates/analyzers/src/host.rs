@@ -807,8 +807,8 @@ mod tests {
         d
     }
 
-    #[test]
-    fn udp_signatures_match_any_early_datagram() {
+    /// A UDP connection to port 5000 waiting for the DTLS signature.
+    fn dtls_pending() -> (AnalyzerSet, ConnInfo<'static>, Box<ConnAnalyzers>) {
         let mut set = AnalyzerSet::new(
             AnalyzerConfig::default(),
             FuidGen::new(Some(1)),
@@ -819,9 +819,15 @@ mod tests {
             proto: UDP,
             ..conn("C3", "10.0.0.1", "10.0.0.2", 5000)
         };
-        let mut app = set
+        let app = set
             .attach(UDP, c.orig_h, c.resp_h, 5000, Time(1), false)
             .expect("signature matching is pending");
+        (set, c, app)
+    }
+
+    #[test]
+    fn udp_signatures_match_any_early_datagram() {
+        let (mut set, c, mut app) = dtls_pending();
         let mut sink: Vec<AppRecord> = Vec::new();
         app.deliver(
             &mut set,
@@ -847,19 +853,7 @@ mod tests {
 
     #[test]
     fn udp_signature_matching_stops_after_the_dpd_buffer() {
-        let mut set = AnalyzerSet::new(
-            AnalyzerConfig::default(),
-            FuidGen::new(Some(1)),
-            &[],
-            &[Kind::Dtls],
-        );
-        let c = ConnInfo {
-            proto: UDP,
-            ..conn("C4", "10.0.0.1", "10.0.0.2", 5000)
-        };
-        let mut app = set
-            .attach(UDP, c.orig_h, c.resp_h, 5000, Time(1), false)
-            .expect("signature matching is pending");
+        let (mut set, c, mut app) = dtls_pending();
         let mut sink: Vec<AppRecord> = Vec::new();
         for t in 0..3 {
             app.deliver(&mut set, &c, Time(t), true, &[0; 400], &mut sink);

@@ -256,13 +256,7 @@ impl<'scope> Detections<'scope> {
         let wants = tap::wanted(&engine, &formats);
         let (tx, rx) = sync_channel::<Vec<Observed>>(tap::QUEUE);
         let thread = scope.spawn(move || {
-            let mut sink = RowSink::new(formats, |log, bytes: &mut Vec<u8>, rows| {
-                let _ = out.send(Output::Rows(Chunk {
-                    log,
-                    bytes: std::mem::take(bytes),
-                    rows,
-                }));
-            });
+            let mut sink = RowSink::new(formats, to_writer(&out));
             for batch in rx {
                 for rec in &batch {
                     engine.observe(rec);
@@ -363,25 +357,12 @@ fn run_sharded(
             let own = first.take();
             let tap = detections.as_ref().map(Detections::tap);
             workers.push(scope.spawn(move || -> Result<RunSummary, RunError> {
-                let mut sink = RowSink::for_worker(formats, |log, bytes: &mut Vec<u8>, rows| {
-                    let _ = out.send(Output::Rows(Chunk {
-                        log,
-                        bytes: std::mem::take(bytes),
-                        rows,
-                    }));
-                })
-                .with_tap(tap);
+                let mut sink = RowSink::for_worker(formats, to_writer(&out)).with_tap(tap);
                 // Software sightings go to the writer's merge, with how far
                 // this shard has read.
                 let mut sync = |sink: &mut RowSink<_>, upto: u64| {
                     if software {
-                        let sightings = sink.take_sightings();
-                        let report = WorkerSightings {
-                            worker: me,
-                            sightings,
-                            upto,
-                        };
-                        let _ = out.send(Output::Software(report));
+                        report_software(&out, me, sink, upto);
                     }
                 };
                 let shard = (me, n);
@@ -581,6 +562,34 @@ fn run_parallel(
     Ok(summary)
 }
 
+/// A sink's shipping to the writer thread.
+fn to_writer(out: &SyncSender<Output>) -> impl FnMut(LogId, &mut Vec<u8>, u64) + '_ {
+    move |log, bytes, rows| {
+        let _ = out.send(Output::Rows(Chunk {
+            log,
+            bytes: std::mem::take(bytes),
+            rows,
+        }));
+    }
+}
+
+/// Sends what a worker's sink saw of software, and how far the worker got
+/// (every packet before `upto` is done), to the writer's merge.
+fn report_software<F: FnMut(LogId, &mut Vec<u8>, u64)>(
+    out: &SyncSender<Output>,
+    worker: usize,
+    sink: &mut RowSink<F>,
+    upto: u64,
+) {
+    let sightings = sink.take_sightings();
+    let report = WorkerSightings {
+        worker,
+        sightings,
+        upto,
+    };
+    let _ = out.send(Output::Software(report));
+}
+
 /// The writer thread: rows go to their logs; software sightings through
 /// the merge to software.log.
 fn write_outputs(
@@ -617,22 +626,10 @@ fn worker(
         cfg.analyzers.as_ref().map(AnalyzerPlan::build),
     );
     let software = tracks_software(cfg);
-    let mut sink = RowSink::for_worker(formats, |log, bytes: &mut Vec<u8>, rows| {
-        let _ = out.send(Output::Rows(Chunk {
-            log,
-            bytes: std::mem::take(bytes),
-            rows,
-        }));
-    })
-    .with_tap(tap);
+    let mut sink = RowSink::for_worker(formats, to_writer(&out)).with_tap(tap);
     let report = |sink: &mut RowSink<_>, upto: u64| {
         if software {
-            let sightings = sink.take_sightings();
-            let _ = out.send(Output::Software(WorkerSightings {
-                worker: id,
-                sightings,
-                upto,
-            }));
+            report_software(&out, id, sink, upto);
         }
     };
     for mut batch in rx {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::context::{AnalyzerConfig, ConnInfo, FuidGen};
+use crate::context::{AnalyzerConfig, FuidGen};
 use crate::files::{FilesConfig, FilesRecord};
 use crate::record::AppRecord;
 use flate2::write::DeflateEncoder;
@@ -64,16 +64,7 @@ fn archive(entries: &[Entry<'_>]) -> Vec<u8> {
 
 /// files.log rows for `data` sent as one file in `chunk`-byte pieces.
 fn rows(data: &[u8], chunk: usize, unzip: bool) -> Vec<FilesRecord> {
-    let conn = ConnInfo {
-        uid: "Cz",
-        orig_h: "10.0.0.1".parse().unwrap(),
-        orig_p: 40000,
-        resp_h: "10.0.0.2".parse().unwrap(),
-        resp_p: 80,
-        proto: 6,
-        local_orig: None,
-        local_resp: None,
-    };
+    let conn = crate::test_support::conn(6, 80);
     let config = AnalyzerConfig {
         files: FilesConfig {
             hash: false,
