@@ -3,7 +3,7 @@
 //! their whitespace trimmed and collapsed, so `CN=Foo  Bar` issued as a
 //! PrintableString matches `cn=foo bar` as a UTF8String.
 
-use x509::der::{self, Der};
+use x509::der::{self, write as encode, Der};
 
 const UTF8_STRING: u8 = 0x0C;
 const PRINTABLE_STRING: u8 = 0x13;
@@ -108,21 +108,6 @@ fn collapse(text: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Appends a DER element with tag `tag` and content `body`.
-pub(crate) fn encode(tag: u8, body: &[u8], out: &mut Vec<u8>) {
-    out.push(tag);
-    let len = body.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(body);
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 //! salt length).
 
 use crate::hash::Hash;
-use crate::name::encode;
 use num_bigint::BigUint;
 use x509::der;
+use x509::der::write as encode;
 
 /// `OPENSSL_RSA_MAX_MODULUS_BITS`.
 const MAX_MODULUS_BITS: u64 = 16_384;

@@ -3,12 +3,12 @@
 //! with the knobs validation cares about (names, validity, CA flag and
 //! path length, key usage, extra extensions, signature algorithm).
 
-use crate::name::encode;
 use p256::ecdsa::signature::{RandomizedSigner, Signer};
 use rsa::traits::PublicKeyParts;
 use sha1::Sha1;
 use sha2::Sha256;
 use x509::der;
+use x509::der::write as encode;
 
 /// A key pair that can sign certificates.
 pub enum Key {

@@ -28,6 +28,25 @@ pub const GENERALIZED_TIME: u8 = 0x18;
 pub const SEQUENCE: u8 = 0x30;
 pub const SET: u8 = 0x31;
 
+/// Appends a DER header: `tag` and the minimal encoding of `len`.
+pub fn write_header(tag: u8, len: usize, out: &mut Vec<u8>) {
+    out.push(tag);
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+/// Appends a whole DER element: header and `body`.
+pub fn write(tag: u8, body: &[u8], out: &mut Vec<u8>) {
+    write_header(tag, body.len(), out);
+    out.extend_from_slice(body);
+}
+
 impl<'a> Der<'a> {
     pub fn new(data: &'a [u8]) -> Self {
         Der { data }

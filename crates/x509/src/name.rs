@@ -259,7 +259,7 @@ fn dump(a: &Attribute<'_>, out: &mut String) {
             // The unused-bit count survives only with data; unused bits are cleared.
             let (unused, bits) = a.content.split_first().unwrap_or((&0, &[]));
             let unused = if bits.is_empty() { 0 } else { *unused };
-            header(BIT_STRING, bits.len() + 1, &mut encoding);
+            der::write_header(BIT_STRING, bits.len() + 1, &mut encoding);
             encoding.push(unused);
             encoding.extend_from_slice(bits);
             if let Some(last) = encoding.last_mut().filter(|_| !bits.is_empty()) {
@@ -267,25 +267,12 @@ fn dump(a: &Attribute<'_>, out: &mut String) {
             }
         }
         tag => {
-            header(tag, a.content.len(), &mut encoding);
+            der::write_header(tag, a.content.len(), &mut encoding);
             encoding.extend_from_slice(a.content);
         }
     }
     for b in encoding {
         out.push_str(&format!("{b:02X}"));
-    }
-}
-
-/// A primitive universal tag and a minimal DER length.
-fn header(tag: u8, len: usize, out: &mut Vec<u8>) {
-    out.push(tag);
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
     }
 }
 
