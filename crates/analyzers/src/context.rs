@@ -302,9 +302,11 @@ impl<'a> Context<'a> {
     /// Payload of a protocol this one carries, whose kind is unknown: it
     /// goes through protocol detection of its own, as a stream per
     /// direction (Zeek's `ForwardStream` to a PIA).
-    pub fn forward(&mut self, is_orig: bool, data: &[u8]) {
+    /// Bytes already owned (a WebSocket payload unmasked) are not copied.
+    pub fn forward(&mut self, is_orig: bool, data: impl Into<Vec<u8>>) {
+        let data = data.into();
         if !data.is_empty() {
-            self.forwarded.push((is_orig, data.to_vec()));
+            self.forwarded.push((is_orig, data));
         }
     }
 

@@ -91,7 +91,7 @@ impl WebSocketAnalyzer {
             let (chunk, rest) = data.split_at(take);
             data = rest;
             if matches!(frame.message_opcode, OPCODE_TEXT | OPCODE_BINARY) && !chunk.is_empty() {
-                cx.forward(is_orig, &unmask(chunk, frame.mask, frame.offset));
+                cx.forward(is_orig, unmask(chunk, frame.mask, frame.offset));
             }
             frame.offset += take as u64;
             frame.remaining -= take as u64;
