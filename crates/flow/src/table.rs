@@ -442,6 +442,7 @@ impl FlowTable {
             expire_chain: false,
             packets_seen: 0,
         };
+        let dns = proto == 17 && conn.app.as_ref().is_some_and(|a| a.runs(Kind::Dns));
         if flip {
             conn.flip();
         } else if let wire::Transport::Tcp(t) = &f.transport {
@@ -462,10 +463,6 @@ impl FlowTable {
         self.order.push_back((slot, self.gens[slot as usize]));
         self.stats.connections += 1;
         self.schedule(slot, TimerKind::Inactivity, self.now + inactivity);
-        let dns = self.slots[slot as usize]
-            .as_ref()
-            .and_then(|c| c.app.as_ref())
-            .is_some_and(|a| proto == 17 && a.runs(Kind::Dns));
         if dns {
             let at = self.now + self.cfg.timeouts.dns_session;
             self.schedule(slot, TimerKind::DnsExpire, at);
