@@ -294,11 +294,7 @@ fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
     mut progress: Option<&mut progress::Progress>,
     sync: &mut dyn FnMut(&mut RowSink<F>, u64),
 ) -> Result<RunSummary, RunError> {
-    let mut decoder = Decoder::new(cfg.decode.clone());
-    let mut table = FlowTable::with_analyzers(
-        cfg.flow.clone(),
-        cfg.analyzers.as_ref().map(AnalyzerPlan::build),
-    );
+    let mut stages = Stages::new(cfg);
     let mut summary = RunSummary::default();
     let mut seen: u64 = 0;
     let mut seen_bytes: u64 = 0;
@@ -308,11 +304,9 @@ fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
         let mine =
             n == 1 || (wire::dispatch_hash(pkt.linktype, pkt.data) % n as u64) as usize == me;
         if mine && summary.admit(filter, &pkt) {
-            let mut decoded = Decoded::default();
-            decoder.decode_into(pkt.ts, pkt.linktype, pkt.data, pkt.wire_len, &mut decoded);
             // Every shard numbers the packets alike: their place in the file.
             sink.set_position(Some(seen));
-            table.process(pkt.ts, &decoded, sink as &mut dyn FlowSink);
+            stages.packet(pkt.ts, pkt.linktype, pkt.data, pkt.wire_len, sink);
         }
         if seen.is_multiple_of(SOFTWARE_SYNC_PACKETS) {
             sync(sink, seen + 1);
@@ -324,12 +318,50 @@ fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
             p.update(seen, seen_bytes, source.bytes_consumed());
         }
     }
-    sink.set_position(None);
-    table.flush(sink);
-    sink.finish();
+    summary.flows = stages.finish(sink);
     sync(sink, AT_END);
-    summary.flows = table.stats;
     Ok(summary)
+}
+
+/// One worker's own stages: its decoder and its connection table.
+struct Stages {
+    decoder: Decoder,
+    table: FlowTable,
+}
+
+impl Stages {
+    fn new(cfg: &RunConfig) -> Self {
+        Stages {
+            decoder: Decoder::new(cfg.decode.clone()),
+            table: FlowTable::with_analyzers(
+                cfg.flow.clone(),
+                cfg.analyzers.as_ref().map(AnalyzerPlan::build),
+            ),
+        }
+    }
+
+    /// One packet through decoding and the connection table.
+    fn packet<F: FnMut(LogId, &mut Vec<u8>, u64)>(
+        &mut self,
+        ts: i64,
+        linktype: u32,
+        data: &[u8],
+        wire_len: u32,
+        sink: &mut RowSink<F>,
+    ) {
+        let mut decoded = Decoded::default();
+        self.decoder
+            .decode_into(ts, linktype, data, wire_len, &mut decoded);
+        self.table.process(ts, &decoded, sink as &mut dyn FlowSink);
+    }
+
+    /// The input ended: every connection is flushed and the sink finished.
+    fn finish<F: FnMut(LogId, &mut Vec<u8>, u64)>(mut self, sink: &mut RowSink<F>) -> FlowStats {
+        sink.set_position(None);
+        self.table.flush(sink);
+        sink.finish();
+        self.table.stats
+    }
 }
 
 /// Every worker reads the capture itself and keeps the packets its flow
@@ -620,11 +652,7 @@ fn worker(
     formats: Formats,
     tap: Option<Tap>,
 ) -> FlowStats {
-    let mut decoder = Decoder::new(cfg.decode.clone());
-    let mut table = FlowTable::with_analyzers(
-        cfg.flow.clone(),
-        cfg.analyzers.as_ref().map(AnalyzerPlan::build),
-    );
+    let mut stages = Stages::new(cfg);
     let software = tracks_software(cfg);
     let mut sink = RowSink::for_worker(formats, to_writer(&out)).with_tap(tap);
     let report = |sink: &mut RowSink<_>, upto: u64| {
@@ -637,10 +665,8 @@ fn worker(
             batch.packets.iter().zip(&batch.positions)
         {
             let data = &batch.data[start as usize..end as usize];
-            let mut decoded = Decoded::default();
-            decoder.decode_into(ts, linktype, data, wire_len, &mut decoded);
             sink.set_position(Some(position));
-            table.process(ts, &decoded, &mut sink as &mut dyn FlowSink);
+            stages.packet(ts, linktype, data, wire_len, &mut sink);
         }
         report(&mut sink, batch.upto);
         batch.data.clear();
@@ -649,9 +675,7 @@ fn worker(
         // The reader may have enough spare batches already.
         let _ = recycle.try_send(batch);
     }
-    sink.set_position(None);
-    table.flush(&mut sink);
-    sink.finish();
+    let stats = stages.finish(&mut sink);
     report(&mut sink, AT_END);
-    table.stats
+    stats
 }
