@@ -441,7 +441,8 @@ impl ConnAnalyzers {
         sink: &mut dyn AppSink,
     ) {
         let dir = usize::from(!is_orig);
-        self.first[dir] = data[..data.len().min(DPD_BUFFER)].to_vec();
+        self.first[dir].clear();
+        self.first[dir].extend_from_slice(&data[..data.len().min(DPD_BUFFER)]);
         let matched = self.take_signature_matches();
         let datagrams = std::mem::take(&mut self.datagrams);
         let replay: Vec<(bool, &[u8])> = datagrams.iter().map(|(o, d)| (*o, &d[..])).collect();
