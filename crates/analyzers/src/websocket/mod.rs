@@ -112,9 +112,13 @@ impl WebSocketAnalyzer {
     /// Returns the bytes left over.
     fn read_header<'d>(side: &mut Side, data: &'d [u8]) -> &'d [u8] {
         let mut data = data;
-        while header_len(&side.header).is_none_or(|n| side.header.len() < n) && !data.is_empty() {
-            side.header.push(data[0]);
-            data = &data[1..];
+        // The first two bytes tell the header's length.
+        let mut want = header_len(&side.header).unwrap_or(2);
+        while side.header.len() < want && !data.is_empty() {
+            let take = (want - side.header.len()).min(data.len());
+            side.header.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            want = header_len(&side.header).unwrap_or(2);
         }
         if let Some(n) = header_len(&side.header).filter(|n| side.header.len() == *n) {
             let (fin, opcode, mask, len) = parse_header(&side.header[..n]);
