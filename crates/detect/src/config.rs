@@ -484,7 +484,13 @@ mod tests {
                 "dns_tunneling",
                 "long_connections",
                 "large_transfers",
-                "beaconing"
+                "beaconing",
+                "invalid_certs",
+                "expiring_certs",
+                "external_names",
+                "dga",
+                "dns_c2",
+                "rare_user_agents",
             ]
         );
         let mut zeek = Plan::new(false);
