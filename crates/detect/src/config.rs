@@ -491,6 +491,7 @@ mod tests {
                 "dga",
                 "dns_c2",
                 "rare_user_agents",
+                "sql_injection",
             ]
         );
         let mut zeek = Plan::new(false);

@@ -102,6 +102,8 @@ pub struct Notice {
     pub msg: String,
     pub sub: Option<String>,
     pub conn: Option<ConnRef>,
+    /// A connection named without its endpoints (Zeek's `$uid`).
+    pub uid: Option<String>,
     pub src: Option<IpAddr>,
     pub dst: Option<IpAddr>,
     pub p: Option<(u16, Proto)>,
@@ -121,6 +123,7 @@ impl Notice {
             msg,
             sub: None,
             conn: None,
+            uid: None,
             src: None,
             dst: None,
             p: None,
@@ -138,7 +141,7 @@ impl Notice {
         let p = self.p.or(conn.as_ref().map(|c| (c.resp_p, c.proto)));
         NoticeRecord {
             ts: self.ts,
-            uid: conn.as_ref().map(|c| c.uid.clone()),
+            uid: conn.as_ref().map(|c| c.uid.clone()).or(self.uid),
             orig_h: conn.as_ref().map(|c| c.orig_h),
             orig_p: conn.as_ref().map(|c| Port(c.orig_p)),
             resp_h: conn.as_ref().map(|c| c.resp_h),

@@ -14,6 +14,7 @@ pub mod long_connections;
 pub mod per_conn;
 pub mod rare_user_agents;
 pub mod scan;
+pub mod sql_injection;
 pub mod ssh_guessing;
 
 use crate::allow::Allowlist;
@@ -40,6 +41,7 @@ pub const BUILTINS: &[fn() -> Box<dyn Spec>] = &[
     dga::spec,
     dns_c2::spec,
     rare_user_agents::spec,
+    sql_injection::spec,
 ];
 
 const NS: i64 = 1_000_000_000;
