@@ -69,6 +69,12 @@ pub trait Spec: Send + Sync {
     fn options(&self) -> &dyn Options;
     fn options_mut(&mut self) -> &mut dyn Options;
     fn build(&self, shared: &Shared) -> Box<dyn Detection>;
+    /// A Zeek script was `@load`ed: whether it is one of this detection's
+    /// (beyond [`Meta::scripts`], for detections whose parts are scripts).
+    fn load_script(&mut self, script: &str) -> bool {
+        let _ = script;
+        false
+    }
 }
 
 /// A built-in detection: its description, options and constructor.
@@ -216,8 +222,8 @@ impl Plan {
             return true;
         }
         let mut found = false;
-        for (spec, requested) in self.specs.iter().zip(&mut self.requested) {
-            if spec.meta().scripts.contains(&name) {
+        for (spec, requested) in self.specs.iter_mut().zip(&mut self.requested) {
+            if spec.load_script(name) || spec.meta().scripts.contains(&name) {
                 *requested = true;
                 found = true;
             }
@@ -467,7 +473,8 @@ mod tests {
                 "dns_tunneling",
                 "long_connections",
                 "large_transfers",
-                "beaconing"
+                "beaconing",
+                "intel"
             ]
         );
         let mut zeek = Plan::new(false);

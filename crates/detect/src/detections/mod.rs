@@ -26,6 +26,7 @@ pub const BUILTINS: &[fn() -> Box<dyn Spec>] = &[
     long_connections::spec,
     large_transfers::spec,
     beaconing::spec,
+    crate::intel::spec,
 ];
 
 const NS: i64 = 1_000_000_000;
