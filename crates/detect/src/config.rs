@@ -85,22 +85,31 @@ pub struct Builtin<T> {
     pub make: fn(&Builtin<T>, &Shared) -> Box<dyn Detection>,
 }
 
+/// A [`Spec`]'s accessors of its `common` and `opts` fields.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! spec_fields {
+    () => {
+        fn common(&self) -> &Common {
+            &self.common
+        }
+        fn common_mut(&mut self) -> &mut Common {
+            &mut self.common
+        }
+        fn options(&self) -> &dyn Options {
+            &self.opts
+        }
+        fn options_mut(&mut self) -> &mut dyn Options {
+            &mut self.opts
+        }
+    };
+}
+
 impl<T: Options + Send + Sync> Spec for Builtin<T> {
     fn meta(&self) -> &'static Meta {
         self.meta
     }
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
-    }
-    fn options(&self) -> &dyn Options {
-        &self.opts
-    }
-    fn options_mut(&mut self) -> &mut dyn Options {
-        &mut self.opts
-    }
+    crate::spec_fields!();
     fn build(&self, shared: &Shared) -> Box<dyn Detection> {
         (self.make)(self, shared)
     }

@@ -242,18 +242,7 @@ impl Spec for IntelSpec {
     fn meta(&self) -> &'static SpecMeta {
         &META
     }
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
-    }
-    fn options(&self) -> &dyn Options {
-        &self.opts
-    }
-    fn options_mut(&mut self) -> &mut dyn Options {
-        &mut self.opts
-    }
+    crate::spec_fields!();
 
     fn load_script(&mut self, script: &str) -> bool {
         let Some(rest) = script.strip_prefix("frameworks/intel/") else {

@@ -17,6 +17,20 @@ use flow::ConnRecord;
 use records::{Time, ZString};
 use std::net::IpAddr;
 
+/// The connection of a record with Zeek's `uid` and `id.*` columns.
+macro_rules! conn_of {
+    ($r:expr, $proto:expr) => {
+        conn_id(
+            &$r.uid,
+            $r.orig_h,
+            $r.orig_p.0,
+            $r.resp_h,
+            $r.resp_p.0,
+            $proto,
+        )
+    };
+}
+
 /// What was seen.
 #[derive(Debug, Clone, Copy)]
 pub enum What<'a> {
@@ -78,14 +92,7 @@ pub fn sightings(rec: &Observed, parts: Parts, emit: &mut Emit) {
     match rec {
         Observed::Conn(c) if parts.has(Parts::CONN) => conn(c, emit),
         Observed::App(AppRecord::Dns(d)) if parts.has(Parts::DNS) => {
-            let id = conn_id(
-                &d.uid,
-                d.orig_h,
-                d.orig_p.0,
-                d.resp_h,
-                d.resp_p.0,
-                Proto::Udp,
-            );
+            let id = conn_of!(d, Proto::Udp);
             if let Some(q) = &d.query {
                 let cx = Context::conn(d.ts, id);
                 emit(&cx, What::Text(Kind::Domain, &q.0), Where::DNS_REQUEST);
@@ -142,19 +149,8 @@ fn conn(c: &ConnRecord, emit: &mut Emit) {
     emit(&cx, What::Host(c.resp_h), Where::CONN_RESP);
 }
 
-fn http_id(h: &HttpRecord) -> Option<ConnId<'_>> {
-    conn_id(
-        &h.uid,
-        h.orig_h,
-        h.orig_p.0,
-        h.resp_h,
-        h.resp_p.0,
-        Proto::Tcp,
-    )
-}
-
 fn http(h: &HttpRecord, parts: Parts, emit: &mut Emit) {
-    let cx = Context::conn(h.ts, http_id(h));
+    let cx = Context::conn(h.ts, conn_of!(h, Proto::Tcp));
     if parts.has(Parts::HTTP_HEADERS) {
         if let Some(host) = &h.host {
             let host = strip_port(&host.0);
@@ -221,14 +217,7 @@ fn parse_ip(s: &[u8]) -> Option<IpAddr> {
 }
 
 fn ssl(s: &SslRecord, emit: &mut Emit) {
-    let id = conn_id(
-        &s.uid,
-        s.orig_h,
-        s.orig_p.0,
-        s.resp_h,
-        s.resp_p.0,
-        Proto::Tcp,
-    );
+    let id = conn_of!(s, Proto::Tcp);
     if let Some(name) = &s.server_name {
         let cx = Context::conn(s.ts, id);
         emit(
@@ -333,14 +322,7 @@ fn files(f: &FilesRecord, parts: Parts, emit: &mut Emit) {
 }
 
 fn smtp(s: &SmtpRecord, emit: &mut Emit) {
-    let id = conn_id(
-        &s.uid,
-        s.orig_h,
-        s.orig_p.0,
-        s.resp_h,
-        s.resp_p.0,
-        Proto::Tcp,
-    );
+    let id = conn_of!(s, Proto::Tcp);
     let cx = Context::conn(s.ts, id);
     for ip in s.path.iter().flatten() {
         emit(&cx, What::Host(*ip), Where::SMTP_RECEIVED);
@@ -390,14 +372,7 @@ fn ssh(s: &SshRecord, emit: &mut Emit) {
         return;
     };
     let hex: Vec<u8> = fp.0.iter().copied().filter(|&b| b != b':').collect();
-    let id = conn_id(
-        &s.uid,
-        s.orig_h,
-        s.orig_p.0,
-        s.resp_h,
-        s.resp_p.0,
-        Proto::Tcp,
-    );
+    let id = conn_of!(s, Proto::Tcp);
     let cx = Context::conn(s.ts, id);
     emit(&cx, What::Text(Kind::PubkeyHash, &hex), Where::SSH_HOST_KEY);
 }
