@@ -321,7 +321,26 @@ fn files(f: &FilesRecord, parts: Parts, emit: &mut Emit) {
     }
 }
 
+/// Zeek's seen/smtp matches as each MIME entity ends: a transaction
+/// without message data (no files, no headers) has none.
+fn had_message(s: &SmtpRecord) -> bool {
+    !s.fuids.is_empty()
+        || s.date.is_some()
+        || s.from.is_some()
+        || s.to.is_some()
+        || s.cc.is_some()
+        || s.reply_to.is_some()
+        || s.msg_id.is_some()
+        || s.subject.is_some()
+        || s.first_received.is_some()
+        || s.user_agent.is_some()
+        || s.x_originating_ip.is_some()
+}
+
 fn smtp(s: &SmtpRecord, emit: &mut Emit) {
+    if !had_message(s) {
+        return;
+    }
     let id = conn_of!(s, Proto::Tcp);
     let cx = Context::conn(s.ts, id);
     for ip in s.path.iter().flatten() {

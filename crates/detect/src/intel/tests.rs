@@ -329,7 +329,14 @@ fn smtp_addresses_headers_and_path() {
             "192.0.2.99 Intel::ADDR f",
             "EvilMailer/1.0 Intel::SOFTWARE f",
         ],
-        vec![app(AppRecord::Smtp(Box::new(s)))],
+        vec![
+            app(AppRecord::Smtp(Box::new(s))),
+            app(AppRecord::Smtp(Box::new(SmtpRecord {
+                uid: "CRejected".into(),
+                mailfrom: z("bad@evil.example"),
+                ..Default::default()
+            }))),
+        ],
     );
     let wheres: Vec<&str> = out.rows.iter().map(|r| r.seen_where.0).collect();
     assert_eq!(
@@ -342,7 +349,8 @@ fn smtp_addresses_headers_and_path() {
             "SMTP::IN_FROM",
             "SMTP::IN_TO",
             "SMTP::IN_REPLY_TO",
-        ]
+        ],
+        "a transaction without message data has no MIME entity to match at"
     );
 }
 
@@ -406,6 +414,13 @@ fn whitelisted_indicators_are_not_logged_but_others_are() {
     assert_eq!(
         seen(&out.rows),
         [("upload.example".into(), "Intel::DOMAIN", "DNS::IN_REQUEST")]
+    );
+    let noticed = run(&["meta.example Intel::DOMAIN s1 T T"], records());
+    assert!(noticed.rows.is_empty());
+    assert_eq!(
+        noticed.notices.len(),
+        1,
+        "as in Zeek, whitelisting keeps the row out of intel.log, not the notice"
     );
     let without = Loaded {
         whitelist: false,
