@@ -194,8 +194,8 @@ pub struct Intel {
     waiting: Table<String, Vec<Hit>>,
     /// HTTP requests' URLs by the fuids of their files.
     http_urls: Table<String, Vec<u8>>,
-    /// Certificates' common names by fingerprint.
-    cert_cns: Table<String, String>,
+    /// Certificates' names by fingerprint.
+    certs: Table<String, seen::CertNames>,
     lower: Vec<u8>,
 }
 
@@ -219,7 +219,7 @@ impl Intel {
             reload: Every::default(),
             waiting: Table::new(max_keys),
             http_urls: Table::new(max_keys),
-            cert_cns: Table::new(max_keys),
+            certs: Table::new(max_keys),
             lower: Vec::new(),
         };
         intel.read_files();
@@ -269,57 +269,53 @@ impl Intel {
                 }
             }
             Observed::App(AppRecord::X509(x)) => {
-                if let Some(cn) = seen::subject_cn(&x.subject) {
-                    self.cert_cns
-                        .insert(x.fingerprint.clone(), cn.to_string(), now);
-                }
+                self.certs
+                    .insert(x.fingerprint.clone(), seen::CertNames::of(x), now);
             }
             Observed::App(AppRecord::Ssl(s)) => self.ssl_certs(s, out),
             _ => {}
         }
     }
 
-    /// An ssl.log row: its certificates' waiting hits get its connection;
-    /// the first certificate's common name is seen (`ssl_established`).
+    /// An ssl.log row: the certificates of its chains are seen in its
+    /// connection (x509.zeek; their files' type by position, described
+    /// by the server's address as `SSL::describe_file` does), and the
+    /// first one's common name once established (ssl.zeek).
     fn ssl_certs(&mut self, s: &analyzers::ssl::SslRecord, out: &mut Notices) {
-        let fps = s
-            .cert_chain_fps
-            .iter()
-            .chain(&s.client_cert_chain_fps)
-            .flatten();
-        for fp in fps {
-            for mut hit in self.waiting.remove(fp.as_str()).unwrap_or_default() {
-                hit.row.uid = Some(s.uid.clone());
-                hit.row.orig_h = s.orig_h;
-                hit.row.orig_p = Some(s.orig_p);
-                hit.row.resp_h = s.resp_h;
-                hit.row.resp_p = Some(s.resp_p);
-                self.emit(hit, out);
+        let conn = seen::ssl_conn(s);
+        let desc = conn.map(|c| format!("{}:{}/tcp", c.resp_h, c.resp_p));
+        let chains = [(true, &s.cert_chain_fps), (false, &s.client_cert_chain_fps)];
+        let parts = self.loaded.parts;
+        for (server, fps) in chains {
+            for (i, fp) in fps.iter().flatten().enumerate() {
+                let Some(names) = self.certs.get(fp).cloned() else {
+                    continue;
+                };
+                let file = seen::FileId {
+                    fuid: None,
+                    mime_type: Some(if i == 0 { USER_CERT } else { CA_CERT }),
+                    desc: desc.as_deref(),
+                };
+                let mut cx = Context {
+                    ts: s.ts,
+                    conn,
+                    file: Some(file),
+                    awaits: None,
+                };
+                if parts.has(Parts::X509) {
+                    seen::cert_sightings(&names, &cx, &mut |c, w, at| self.sighting(c, w, at, out));
+                }
+                let host_cert = server && i == 0 && s.established;
+                if let Some(cn) = names
+                    .cn
+                    .as_deref()
+                    .filter(|_| host_cert && parts.has(Parts::SSL))
+                {
+                    cx.file = None;
+                    let cn = What::Text(Kind::Domain, cn.as_bytes());
+                    self.sighting(&cx, cn, Where::X509_CERT, out);
+                }
             }
-        }
-        let first = s.cert_chain_fps.as_ref().and_then(|c| c.first());
-        let cn = first.and_then(|fp| self.cert_cns.get(fp)).cloned();
-        if let (Some(cn), true) = (cn, s.established && self.loaded.parts.has(Parts::SSL)) {
-            let id = seen::ConnId {
-                uid: &s.uid,
-                orig_h: s.orig_h.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()),
-                orig_p: s.orig_p.0,
-                resp_h: s.resp_h.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()),
-                resp_p: s.resp_p.0,
-                proto: Proto::Tcp,
-            };
-            let cx = Context {
-                ts: s.ts,
-                conn: Some(id),
-                file: None,
-                awaits: None,
-            };
-            self.sighting(
-                &cx,
-                What::Text(Kind::Domain, cn.as_bytes()),
-                Where::X509_CERT,
-                out,
-            );
         }
     }
 
@@ -353,7 +349,6 @@ impl Intel {
                 }
                 None => self.wait(fuid, hit, now),
             },
-            Some(Await::Cert(fp)) => self.wait(fp, hit, now),
             None => self.emit(hit, out),
         }
     }
@@ -412,6 +407,11 @@ impl Intel {
     }
 }
 
+/// The types the SSL analyzer gives certificate files: the first of a
+/// chain, the others.
+const USER_CERT: &str = "application/x-x509-user-cert";
+const CA_CERT: &str = "application/x-x509-ca-cert";
+
 /// `Files::describe` of an HTTP file: its request's URL.
 fn http_desc(url: &[u8]) -> String {
     format!("http://{}", String::from_utf8_lossy(url))
@@ -443,9 +443,9 @@ fn row(cx: &Context, what: What, at: Where, hits: &Hits) -> IntelRecord {
         node: "zeek".to_string(),
         matched: Set(matched.into_iter().map(|k| Enum(k.name())).collect()),
         sources: Set(sources),
-        fuid: cx.file.map(|f| f.fuid.to_string()),
+        fuid: cx.file.and_then(|f| f.fuid).map(str::to_string),
         file_mime_type: cx.file.and_then(|f| f.mime_type.map(str::to_string)),
-        file_desc: None,
+        file_desc: cx.file.and_then(|f| f.desc).map(str::to_string),
     }
 }
 
@@ -481,7 +481,7 @@ impl Detection for Intel {
     }
 
     fn evicted(&self) -> u64 {
-        self.waiting.evicted + self.http_urls.evicted + self.cert_cns.evicted
+        self.waiting.evicted + self.http_urls.evicted + self.certs.evicted
     }
 }
 

@@ -52,17 +52,17 @@ pub struct ConnId<'a> {
 /// The file a sighting was in (Zeek's `Seen$f`).
 #[derive(Debug, Clone, Copy)]
 pub struct FileId<'a> {
-    pub fuid: &'a str,
+    pub fuid: Option<&'a str>,
     pub mime_type: Option<&'a str>,
+    /// `Files::describe`, when known now.
+    pub desc: Option<&'a str>,
 }
 
 /// What a hit still waits for before it is logged: an HTTP file's
-/// description (its request's URL, from http.log), a certificate's
-/// connection (from the ssl.log row whose chain holds it).
+/// description (its request's URL, from http.log).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Await<'a> {
     HttpFile(&'a str),
-    Cert(&'a str),
 }
 
 /// The circumstances of a record's sightings.
@@ -100,7 +100,6 @@ pub fn sightings(rec: &Observed, parts: Parts, emit: &mut Emit) {
         }
         Observed::App(AppRecord::Http(h)) => http(h, parts, emit),
         Observed::App(AppRecord::Ssl(s)) if parts.has(Parts::SSL) => ssl(s, emit),
-        Observed::App(AppRecord::X509(x)) if parts.has(Parts::X509) => x509(x, emit),
         Observed::App(AppRecord::Files(f)) => files(f, parts, emit),
         Observed::App(AppRecord::Smtp(s)) if parts.has(Parts::SMTP) => smtp(s, emit),
         Observed::App(AppRecord::Ssh(s)) if parts.has(Parts::PUBKEY_HASHES) => ssh(s, emit),
@@ -228,25 +227,44 @@ fn ssl(s: &SslRecord, emit: &mut Emit) {
     }
 }
 
-/// A certificate's SAN names and subject email address; its connection
-/// comes with the ssl.log row that holds it.
-fn x509(x: &X509Record, emit: &mut Emit) {
-    let cx = Context {
-        ts: x.ts,
-        conn: None,
-        file: None,
-        awaits: Some(Await::Cert(&x.fingerprint)),
-    };
-    for name in x.san_dns.iter().flatten() {
-        emit(&cx, What::Text(Kind::Domain, &name.0), Where::X509_CERT);
+/// What a certificate offers `Intel::seen` (x509.zeek, ssl.zeek): its SAN
+/// DNS names, its subject's email address and common name. Kept by
+/// fingerprint: x509.log rows are not repeated for every connection that
+/// carries the certificate, Zeek's matches are.
+#[derive(Debug, Clone, Default)]
+pub struct CertNames {
+    pub san_dns: Vec<Vec<u8>>,
+    pub email: Option<String>,
+    pub cn: Option<String>,
+}
+
+impl CertNames {
+    pub fn of(x: &X509Record) -> CertNames {
+        CertNames {
+            san_dns: x.san_dns.iter().flatten().map(|n| n.0.clone()).collect(),
+            email: subject_email(&x.subject).map(str::to_string),
+            cn: subject_cn(&x.subject).map(str::to_string),
+        }
     }
-    if let Some(email) = subject_email(&x.subject) {
+}
+
+/// A certificate's names as its file is seen in a connection.
+pub fn cert_sightings(names: &CertNames, cx: &Context, emit: &mut Emit) {
+    for name in &names.san_dns {
+        emit(cx, What::Text(Kind::Domain, name), Where::X509_CERT);
+    }
+    if let Some(email) = &names.email {
         emit(
-            &cx,
+            cx,
             What::Text(Kind::Email, email.as_bytes()),
             Where::X509_CERT,
         );
     }
+}
+
+/// The connection of an ssl.log row.
+pub fn ssl_conn(s: &SslRecord) -> Option<ConnId<'_>> {
+    conn_of!(s, Proto::Tcp)
 }
 
 /// `emailAddress=` of a subject, up to the next comma.
@@ -257,7 +275,7 @@ fn subject_email(subject: &str) -> Option<&str> {
 }
 
 /// A certificate's common name, from its subject.
-pub fn subject_cn(subject: &str) -> Option<&str> {
+fn subject_cn(subject: &str) -> Option<&str> {
     subject
         .split(',')
         .find_map(|part| part.trim_start().strip_prefix("CN="))
@@ -281,8 +299,9 @@ fn files(f: &FilesRecord, parts: Parts, emit: &mut Emit) {
         ts: f.ts,
         conn: id,
         file: Some(FileId {
-            fuid: &f.fuid,
+            fuid: Some(&f.fuid),
             mime_type: None,
+            desc: None,
         }),
         awaits,
     };
@@ -293,8 +312,9 @@ fn files(f: &FilesRecord, parts: Parts, emit: &mut Emit) {
         }
     }
     cx.file = Some(FileId {
-        fuid: &f.fuid,
+        fuid: Some(&f.fuid),
         mime_type: f.mime_type.as_deref(),
+        desc: None,
     });
     let hashes = [&f.md5, &f.sha1, &f.sha256];
     if parts.has(Parts::FILE_HASHES) {

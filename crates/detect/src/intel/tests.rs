@@ -220,9 +220,41 @@ fn ssl_server_names_and_certificates() {
         ],
         vec![
             app(AppRecord::X509(Box::new(x509))),
-            app(AppRecord::Ssl(Box::new(ssl))),
+            app(AppRecord::Ssl(Box::new(ssl.clone()))),
+            // The certificate again, without another x509.log row.
+            app(AppRecord::Ssl(Box::new(SslRecord {
+                uid: "CSsl2".into(),
+                server_name: None,
+                ..ssl
+            }))),
         ],
     );
+    let (first, again): (Vec<_>, Vec<_>) = out
+        .rows
+        .iter()
+        .partition(|r| r.uid.as_deref() == Some("CSsl"));
+    assert_eq!(again.len(), 3, "a certificate matches in every connection");
+    let san = first
+        .iter()
+        .find(|r| r.indicator.0 == b"alt.example")
+        .unwrap();
+    assert_eq!(
+        san.file_mime_type.as_deref(),
+        Some("application/x-x509-user-cert")
+    );
+    assert_eq!(san.file_desc.as_deref(), Some("192.0.2.43:443/tcp"));
+    let cn = first
+        .iter()
+        .find(|r| r.indicator.0 == b"cert.example")
+        .unwrap();
+    assert_eq!(
+        cn.file_desc, None,
+        "the common name is seen in the connection"
+    );
+    let out = Run {
+        rows: first.into_iter().cloned().collect(),
+        notices: out.notices,
+    };
     let mut got = seen(&out.rows);
     got.sort();
     assert_eq!(
@@ -233,10 +265,6 @@ fn ssl_server_names_and_certificates() {
             ("cert.example".into(), "Intel::DOMAIN", "X509::IN_CERT"),
             ("sni.example".into(), "Intel::DOMAIN", "SSL::IN_SERVER_NAME"),
         ]
-    );
-    assert!(
-        out.rows.iter().all(|r| r.uid.as_deref() == Some("CSsl")),
-        "certificate hits get the connection of the ssl.log row holding them"
     );
 }
 
