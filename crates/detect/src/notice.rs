@@ -179,6 +179,8 @@ pub struct Notices {
     /// (note, identifier) → end of its suppression.
     suppressing: Table<(&'static str, String), Time>,
     out: Vec<NoticeRecord>,
+    /// intel.log rows (the intel framework's hits).
+    intel: Vec<crate::IntelRecord>,
     /// Notices dropped because an earlier one with the same identifier is
     /// still suppressing them.
     pub suppressed: u64,
@@ -192,6 +194,7 @@ impl Notices {
             default_suppress,
             suppressing: Table::new(MAX_SUPPRESSIONS),
             out: Vec::new(),
+            intel: Vec::new(),
             suppressed: 0,
         }
     }
@@ -219,6 +222,16 @@ impl Notices {
     /// Forgets suppressions that ended before `now`.
     pub fn expire(&mut self, now: Time) {
         self.suppressing.retain(|_, until| *until > now);
+    }
+
+    /// An intel.log row.
+    pub fn intel(&mut self, row: crate::IntelRecord) {
+        self.intel.push(row);
+    }
+
+    /// The intel.log rows since the last call.
+    pub fn take_intel(&mut self) -> Vec<crate::IntelRecord> {
+        std::mem::take(&mut self.intel)
     }
 
     /// The notices raised since the last call.

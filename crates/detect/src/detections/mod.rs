@@ -42,6 +42,7 @@ pub const BUILTINS: &[fn() -> Box<dyn Spec>] = &[
     dns_c2::spec,
     rare_user_agents::spec,
     sql_injection::spec,
+    crate::intel::spec,
 ];
 
 const NS: i64 = 1_000_000_000;
