@@ -43,6 +43,17 @@ crate::options! {
     }
 }
 
+impl Common {
+    /// For detections that judge addresses only: the shipped list of
+    /// service names does not apply.
+    pub fn addresses_only() -> Common {
+        Common {
+            default_allowlist: false,
+            ..Common::default()
+        }
+    }
+}
+
 impl<T: crate::settings::FromSetting> crate::settings::FromSetting for Option<T> {
     fn from_setting(s: &Setting) -> Result<Self, String> {
         T::from_setting(s).map(Some)

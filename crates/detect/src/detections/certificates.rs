@@ -95,17 +95,10 @@ pub static EXPIRING_META: Meta = Meta {
     summary: "server certificates that expired, expire within 30 days or are not valid yet",
 };
 
-fn common() -> Common {
-    Common {
-        default_allowlist: false,
-        ..Common::default()
-    }
-}
-
 pub fn invalid_spec() -> Box<dyn Spec> {
     Box::new(Builtin {
         meta: &INVALID_META,
-        common: common(),
+        common: Common::addresses_only(),
         opts: InvalidCertsOptions::default(),
         make: CertCheck::build,
     })
@@ -116,7 +109,7 @@ pub fn expiring_spec() -> Box<dyn Spec> {
         meta: &EXPIRING_META,
         common: Common {
             suppress_for: Some(Span::hours(24)),
-            ..common()
+            ..Common::addresses_only()
         },
         opts: ExpiringCertsOptions::default(),
         make: CertCheck::build,
