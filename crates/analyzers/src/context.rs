@@ -20,6 +20,8 @@ pub struct ConnInfo<'a> {
     pub local_orig: Option<bool>,
     /// conn.log's `local_resp`.
     pub local_resp: Option<bool>,
+    /// The connection's first packet (Zeek's `c$start_time`).
+    pub start: Time,
 }
 
 impl ConnInfo<'_> {
@@ -362,6 +364,25 @@ impl<'a> Context<'a> {
     }
 
     /// A log record (dns.log, http.log, files.log, ...).
+    /// Raises a notice about this connection (Zeek's `NOTICE` with
+    /// `$conn`), one per `identifier` while it is suppressed.
+    pub fn notice(&mut self, note: &'static str, msg: String, n: Option<u64>, identifier: String) {
+        let c = self.conn;
+        self.emit(AppRecord::Notice(Box::new(crate::record::AppNotice {
+            ts: self.now,
+            note,
+            msg,
+            n,
+            identifier,
+            uid: c.uid.to_string(),
+            orig_h: c.orig_h,
+            orig_p: c.orig_p,
+            resp_h: c.resp_h,
+            resp_p: c.resp_p,
+            proto: c.proto,
+        })));
+    }
+
     pub fn emit(&mut self, rec: AppRecord) {
         self.sink.app(rec);
     }

@@ -719,6 +719,7 @@ mod tests {
             proto: 6,
             local_orig: None,
             local_resp: None,
+            start: records::Time(0),
         }
     }
 

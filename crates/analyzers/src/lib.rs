@@ -50,7 +50,7 @@ pub use dpd::Kind;
 pub use host::{AnalyzerPlan, AnalyzerSet, ConnAnalyzers};
 #[cfg(feature = "fuzzing")]
 pub use quic::seal_initial as seal_quic_initial;
-pub use record::{AnalyzerRecord, AppRecord, AppSink, AppTunnel, AppWeird};
+pub use record::{AnalyzerRecord, AppNotice, AppRecord, AppSink, AppTunnel, AppWeird};
 
 /// One protocol analyzer attached to one connection.
 ///

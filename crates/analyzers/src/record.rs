@@ -56,6 +56,27 @@ pub struct AppTunnel {
     pub tunnel_type: &'static str,
 }
 
+/// A notice an analyzer raises itself, as Zeek scripts do from protocol
+/// events (heartbleed): the pipeline passes it through the notice
+/// framework's suppression into notice.log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppNotice {
+    pub ts: Time,
+    pub note: &'static str,
+    pub msg: String,
+    pub n: Option<u64>,
+    /// One incident: later notices with the same note and identifier are
+    /// suppressed.
+    pub identifier: String,
+    pub uid: String,
+    pub orig_h: IpAddr,
+    pub orig_p: u16,
+    pub resp_h: IpAddr,
+    pub resp_p: u16,
+    /// IP protocol number.
+    pub proto: u8,
+}
+
 /// Everything the analyzers stage writes.
 #[derive(Debug, Clone)]
 pub enum AppRecord {
@@ -74,6 +95,7 @@ pub enum AppRecord {
     Analyzer(Box<AnalyzerRecord>),
     Weird(AppWeird),
     Tunnel(AppTunnel),
+    Notice(Box<AppNotice>),
 }
 
 impl AppRecord {
@@ -95,6 +117,7 @@ impl AppRecord {
             AppRecord::Software(_) => "software",
             AppRecord::Weird(_) => "weird",
             AppRecord::Tunnel(_) => "tunnel",
+            AppRecord::Notice(_) => "notice",
         }
     }
 
@@ -114,6 +137,7 @@ impl AppRecord {
             AppRecord::X509(r) => r.ts(),
             AppRecord::Software(s) => s.ts,
             AppRecord::Tunnel(t) => t.ts,
+            AppRecord::Notice(n) => n.ts,
             AppRecord::Weird(_) => return None,
         })
     }

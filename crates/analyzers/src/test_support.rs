@@ -27,6 +27,7 @@ pub fn conn(proto: u8, resp_p: u16) -> ConnInfo<'static> {
         proto,
         local_orig: None,
         local_resp: None,
+        start: records::Time(0),
     }
 }
 

@@ -28,6 +28,7 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
         "protocols/http/detect-sql-injection",
         "detect-sql-injection",
     ),
+    ("protocols/ssl/heartbleed", "ssl-heartbleed"),
     ("protocols/http/detect-sqli", "detect-sql-injection"),
     // The ZIP analyzer; only `register` attaches it to ZIP files.
     ("base/files/zip", "zip"),
@@ -175,6 +176,7 @@ pub fn plan(
     config.http.tag_sql_injection = has(options, "detect-sql-injection");
     config.ssl.ja3 = has(options, "ja3");
     config.ssl.ja4 = has(options, "ja4");
+    config.ssl.heartbleed = has(options, "ssl-heartbleed");
     // header-names logs the client's header names unless told otherwise.
     config.http.log_client_header_names = has(options, "http-header-names");
     // auth-addl turns off Zeek's skipping of those sections.

@@ -56,6 +56,15 @@ impl Proto {
         }
     }
 
+    /// From an IP protocol number (anything else counts as TCP).
+    pub fn of_number(number: u8) -> Proto {
+        match number {
+            17 => Proto::Udp,
+            1 | 58 => Proto::Icmp,
+            _ => Proto::Tcp,
+        }
+    }
+
     /// From conn.log's `proto` column.
     pub fn from_name(name: &str) -> Option<Proto> {
         match name {
@@ -167,6 +176,23 @@ impl Notice {
             latitude: None,
             longitude: None,
         }
+    }
+}
+
+impl From<&analyzers::AppNotice> for Notice {
+    fn from(a: &analyzers::AppNotice) -> Notice {
+        let mut n = Notice::new(a.ts, a.note, a.msg.clone());
+        n.n = a.n;
+        n.identifier = Some(a.identifier.clone());
+        n.conn = Some(ConnRef {
+            uid: a.uid.clone(),
+            orig_h: a.orig_h,
+            orig_p: a.orig_p,
+            resp_h: a.resp_h,
+            resp_p: a.resp_p,
+            proto: Proto::of_number(a.proto),
+        });
+        n
     }
 }
 

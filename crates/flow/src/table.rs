@@ -999,6 +999,7 @@ impl FlowTable {
             proto: c.proto,
             local_orig: c.local_orig(),
             local_resp: c.local_resp(),
+            start: Time(c.start),
         };
         let mut out = AppForward {
             sink: &mut *sink,

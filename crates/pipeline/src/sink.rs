@@ -14,7 +14,7 @@ use analyzers::ssl::SslRecord;
 use analyzers::websocket::WebsocketRecord;
 use analyzers::x509::X509Record;
 use analyzers::{AnalyzerRecord, AppRecord};
-use detect::{IntelRecord, NoticeRecord, Observed};
+use detect::{IntelRecord, Notice, NoticeRecord, Notices, Observed};
 use flow::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use logs::{Format, LogFile, RowFormatter};
 use records::{Record, Schema, Time};
@@ -128,6 +128,9 @@ enum SoftwareRoute {
     },
 }
 
+/// Zeek's `Notice::default_suppression_interval`, for analyzers' notices.
+const NOTICE_SUPPRESSION: i64 = 3600 * 1_000_000_000;
+
 /// Per-worker sink: formats records and hands full buffers to `ship`
 /// (which may write them out in place or take them); with a [`Tap`], the
 /// records detections want go on to them after they are formatted.
@@ -138,6 +141,9 @@ pub struct RowSink<F: FnMut(LogId, &mut Vec<u8>, u64)> {
     ship: F,
     software: SoftwareRoute,
     tap: Option<Tap>,
+    /// The notice framework for notices analyzers raise (their
+    /// identifiers name connections, which stay in one worker).
+    analyzer_notices: Notices,
 }
 
 impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
@@ -150,6 +156,7 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
             ship,
             software: SoftwareRoute::Track(Tracker::new()),
             tap: None,
+            analyzer_notices: Notices::new(NOTICE_SUPPRESSION),
         }
     }
 
@@ -286,6 +293,13 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
         if let AppRecord::Software(s) = rec {
             return self.software(*s);
         }
+        if let AppRecord::Notice(n) = &rec {
+            self.analyzer_notices.raise(Notice::from(&**n));
+            for row in self.analyzer_notices.take() {
+                self.notice(&row);
+            }
+            return;
+        }
         let log = match &rec {
             AppRecord::Dns(r) => self.push(LogId::Dns, &**r),
             AppRecord::Http(r) => self.push(LogId::Http, &**r),
@@ -299,7 +313,10 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
             AppRecord::X509(r) => self.push(LogId::X509, &**r),
             // The flows stage turns analyzer weirds and tunnels into
             // weird.log and tunnel.log rows.
-            AppRecord::Weird(_) | AppRecord::Tunnel(_) | AppRecord::Software(_) => return,
+            AppRecord::Weird(_)
+            | AppRecord::Tunnel(_)
+            | AppRecord::Software(_)
+            | AppRecord::Notice(_) => return,
         };
         if self.tapped(log) {
             self.observe(Observed::App(rec));

@@ -154,6 +154,7 @@ impl Run {
             proto: self.proto,
             local_orig: None,
             local_resp: None,
+            start: records::Time(0),
         };
         let mut fuids = FuidGen::new(Some(1));
         let mut cx = Context::new(

@@ -26,6 +26,7 @@ impl Harness {
                 proto: 6,
                 local_orig: Some(true),
                 local_resp: Some(false),
+                start: records::Time(0),
             },
             config: AnalyzerConfig {
                 files,

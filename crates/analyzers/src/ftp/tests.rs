@@ -25,6 +25,7 @@ fn conn<'a>(uid: &'a str, orig: &str, resp: &str, resp_p: u16) -> ConnInfo<'a> {
         proto: 6,
         local_orig: None,
         local_resp: None,
+        start: records::Time(0),
     }
 }
 

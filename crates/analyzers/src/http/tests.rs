@@ -51,6 +51,7 @@ impl Exchange {
             proto: 6,
             local_orig: None,
             local_resp: None,
+            start: records::Time(0),
         };
         self.now += 1_000_000;
         let mut cx = Context::new(

@@ -17,6 +17,7 @@ fn conn() -> ConnInfo<'static> {
         proto: 6,
         local_orig: None,
         local_resp: None,
+        start: records::Time(0),
     }
 }
 

@@ -12,6 +12,7 @@
 mod dtls;
 mod fingerprint;
 mod handshake;
+mod heartbleed;
 mod names;
 mod reader;
 mod record;
@@ -32,6 +33,9 @@ pub struct SslConfig {
     pub ja3: bool,
     /// The ja4 package: ssl.log's `ja4` and `ja4s`.
     pub ja4: bool,
+    /// `protocols/ssl/heartbleed`: heartbeats are watched for the whole
+    /// connection (Zeek's `SSL::disable_analyzer_after_detection = F`).
+    pub heartbleed: bool,
 }
 
 impl Default for SslConfig {
@@ -41,6 +45,7 @@ impl Default for SslConfig {
             validator: None,
             ja3: false,
             ja4: false,
+            heartbleed: false,
         }
     }
 }
@@ -124,6 +129,8 @@ pub struct SslAnalyzer {
     /// The protocol was confirmed (a client hello parsed).
     confirmed: bool,
     dtls: dtls::Dtls,
+    /// Heartbeats seen, with `protocols/ssl/heartbleed`.
+    heartbleed: Option<Box<heartbleed::Heartbleed>>,
 }
 
 impl Default for SslAnalyzer {
@@ -148,6 +155,7 @@ impl SslAnalyzer {
             logged: false,
             confirmed: false,
             dtls: dtls::Dtls::default(),
+            heartbleed: None,
         }
     }
 
@@ -249,7 +257,8 @@ impl SslAnalyzer {
             self.side(is_orig).encrypted = true;
         }
         if self.side(is_orig).encrypted {
-            return self.ciphertext(cx);
+            self.ciphertext(cx);
+            return self.encrypted_record(cx, is_orig, header);
         }
         self.session(cx);
         let is_client = self.is_client(is_orig);
@@ -259,7 +268,13 @@ impl SslAnalyzer {
             HANDSHAKE if self.framing == Framing::Dtls => self.dtls_handshake(cx, is_orig, body),
             HANDSHAKE => self.handshake_data(cx, is_orig, body),
             APPLICATION_DATA => self.early_application_data(cx),
-            HEARTBEAT if body.len() >= 3 => self.history(cx, is_client, 'b'),
+            HEARTBEAT if body.len() >= 3 => {
+                self.history(cx, is_client, 'b');
+                if let Some(hb) = self.heartbeats(cx) {
+                    let claimed = u16::from_be_bytes([body[1], body[2]]);
+                    hb.plaintext(cx, is_client, body.len() as u64, body[0], claimed.into());
+                }
+            }
             HEARTBEAT => {}
             V2_ERROR => self.alert(
                 cx,
@@ -288,7 +303,38 @@ impl SslAnalyzer {
         self.established = true;
         self.session(cx);
         self.log(cx);
-        self.stopped = true;
+        self.stopped = !cx.config.ssl.heartbleed;
+    }
+
+    /// The heartbeat watch, with `protocols/ssl/heartbleed`.
+    fn heartbeats(&mut self, cx: &Context<'_>) -> Option<&mut heartbleed::Heartbleed> {
+        if !cx.config.ssl.heartbleed {
+            return None;
+        }
+        Some(self.heartbleed.get_or_insert_with(Default::default))
+    }
+
+    /// An encrypted record (Zeek's `ssl_encrypted_data`), for heartbleed.
+    fn encrypted_record(&mut self, cx: &mut Context<'_>, is_orig: bool, header: Header) {
+        if !cx.config.ssl.heartbleed {
+            return;
+        }
+        let is_client = self.is_client(is_orig);
+        let version = self.negotiated.map(names::version_name);
+        let cipher = self.cipher.map(|c| names::cipher_name(c.into()));
+        let suite = heartbleed::Suite {
+            version: version.as_deref(),
+            cipher: cipher.as_deref(),
+            start: cx.conn.start,
+        };
+        let Some(hb) = self.heartbeats(cx) else {
+            return;
+        };
+        match header.content {
+            HEARTBEAT => hb.encrypted(cx, is_client, header.len as u64, &suite),
+            APPLICATION_DATA => hb.app_data(header.len),
+            _ => {}
+        }
     }
 
     fn change_cipher_spec(&mut self, cx: &mut Context<'_>, is_orig: bool) {

@@ -113,6 +113,7 @@ impl Run {
             proto: 6,
             local_orig: None,
             local_resp: None,
+            start: records::Time(0),
         };
         let mut fuids = FuidGen::new(Some(1));
         self.now += 1;
