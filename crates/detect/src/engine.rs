@@ -64,7 +64,7 @@ impl Ctx<'_> {
 /// One detection: a module consuming typed records and raising notices.
 pub trait Detection: Send {
     /// The logs it consumes (record paths, e.g. `["conn"]`).
-    fn topics(&self) -> &'static [&'static str];
+    fn topics(&self) -> &[&'static str];
     /// Whether it consults [`Ctx::names`].
     fn wants_names(&self) -> bool {
         false
