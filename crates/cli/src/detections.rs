@@ -1,5 +1,6 @@
 //! Which detections a run has: the Zeek config's redefs of their options,
-//! `--config` (the TOML file's `[detect]` sections) and `--no-detections`.
+//! `--config` (the TOML file's `[detect]` sections), `--rules` and
+//! `--no-detections`.
 
 use crate::args::Cli;
 use config::ZeekScript;
@@ -29,7 +30,7 @@ pub fn apply_redefs(plan: &mut detect::Plan, script: &ZeekScript) -> DetectionRe
     out
 }
 
-/// `--config FILE` and `--no-detections`.
+/// `--config FILE`, `--rules` and `--no-detections`.
 pub fn apply_cli(plan: &mut detect::Plan, cli: &Cli) -> Result<(), String> {
     if let Some(path) = &cli.config {
         let text = std::fs::read_to_string(path)
@@ -40,5 +41,21 @@ pub fn apply_cli(plan: &mut detect::Plan, cli: &Cli) -> Result<(), String> {
     if cli.no_detections {
         plan.global.enabled = false;
     }
+    if !cli.rules.is_empty() {
+        plan.add_rules(load_rules(&cli.rules));
+    }
     Ok(())
+}
+
+/// Loads `--rules`; each rule that does not compile is reported on stderr
+/// (file and line) and left out, never stopping the run.
+fn load_rules(paths: &[std::path::PathBuf]) -> detect::sigma::RuleSet {
+    let loaded = detect::sigma::load(paths);
+    for e in &loaded.errors {
+        eprintln!("shrike: warning: rule skipped: {e}");
+    }
+    if loaded.rules.is_empty() {
+        eprintln!("shrike: warning: no Sigma rule loaded from --rules");
+    }
+    loaded.rules
 }

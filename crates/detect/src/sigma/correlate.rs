@@ -26,7 +26,11 @@ pub struct Member {
 
 /// One group's window.
 struct Group {
+    /// When the window opened (its first event as seen).
     start: Time,
+    /// The earliest and latest event times (records from several workers
+    /// arrive a little out of order).
+    first: Time,
     last: Time,
     events: u64,
     /// Hashes of value_count's distinct values.
@@ -120,6 +124,7 @@ impl Running {
         let g = self
             .groups
             .entry(k, ts, || new_group(def, &members[m], v, fields, ts));
+        g.first = g.first.min(ts);
         g.last = g.last.max(ts);
         g.events += 1;
         if let Some(h) = value_hash {
@@ -188,6 +193,7 @@ fn new_group(def: &Correlation, m: &Member, v: &Values, fields: &LogFields, ts: 
     }
     Group {
         start: ts,
+        first: ts,
         last: ts,
         events: 0,
         values: HashSet::default(),
@@ -204,7 +210,7 @@ fn new_group(def: &Correlation, m: &Member, v: &Values, fields: &LogFields, ts: 
 }
 
 fn notice(def: &Correlation, g: &Group, n: u64, ts: Time, suppress_for: i64) -> Notice {
-    let within = human_duration(g.last.0.saturating_sub(g.start.0));
+    let within = human_duration(g.last.0.saturating_sub(g.first.0));
     let what = match def.kind {
         Kind::EventCount => format!("{n} matching events"),
         Kind::ValueCount => format!(

@@ -390,7 +390,11 @@ fn match_notice(r: &Rule, s: &LogState, ts: records::Time, suppress_for: i64) ->
     let port = |k: usize| id(k).and_then(|t| t.parse::<u16>().ok());
     n.src = ip(1);
     n.dst = ip(3);
-    let proto = id(5).and_then(|p| Proto::from_name(&p));
+    // Logs without a proto column (http, ssl, ssh, ...) are over TCP.
+    let proto = match s.id_slots[5] {
+        Some(_) => id(5).and_then(|p| Proto::from_name(&p)),
+        None => Some(Proto::Tcp),
+    };
     if let (Some(uid), Some(orig_h), Some(orig_p), Some(resp_h), Some(resp_p), Some(proto)) = (
         id(0).filter(|u| u != "-"),
         n.src,
