@@ -42,20 +42,23 @@ pub fn apply_cli(plan: &mut detect::Plan, cli: &Cli) -> Result<(), String> {
         plan.global.enabled = false;
     }
     if !cli.rules.is_empty() {
-        plan.add_rules(load_rules(&cli.rules));
+        plan.add_rules(load_rules(&cli.rules, cli.quiet));
     }
     Ok(())
 }
 
 /// Loads `--rules`; each rule that does not compile is reported on stderr
 /// (file and line) and left out, never stopping the run.
-fn load_rules(paths: &[std::path::PathBuf]) -> detect::sigma::RuleSet {
+fn load_rules(paths: &[std::path::PathBuf], quiet: bool) -> detect::sigma::RuleSet {
     let loaded = detect::sigma::load(paths);
     for e in &loaded.errors {
         eprintln!("shrike: warning: rule skipped: {e}");
     }
-    if loaded.rules.is_empty() {
+    let (rules, correlations) = loaded.rules.counts();
+    if rules == 0 {
         eprintln!("shrike: warning: no Sigma rule loaded from --rules");
+    } else if !quiet {
+        eprintln!("shrike: {rules} Sigma rules and {correlations} correlations loaded");
     }
     loaded.rules
 }

@@ -194,6 +194,11 @@ impl LogFields {
         self.columns[self.slots[slot]].name
     }
 
+    /// The Zeek type of a slot's column (`bool`, `set[string]`, ...).
+    pub fn zeek_type(&self, slot: usize) -> &str {
+        &self.columns[self.slots[slot]].zeek_type
+    }
+
     /// Slots allotted so far (to undo those of a rule that failed).
     pub fn mark(&self) -> usize {
         self.slots.len()

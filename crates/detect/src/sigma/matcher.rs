@@ -93,7 +93,8 @@ impl Item {
         let name = parts.next().unwrap_or_default();
         let slot = fields.slot(name).map_err(|e| Error::new(key.line, e))?;
         let mods: Vec<&str> = parts.collect();
-        let test = test(&mods, value).map_err(|e| Error::new(value.line, e))?;
+        let is_bool = fields.zeek_type(slot) == "bool";
+        let test = test(&mods, value, is_bool).map_err(|e| Error::new(value.line, e))?;
         Ok(Item {
             slots: vec![slot],
             test,
@@ -103,7 +104,7 @@ impl Item {
     /// A list of keywords: any text field containing any of them (a
     /// full-text search, as SIEM backends run keywords).
     pub fn keywords(values: &Node, fields: &mut LogFields) -> Result<Item, Error> {
-        let test = test(&["contains"], values).map_err(|e| Error::new(values.line, e))?;
+        let test = test(&["contains"], values, false).map_err(|e| Error::new(values.line, e))?;
         Ok(Item {
             slots: fields.text_slots(),
             test,
@@ -177,7 +178,9 @@ fn mods(list: &[&str]) -> Result<Mods, String> {
     Ok(m)
 }
 
-fn test(list: &[&str], value: &Node) -> Result<Test, String> {
+/// `is_bool`: the field is a Zeek bool, so `true`/`false` (quoted or not,
+/// as SigmaHQ's Zeek rules write them) mean `T`/`F`.
+fn test(list: &[&str], value: &Node, is_bool: bool) -> Result<Test, String> {
     let m = mods(list)?;
     if m.exists {
         return match value.text().map(str::to_ascii_lowercase).as_deref() {
@@ -192,7 +195,12 @@ fn test(list: &[&str], value: &Node) -> Result<Test, String> {
     let mut pats = Vec::new();
     for v in scalars(value)? {
         let quoted = matches!(v.value, Value::Scalar { quoted: true, .. });
-        pattern(&m, v.text().unwrap_or_default(), quoted, &mut pats)?;
+        pattern(
+            &m,
+            v.text().unwrap_or_default(),
+            quoted && !is_bool,
+            &mut pats,
+        )?;
     }
     if pats.is_empty() {
         return Err("no value to match".into());
@@ -523,7 +531,11 @@ mod tests {
         assert!(hit("answers|exists: false", "a", None));
         assert!(hit("answers: null", "a", None));
         assert!(!hit("answers: null", "a", Some("1.2.3.4")));
-        assert!(hit("rejected: false", "a", None) || !hit("rejected: true", "a", None));
+        // A Zeek bool: true/false, quoted or not, are T/F.
+        assert!(hit("rejected: false", "a", None));
+        assert!(hit("rejected: 'false'", "a", None));
+        assert!(!hit("rejected: 'true'", "a", None));
+        assert!(!hit("query: 'true'", "true.example", None));
     }
 
     #[test]

@@ -148,6 +148,75 @@ detection:
     assert_eq!(srcs(&n), expect, "{n:?}");
 }
 
+/// Rules written the way SigmaHQ's Zeek rules are: metadata the engine
+/// does not use, taxonomy names, `AND`, quoted bools.
+const SIGMAHQ_STYLE: &str = r#"
+title: Executable fetched over WebDAV
+id: 3f0c9a52-1d7e-4c55-9a0b-5e2f8d6c7b10
+status: experimental
+description: An executable downloaded by a WebDAV client.
+references:
+    - https://example.org/webdav
+author: Shrike tests
+date: 2024/05/01
+tags:
+    - attack.command_and_control
+logsource:
+    product: zeek
+    service: http
+detection:
+    selection_webdav:
+        - c-useragent: '*WebDAV*'
+        - c-uri: '*webdav*'
+    selection_executable:
+        - resp_mime_types: '*dosexec*'
+        - c-uri: '*.exe'
+    condition: selection_webdav AND selection_executable
+fields:
+    - id.orig_h
+falsepositives:
+    - unknown
+level: medium
+---
+title: Lookup that was not rejected
+logsource:
+    service: dns
+    product: zeek
+detection:
+    selection:
+        query|endswith: '.pool.example'
+    exclude_rejected:
+        rejected: 'true'
+    condition: selection and not 1 of exclude_*
+level: low
+"#;
+
+#[test]
+fn sigmahq_style_rules_load_and_match() {
+    let records = vec![
+        http(
+            "10.0.0.1",
+            "GET",
+            "Microsoft-WebDAV-MiniRedir/10.0",
+            "/share/tool.exe",
+        ),
+        http(
+            "10.0.0.2",
+            "GET",
+            "Microsoft-WebDAV-MiniRedir/10.0",
+            "/share/readme.txt",
+        ),
+        http("10.0.0.3", "GET", "Mozilla/5.0", "/tool.exe"),
+        dns(T0, "10.0.0.4", "10.0.0.53", "eu.pool.example", None),
+    ];
+    let n = run(rules(&[SIGMAHQ_STYLE]), records);
+    let expect: Vec<_> = ["10.0.0.1", "10.0.0.4"]
+        .iter()
+        .map(|a| testutil::ip(a))
+        .collect();
+    assert_eq!(srcs(&n), expect, "{n:?}");
+}
+
 #[test]
 fn bad_rules_are_errors_naming_file_and_line_and_the_good_ones_load() {
     let good = "title: ok\nlogsource: {product: zeek, service: conn}\ndetection:\n  s:\n    id.resp_p: 22\n  condition: s\n";
