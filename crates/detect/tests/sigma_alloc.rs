@@ -60,7 +60,13 @@ fn matching_allocates_nothing_per_record() {
         .flat_map(|i| {
             let t = T0 + i * SEC;
             [
-                dns(t, "10.0.0.7", "10.0.0.53", "www.example.com", Some("1.2.3.4")),
+                dns(
+                    t,
+                    "10.0.0.7",
+                    "10.0.0.53",
+                    "www.example.com",
+                    Some("1.2.3.4"),
+                ),
                 Observed::Conn(ok_conn(t, "10.0.0.8", "45.33.32.50", 443)),
                 Observed::Conn(ok_conn(t, "10.0.0.8", "10.0.0.80", 445)),
             ]
@@ -78,5 +84,10 @@ fn matching_allocates_nothing_per_record() {
     }
     let after = ALLOCS.with(Cell::get);
     assert!(engine.take_notices().is_empty());
-    assert_eq!(after - before, 0, "allocations while matching {} records", measured.len());
+    assert_eq!(
+        after - before,
+        0,
+        "allocations while matching {} records",
+        measured.len()
+    );
 }

@@ -14,7 +14,7 @@ use analyzers::ssl::SslRecord;
 use analyzers::websocket::WebsocketRecord;
 use analyzers::x509::X509Record;
 use analyzers::{AnalyzerRecord, AppRecord};
-use flow::ConnRecord;
+use flow::{ConnRecord, WeirdRecord};
 use records::{Column, DynValue, Record};
 use std::ops::Range;
 
@@ -31,6 +31,7 @@ const LOGS: &[&str] = &[
     "files",
     "websocket",
     "analyzer",
+    "weird",
 ];
 
 /// The log a rule's `logsource` means: `product: zeek` with a `service`
@@ -83,6 +84,7 @@ pub fn columns_of(log: &str) -> Vec<Column> {
         "files" => FilesRecord::columns(),
         "websocket" => WebsocketRecord::columns(),
         "analyzer" => AnalyzerRecord::columns(),
+        "weird" => WeirdRecord::columns(),
         _ => Vec::new(),
     }
 }
@@ -104,6 +106,7 @@ fn visit(rec: &Observed, f: &mut dyn FnMut(usize, &dyn DynValue)) {
             AppRecord::Analyzer(r) => r.visit(f),
             AppRecord::Software(_) | AppRecord::Weird(_) | AppRecord::Tunnel(_) => {}
         },
+        Observed::Weird(w) => w.visit(f),
     }
 }
 

@@ -253,6 +253,9 @@ const ID_COLUMNS: [&str; 6] = [
     "proto",
 ];
 
+/// Logs of protocols over TCP only (they have no proto column).
+const TCP_LOGS: [&str; 6] = ["http", "ssl", "ssh", "smtp", "ftp", "websocket"];
+
 /// One log's rules at run time.
 struct LogState {
     fields: LogFields,
@@ -390,10 +393,10 @@ fn match_notice(r: &Rule, s: &LogState, ts: records::Time, suppress_for: i64) ->
     let port = |k: usize| id(k).and_then(|t| t.parse::<u16>().ok());
     n.src = ip(1);
     n.dst = ip(3);
-    // Logs without a proto column (http, ssl, ssh, ...) are over TCP.
+    // Logs of TCP protocols have no proto column.
     let proto = match s.id_slots[5] {
         Some(_) => id(5).and_then(|p| Proto::from_name(&p)),
-        None => Some(Proto::Tcp),
+        None => TCP_LOGS.contains(&s.fields.log).then_some(Proto::Tcp),
     };
     if let (Some(uid), Some(orig_h), Some(orig_p), Some(resp_h), Some(resp_p), Some(proto)) = (
         id(0).filter(|u| u != "-"),

@@ -218,6 +218,42 @@ fn sigmahq_style_rules_load_and_match() {
 }
 
 #[test]
+fn weird_log_rules() {
+    let rule = "title: Bad TCP checksums\nlogsource: {product: zeek, service: weird}\ndetection:\n  s:\n    name: bad_TCP_checksum\n  condition: s\nlevel: low\n";
+    let weird = |name: &str, src: &str| {
+        Observed::Weird(flow::WeirdRecord {
+            ts: records::Time(T0),
+            uid: Some("CWeird".into()),
+            orig_h: Some(testutil::ip(src)),
+            orig_p: Some(records::Port(1234)),
+            resp_h: Some(testutil::ip("192.0.2.1")),
+            resp_p: Some(records::Port(80)),
+            name: name.into(),
+            addl: None,
+            notice: false,
+            peer: None,
+            source: None,
+        })
+    };
+    let n = run(
+        rules(&[rule]),
+        [
+            weird("bad_TCP_checksum", "10.0.0.1"),
+            weird("window_recision", "10.0.0.2"),
+        ],
+    );
+    assert_eq!(srcs(&n), [testutil::ip("10.0.0.1")]);
+    assert_eq!(
+        n[0].msg.as_deref(),
+        Some("Bad TCP checksums (low): name=bad_TCP_checksum")
+    );
+    assert_eq!(
+        n[0].uid, None,
+        "weird.log has no proto: no connection claimed"
+    );
+}
+
+#[test]
 fn bad_rules_are_errors_naming_file_and_line_and_the_good_ones_load() {
     let good = "title: ok\nlogsource: {product: zeek, service: conn}\ndetection:\n  s:\n    id.resp_p: 22\n  condition: s\n";
     let bad_field = "title: bad\nlogsource: {product: zeek, service: conn}\ndetection:\n  s:\n    nope: 22\n  condition: s\n";
