@@ -62,23 +62,10 @@ fn capture() -> Vec<u8> {
 
 /// (note, src, sub) of every Sigma notice.
 fn sigma_notices(run: &Run) -> BTreeSet<(String, String, String)> {
-    let log = run.log("notice.log");
-    let fields: Vec<&str> = log
-        .lines()
-        .find_map(|l| l.strip_prefix("#fields\t"))
-        .map(|f| f.split('\t').collect())
-        .unwrap_or_default();
-    let col = |name: &str| fields.iter().position(|f| *f == name).unwrap();
-    run.rows("notice.log")
-        .iter()
-        .filter(|r| r[col("note")].starts_with("Sigma::"))
-        .map(|r| {
-            (
-                r[col("note")].clone(),
-                r[col("src")].clone(),
-                r[col("sub")].clone(),
-            )
-        })
+    run.columns("notice.log", &["note", "src", "sub"])
+        .into_iter()
+        .filter(|r| r[0].starts_with("Sigma::"))
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
         .collect()
 }
 

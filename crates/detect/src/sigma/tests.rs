@@ -26,17 +26,7 @@ fn rules(texts: &[&str]) -> RuleSet {
 fn run(set: RuleSet, records: impl IntoIterator<Item = Observed>) -> Vec<NoticeRecord> {
     let mut plan = crate::Plan::new(false);
     plan.add_rules(set);
-    let mut engine = plan
-        .engine(&config::private_address_space())
-        .expect("the rules run");
-    let mut out = Vec::new();
-    for r in records {
-        engine.observe(&r);
-        out.extend(engine.take_notices());
-    }
-    engine.finish();
-    out.extend(engine.take_notices());
-    out
+    testutil::run_plan(&plan, records)
 }
 
 const MINING: &str = r#"
