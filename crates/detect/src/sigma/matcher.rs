@@ -6,7 +6,7 @@
 
 use super::fields::{LogFields, Values};
 use super::yaml::{Error, Node, Value};
-use config::Cidr;
+use config::{Cidr, NetSet};
 use std::net::IpAddr;
 
 /// A comparison of numbers.
@@ -57,7 +57,8 @@ enum Pattern {
         fold: bool,
     },
     Regex(regex_lite::Regex),
-    Cidr(Cidr),
+    /// `|cidr` values, one lookup for all (the address is parsed once).
+    Nets(NetSet),
     Num(Cmp, f64),
     /// `true`/`false`: Zeek's `T`/`F`.
     Bool(bool),
@@ -229,7 +230,10 @@ fn pattern(m: &Mods, raw: &str, quoted: bool, out: &mut Vec<Pattern>) -> Result<
     }
     if m.cidr {
         let c = Cidr::parse(raw).ok_or_else(|| format!("`{raw}` is not a CIDR"))?;
-        out.push(Pattern::Cidr(c));
+        match out.last_mut() {
+            Some(Pattern::Nets(set)) if !m.all => set.insert(c),
+            _ => out.push(Pattern::Nets(NetSet::from_cidrs([c]))),
+        }
         return Ok(());
     }
     if let Some(cmp) = m.cmp {
@@ -428,10 +432,10 @@ impl Pattern {
                 Ok(s) => re.is_match(s),
                 Err(_) => re.is_match(&String::from_utf8_lossy(e)),
             },
-            Pattern::Cidr(c) => std::str::from_utf8(e)
+            Pattern::Nets(set) => std::str::from_utf8(e)
                 .ok()
                 .and_then(|s| s.parse::<IpAddr>().ok())
-                .is_some_and(|ip| c.contains(ip)),
+                .is_some_and(|ip| set.contains(ip)),
             Pattern::Num(cmp, n) => std::str::from_utf8(e)
                 .ok()
                 .and_then(|s| s.parse::<f64>().ok())
@@ -522,6 +526,15 @@ mod tests {
         assert!(hit("query|re|i: '^EVIL'", "evil.example", None));
         assert!(hit("answers|cidr: 192.0.2.0/24", "a", Some("192.0.2.7")));
         assert!(!hit("answers|cidr: 10.0.0.0/8", "a", Some("192.0.2.7")));
+        let nets = "answers|cidr: [10.0.0.0/8, '2001:db8::/32', 192.0.2.0/28]";
+        assert!(hit(nets, "a", Some("192.0.2.7")));
+        assert!(hit(nets, "a", Some("2001:db8::1")));
+        assert!(!hit(nets, "a", Some("192.0.2.17")));
+        assert!(!hit(
+            "answers|cidr|all: [10.0.0.0/8, 192.0.2.0/24]",
+            "a",
+            Some("192.0.2.7")
+        ));
         assert!(hit("id.resp_p|gte: 53", "a", None));
         assert!(!hit("id.resp_p|gt: 53", "a", None));
         assert!(hit("id.resp_p|lt: 54", "a", None));
