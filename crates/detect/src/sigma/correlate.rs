@@ -6,7 +6,7 @@
 //! the window closes. Groups are capped per correlation (the stalest is
 //! evicted and counted).
 
-use super::fields::{LogFields, Values};
+use super::fields::{zeek_name, Values};
 use super::rule::{Correlation, Kind};
 use crate::detections::human_duration;
 use crate::notice::{Notice, Notices};
@@ -38,10 +38,9 @@ struct Group {
     /// Temporal: which member rules matched (a bit each).
     seen: u64,
     fired: bool,
-    /// `field=value ...` of the group, for messages.
-    desc: String,
-    src: Option<IpAddr>,
-    dst: Option<IpAddr>,
+    /// The group-by values (see [`Running::update`]), turned into text only
+    /// for a notice.
+    key: Box<[u8]>,
 }
 
 /// A correlation and its groups.
@@ -53,6 +52,14 @@ pub struct Running {
     key: Vec<u8>,
     /// Distinct values remembered per group (enough for any bound).
     max_values: usize,
+    report: Report,
+}
+
+/// What a correlation's notices need besides its definition.
+struct Report {
+    /// Which group-by fields are the source and the destination address.
+    src_at: Option<usize>,
+    dst_at: Option<usize>,
     suppress_for: i64,
 }
 
@@ -70,14 +77,20 @@ impl Running {
         let max_values = usize::try_from(bound.saturating_add(1))
             .unwrap_or(MAX_VALUES)
             .min(MAX_VALUES);
+        let at = |name: &str| def.group_by.iter().position(|g| zeek_name(g) == name);
+        let report = Report {
+            src_at: at("id.orig_h"),
+            dst_at: at("id.resp_h"),
+            suppress_for,
+        };
         Running {
+            report,
             def,
             members,
             groups: Table::new(max_keys),
             hasher: foldhash::fast::RandomState::default(),
             key: Vec::new(),
             max_values,
-            suppress_for,
         }
     }
 
@@ -85,15 +98,10 @@ impl Running {
         self.groups.evicted
     }
 
-    /// Member `m` matched a record whose values are `v` at `ts`.
-    pub fn update(
-        &mut self,
-        m: usize,
-        v: &Values,
-        fields: &LogFields,
-        ts: Time,
-        out: &mut Notices,
-    ) {
+    /// Member `m` matched a record whose values are `v` at `ts`. Its group
+    /// is the group-by values, each element followed by 0x1e and each field
+    /// by 0x1f.
+    pub fn update(&mut self, m: usize, v: &Values, ts: Time, out: &mut Notices) {
         self.key.clear();
         for &slot in &self.members[m].group {
             for e in v.elems(slot) {
@@ -110,7 +118,7 @@ impl Running {
             .is_some_and(|g| ts.0.saturating_sub(g.start.0) >= span)
         {
             let g = self.groups.remove(&k).expect("the group just seen");
-            self.close(g, out);
+            judge(&self.def, &self.report, &g, out);
         }
         let value_hash = self.members[m].value.map(|s| {
             let mut h = foldhash::fast::FixedState::default().build_hasher();
@@ -120,10 +128,8 @@ impl Running {
             }
             std::hash::Hasher::finish(&h)
         });
-        let (def, members) = (&self.def, &self.members);
-        let g = self
-            .groups
-            .entry(k, ts, || new_group(def, &members[m], v, fields, ts));
+        let key = &self.key;
+        let g = self.groups.entry(k, ts, || new_group(key, ts));
         g.first = g.first.min(ts);
         g.last = g.last.max(ts);
         g.events += 1;
@@ -137,37 +143,33 @@ impl Running {
             let n = measure(&self.def, g);
             if self.def.bounds.holds(n) {
                 g.fired = true;
-                out.raise(notice(&self.def, g, n, ts, self.suppress_for));
+                out.raise(notice(&self.def, &self.report, g, n, ts));
             }
         }
     }
 
     /// Closes the windows that ended by `now`.
     pub fn tick(&mut self, now: Time, out: &mut Notices) {
-        let (def, sup) = (&self.def, self.suppress_for);
+        let (def, report) = (&self.def, &self.report);
         self.groups
-            .expire_created(now, def.timespan, |_, g| judge(def, &g, sup, out));
+            .expire_created(now, def.timespan, |_, g| judge(def, report, &g, out));
     }
 
     /// The run ended: every open window closes.
     pub fn finish(&mut self, out: &mut Notices) {
-        let (def, sup) = (&self.def, self.suppress_for);
-        self.groups.drain(|_, g| judge(def, &g, sup, out));
-    }
-
-    fn close(&self, g: Group, out: &mut Notices) {
-        judge(&self.def, &g, self.suppress_for, out);
+        let (def, report) = (&self.def, &self.report);
+        self.groups.drain(|_, g| judge(def, report, &g, out));
     }
 }
 
 /// An upper-bound condition is judged on a closed window.
-fn judge(def: &Correlation, g: &Group, suppress_for: i64, out: &mut Notices) {
+fn judge(def: &Correlation, report: &Report, g: &Group, out: &mut Notices) {
     if !def.bounds.judged_at_close() || g.fired {
         return;
     }
     let n = measure(def, g);
     if def.bounds.holds(n) {
-        out.raise(notice(def, g, n, g.last, suppress_for));
+        out.raise(notice(def, report, g, n, g.last));
     }
 }
 
@@ -179,18 +181,7 @@ fn measure(def: &Correlation, g: &Group) -> u64 {
     }
 }
 
-fn new_group(def: &Correlation, m: &Member, v: &Values, fields: &LogFields, ts: Time) -> Group {
-    let mut desc = Vec::new();
-    let (mut src, mut dst) = (None, None);
-    for (name, &slot) in def.group_by.iter().zip(&m.group) {
-        let text = v.text(slot);
-        match fields.name(slot) {
-            "id.orig_h" => src = text.parse().ok(),
-            "id.resp_h" => dst = text.parse().ok(),
-            _ => {}
-        }
-        desc.push(format!("{name}={text}"));
-    }
+fn new_group(key: &[u8], ts: Time) -> Group {
     Group {
         start: ts,
         first: ts,
@@ -199,17 +190,42 @@ fn new_group(def: &Correlation, m: &Member, v: &Values, fields: &LogFields, ts: 
         values: HashSet::default(),
         seen: 0,
         fired: false,
-        desc: if desc.is_empty() {
-            "all events".into()
-        } else {
-            desc.join(" ")
-        },
-        src,
-        dst,
+        key: key.into(),
     }
 }
 
-fn notice(def: &Correlation, g: &Group, n: u64, ts: Time, suppress_for: i64) -> Notice {
+/// A group's key back to one text per group-by field (elements
+/// `,`-joined).
+fn key_values(key: &[u8]) -> Vec<String> {
+    let mut fields: Vec<String> = key
+        .split(|&b| b == 0x1f)
+        .map(|f| {
+            let elems: Vec<String> = f
+                .split(|&b| b == 0x1e)
+                .map(|e| String::from_utf8_lossy(e).into_owned())
+                .collect();
+            // Every element ends with 0x1e: the last piece is empty.
+            elems[..elems.len().saturating_sub(1)].join(",")
+        })
+        .collect();
+    fields.pop();
+    fields
+}
+
+fn notice(def: &Correlation, report: &Report, g: &Group, n: u64, ts: Time) -> Notice {
+    let values = key_values(&g.key);
+    let desc: Vec<String> = def
+        .group_by
+        .iter()
+        .zip(&values)
+        .map(|(name, v)| format!("{name}={v}"))
+        .collect();
+    let desc = if desc.is_empty() {
+        "all events".to_string()
+    } else {
+        desc.join(" ")
+    };
+    let addr = |at: Option<usize>| at.and_then(|i| values.get(i)?.parse::<IpAddr>().ok());
     let within = human_duration(g.last.0.saturating_sub(g.first.0));
     let what = match def.kind {
         Kind::EventCount => format!("{n} matching events"),
@@ -224,18 +240,30 @@ fn notice(def: &Correlation, g: &Group, n: u64, ts: Time, suppress_for: i64) -> 
     };
     let about = &def.about;
     let msg = format!(
-        "{} ({}): {} in {within} from {}",
+        "{} ({}): {what} in {within} from {desc}",
         about.title,
-        about.level(),
-        what,
-        g.desc
+        about.level()
     );
     let mut out = Notice::new(ts, "Sigma::Correlation", msg);
     out.sub = Some(about.key().to_string());
-    out.src = g.src;
-    out.dst = g.dst;
+    out.src = addr(report.src_at);
+    out.dst = addr(report.dst_at);
     out.n = Some(n);
-    out.identifier = Some(format!("{}|{}", about.key(), g.desc));
-    out.suppress_for = Some(suppress_for);
+    out.identifier = Some(format!("{}|{desc}", about.key()));
+    out.suppress_for = Some(report.suppress_for);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_keys_back_to_text() {
+        assert_eq!(
+            key_values(b"10.0.0.1\x1e\x1fa\x1eb\x1e\x1f\x1f"),
+            ["10.0.0.1", "a,b", ""]
+        );
+        assert!(key_values(b"").is_empty());
+    }
 }

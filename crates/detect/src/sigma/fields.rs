@@ -139,6 +139,14 @@ const ALIASES: &[(&str, &str)] = &[
     ("sc-bytes", "response_body_len"),
 ];
 
+/// The Zeek column name a field name means (itself unless an alias).
+pub fn zeek_name(field: &str) -> &str {
+    ALIASES
+        .iter()
+        .find(|(a, _)| a.eq_ignore_ascii_case(field))
+        .map_or(field, |(_, z)| z)
+}
+
 /// The columns of one log that rules read, each given a slot.
 #[derive(Debug, Clone)]
 pub struct LogFields {
@@ -163,10 +171,7 @@ impl LogFields {
 
     /// The slot of a field (by Zeek name or alias), allotting one.
     pub fn slot(&mut self, field: &str) -> Result<usize, String> {
-        let name = ALIASES
-            .iter()
-            .find(|(a, _)| a.eq_ignore_ascii_case(field))
-            .map_or(field, |(_, z)| z);
+        let name = zeek_name(field);
         let col = self
             .columns
             .iter()

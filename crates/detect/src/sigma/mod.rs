@@ -339,7 +339,7 @@ impl Detection for SigmaDetection {
                 out.raise(match_notice(r, state, ts, self.suppress_for));
             }
             for &(c, m) in &state.feeds[i] {
-                self.correlations[c].update(m, &state.values, &state.fields, ts, out);
+                self.correlations[c].update(m, &state.values, ts, out);
             }
         }
     }
