@@ -235,9 +235,15 @@ fn resolve(set: &mut RuleSet, def: Correlation) -> Result<(), yaml::Error> {
         let value = def.field.as_deref().map(|f| slot(fields, f)).transpose()?;
         members.push(((li, ri), Member { group, value }));
     }
+    // Rules a correlation uses are quiet unless it or they say `generate`.
     for ((li, ri), _) in &members {
         let r = &mut set.logs[*li].rules[*ri];
-        r.generate.get_or_insert(false);
+        match def.generate {
+            Some(true) => r.generate = Some(true),
+            _ => {
+                r.generate.get_or_insert(false);
+            }
+        }
     }
     set.correlations.push(Resolved { def, members });
     Ok(())

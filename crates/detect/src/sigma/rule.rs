@@ -306,6 +306,7 @@ pub struct Correlation {
     pub bounds: Bounds,
     /// value_count's field.
     pub field: Option<String>,
+    /// `generate: true`: the rules it uses raise their own notices too.
     pub generate: Option<bool>,
 }
 

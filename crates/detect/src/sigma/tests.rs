@@ -463,6 +463,8 @@ fn correlated_rules_raise_no_notice_of_their_own_unless_generate() {
         1,
         "suppressed repeats"
     );
+    let corr_generating = corr.replace("  type:", "  generate: true\n  type:");
+    assert_eq!(run(rules(&[base, &corr_generating]), records()).len(), 1);
 }
 
 #[test]
