@@ -68,6 +68,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub intel: Vec<PathBuf>,
 
+    /// Sigma rules to run: a rule file or a directory of .yml/.yaml files
+    /// (repeatable). A bad rule is reported and skipped.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub rules: Vec<PathBuf>,
+
     /// Run no detections (no notice.log).
     #[arg(long = "no-detections")]
     pub no_detections: bool,

@@ -1,5 +1,5 @@
 //! Which detections a run has: the Zeek config's redefs of their options,
-//! `--config` (the TOML file's `[detect]` sections), `--intel` and
+//! `--config` (the TOML file's `[detect]` sections), `--intel`, `--rules` and
 //! `--no-detections`.
 
 use crate::args::Cli;
@@ -30,7 +30,7 @@ pub fn apply_redefs(plan: &mut detect::Plan, script: &ZeekScript) -> DetectionRe
     out
 }
 
-/// `--config FILE` and `--no-detections`.
+/// `--config FILE`, `--rules` and `--no-detections`.
 pub fn apply_cli(plan: &mut detect::Plan, cli: &Cli) -> Result<(), String> {
     if let Some(path) = &cli.config {
         let text = std::fs::read_to_string(path)
@@ -41,6 +41,9 @@ pub fn apply_cli(plan: &mut detect::Plan, cli: &Cli) -> Result<(), String> {
     add_intel_files(plan, &cli.intel)?;
     if cli.no_detections {
         plan.global.enabled = false;
+    }
+    if !cli.rules.is_empty() {
+        plan.add_rules(load_rules(&cli.rules, cli.quiet));
     }
     Ok(())
 }
@@ -64,4 +67,20 @@ fn add_intel_files(plan: &mut detect::Plan, files: &[std::path::PathBuf]) -> Res
         .unwrap_or(Ok(()))?;
     spec.common_mut().enabled = Some(true);
     Ok(())
+}
+
+/// Loads `--rules`; each rule that does not compile is reported on stderr
+/// (file and line) and left out, never stopping the run.
+fn load_rules(paths: &[std::path::PathBuf], quiet: bool) -> detect::sigma::RuleSet {
+    let loaded = detect::sigma::load(paths);
+    for e in &loaded.errors {
+        eprintln!("shrike: warning: rule skipped: {e}");
+    }
+    let (rules, correlations) = loaded.rules.counts();
+    if rules == 0 {
+        eprintln!("shrike: warning: no Sigma rule loaded from --rules");
+    } else if !quiet {
+        eprintln!("shrike: {rules} Sigma rules and {correlations} correlations loaded");
+    }
+    loaded.rules
 }

@@ -63,16 +63,9 @@ fn capture() -> Vec<u8> {
 
 /// (note, src) of every notice.
 fn notices(run: &Run) -> BTreeSet<(String, String)> {
-    let header = run.log("notice.log");
-    let fields: Vec<&str> = header
-        .lines()
-        .find_map(|l| l.strip_prefix("#fields\t"))
-        .map(|f| f.split('\t').collect())
-        .unwrap_or_default();
-    let col = |name: &str| fields.iter().position(|f| *f == name).unwrap();
-    run.rows("notice.log")
-        .iter()
-        .map(|r| (r[col("note")].clone(), r[col("src")].clone()))
+    run.columns("notice.log", &["note", "src"])
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
         .collect()
 }
 

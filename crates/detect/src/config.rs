@@ -213,6 +213,8 @@ pub struct Plan {
     default_on: bool,
     /// Per spec: its script was loaded or one of its options redefined.
     requested: Vec<bool>,
+    /// Custom detections (`--rules`), run with the others.
+    rules: crate::sigma::RuleSet,
 }
 
 impl Plan {
@@ -235,6 +237,7 @@ impl Plan {
             requested: vec![false; specs.len()],
             specs,
             default_on,
+            rules: crate::sigma::RuleSet::default(),
         }
     }
 
@@ -346,6 +349,11 @@ impl Plan {
         Some(spec.as_mut())
     }
 
+    /// Runs these Sigma rules too (unless detections are off).
+    pub fn add_rules(&mut self, rules: crate::sigma::RuleSet) {
+        self.rules = rules;
+    }
+
     /// The names of the detections that will run.
     pub fn enabled(&self) -> Vec<&'static str> {
         self.running().map(|s| s.meta().name).collect()
@@ -368,8 +376,16 @@ impl Plan {
         let shared = Shared {
             global: self.global.clone(),
         };
-        let detections: Vec<Box<dyn Detection>> =
+        let mut detections: Vec<Box<dyn Detection>> =
             self.running().map(|s| s.build(&shared)).collect();
+        if self.global.enabled && !self.rules.is_empty() {
+            let sigma = crate::sigma::SigmaDetection::new(
+                &self.rules,
+                Common::default().max_keys,
+                shared.global.suppress_for.0,
+            );
+            detections.push(Box::new(sigma));
+        }
         (!detections.is_empty())
             .then(|| Engine::new(detections, local.clone(), shared.global.suppress_for.0))
     }

@@ -6,7 +6,7 @@ use crate::notice::{NoticeRecord, Notices};
 use crate::state::Every;
 use analyzers::AppRecord;
 use config::NetSet;
-use flow::ConnRecord;
+use flow::{ConnRecord, WeirdRecord};
 use records::Time;
 
 /// A record the detections stage receives: a conn.log row or an analyzer's
@@ -18,6 +18,7 @@ use records::Time;
 pub enum Observed {
     Conn(ConnRecord),
     App(AppRecord),
+    Weird(WeirdRecord),
 }
 
 impl Observed {
@@ -26,6 +27,7 @@ impl Observed {
         match self {
             Observed::Conn(_) => "conn",
             Observed::App(a) => a.path(),
+            Observed::Weird(_) => "weird",
         }
     }
 
@@ -35,6 +37,7 @@ impl Observed {
         match self {
             Observed::Conn(c) => Some(conn_end(c)),
             Observed::App(a) => a.ts(),
+            Observed::Weird(w) => Some(w.ts),
         }
     }
 }
@@ -64,7 +67,7 @@ impl Ctx<'_> {
 /// One detection: a module consuming typed records and raising notices.
 pub trait Detection: Send {
     /// The logs it consumes (record paths, e.g. `["conn"]`).
-    fn topics(&self) -> &'static [&'static str];
+    fn topics(&self) -> &[&'static str];
     /// Whether it consults [`Ctx::names`].
     fn wants_names(&self) -> bool {
         false

@@ -11,7 +11,8 @@
 //! * [`Plan`]: which detections run with which options — defaults, the
 //!   Zeek way (`@load`, `redef`) and the TOML config.
 //! * [`notice`]: notice.log and suppression; [`state`]: bounded per-key
-//!   state and time windows; [`allow`]: allowlists.
+//!   state and time windows; [`allow`]: allowlists; [`sigma`]: custom
+//!   detections as Sigma rules.
 
 pub mod allow;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod intel;
 pub mod names;
 pub mod notice;
 pub mod settings;
+pub mod sigma;
 pub mod state;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -285,6 +285,9 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
     }
     fn weird(&mut self, rec: WeirdRecord) {
         self.push(LogId::Weird, &rec);
+        if self.tapped(LogId::Weird) {
+            self.observe(Observed::Weird(rec));
+        }
     }
     fn tunnel(&mut self, rec: TunnelRecord) {
         self.push(LogId::Tunnel, &rec);

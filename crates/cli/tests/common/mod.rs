@@ -29,6 +29,31 @@ impl Run {
             .map(|l| l.split('\t').map(str::to_string).collect())
             .collect()
     }
+    /// The values of the named columns in every row of a log.
+    pub fn columns(&self, log: &str, names: &[&str]) -> Vec<Vec<String>> {
+        let text = self.log(log);
+        let fields: Vec<&str> = text
+            .lines()
+            .find_map(|l| l.strip_prefix("#fields\t"))
+            .map(|f| f.split('\t').collect())
+            .unwrap_or_default();
+        if fields.is_empty() {
+            return Vec::new();
+        }
+        let cols: Vec<usize> = names
+            .iter()
+            .map(|n| {
+                fields
+                    .iter()
+                    .position(|f| f == n)
+                    .expect("a column of the log")
+            })
+            .collect();
+        self.rows(log)
+            .iter()
+            .map(|r| cols.iter().map(|&c| r[c].clone()).collect())
+            .collect()
+    }
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.out.stderr).into_owned()
     }

@@ -141,8 +141,14 @@ pub(crate) mod testutil {
         let spec = plan.spec_mut(name).expect("a built-in detection");
         configure(spec);
         spec.common_mut().enabled = Some(true);
+        run_plan(&plan, records)
+    }
+
+    /// Runs a plan's detections over `records` (local networks: the
+    /// private address space) and returns every notice.
+    pub fn run_plan(plan: &Plan, records: impl IntoIterator<Item = Observed>) -> Vec<NoticeRecord> {
         let local = config::private_address_space();
-        let mut engine = plan.engine(&local).expect("one detection runs");
+        let mut engine = plan.engine(&local).expect("a detection runs");
         let mut out = Vec::new();
         for r in records {
             engine.observe(&r);

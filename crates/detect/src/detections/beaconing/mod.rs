@@ -430,7 +430,7 @@ impl Detection for Beaconing {
                 self.remember_name(&s.uid, s.server_name.as_ref(), s.ts)
             }
             Observed::App(AppRecord::Http(h)) => self.remember_name(&h.uid, h.host.as_ref(), h.ts),
-            Observed::App(_) => {}
+            _ => {}
         }
     }
 
