@@ -49,12 +49,14 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("packages/ja4", "ja4"),
 ];
 
-/// The software scripts Zeek's stock local.zeek loads.
-const LOCAL_ZEEK_SOFTWARE: [&str; 4] = [
+/// What Zeek's stock local.zeek loads of the feature scripts: software
+/// detection and certificate validation.
+const LOCAL_ZEEK_FEATURES: [&str; 5] = [
     "ftp-software",
     "smtp-software",
     "ssh-software",
     "http-software",
+    "validate-certs",
 ];
 
 /// Redefs of analyzer options this module honours.
@@ -153,7 +155,7 @@ pub fn plan(
     // itself.
     let local_zeek = !cli.bare && cli.zeek_config.is_none();
     if local_zeek {
-        options.extend(LOCAL_ZEEK_SOFTWARE.iter().map(|o| o.to_string()));
+        options.extend(LOCAL_ZEEK_FEATURES.iter().map(|o| o.to_string()));
     }
     config.files.hash = has(options, "hash-all-files") || local_zeek;
     config.software.http = has(options, "http-software");

@@ -172,6 +172,13 @@ impl Shared {
     }
 }
 
+/// Where Shrike's own default mode departs from the defaults of Zeek's
+/// scripts (detection, option, value): the playbook wants the
+/// certificates of the servers its hosts reach checked, not only those of
+/// its own servers.
+const SHRIKE_DEFAULTS: &[(&str, &str, &str)] =
+    &[("expiring_certs", "notify_certs_expiration", "ALL_HOSTS")];
+
 /// The detections of a run and their options.
 pub struct Plan {
     pub global: Global,
@@ -186,7 +193,17 @@ impl Plan {
     /// Every built-in detection with its defaults; `default_on`: they run
     /// unless switched off (otherwise only those asked for).
     pub fn new(default_on: bool) -> Plan {
-        let specs: Vec<Box<dyn Spec>> = crate::detections::BUILTINS.iter().map(|f| f()).collect();
+        let mut specs: Vec<Box<dyn Spec>> =
+            crate::detections::BUILTINS.iter().map(|f| f()).collect();
+        if default_on {
+            for (name, key, value) in SHRIKE_DEFAULTS {
+                if let Some(spec) = specs.iter_mut().find(|s| s.meta().name == *name) {
+                    let value = Setting::Text(value.to_string());
+                    let set = spec.options_mut().set(key, Op::Assign, &value);
+                    debug_assert!(matches!(set, Some(Ok(()))), "{name}.{key}");
+                }
+            }
+        }
         Plan {
             global: Global::default(),
             requested: vec![false; specs.len()],

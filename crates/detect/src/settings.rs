@@ -39,7 +39,9 @@ impl Setting {
                     .map(Setting::from_zeek)
                     .collect::<Option<Vec<_>>>()?,
             ),
-            ZValue::Enum(_) | ZValue::Raw(_) | ZValue::Table(_) => return None,
+            // Enum values (`ALL_HOSTS`) are names; options that take them parse them.
+            ZValue::Enum(name) => Setting::Text(name.clone()),
+            ZValue::Raw(_) | ZValue::Table(_) => return None,
         })
     }
 
@@ -289,6 +291,8 @@ macro_rules! options {
                 op: $crate::settings::Op,
                 value: &$crate::settings::Setting,
             ) -> Option<Result<(), String>> {
+                // A detection may have no options of its own.
+                let _ = (op, value);
                 match key {
                     $( stringify!($field) => Some(
                         <$ty as $crate::settings::FromSetting>::apply(&mut self.$field, op, value)

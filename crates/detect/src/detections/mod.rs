@@ -4,6 +4,7 @@
 //! [`BUILTINS`].
 
 pub mod beaconing;
+pub mod certificates;
 pub mod dns_tunneling;
 pub mod large_transfers;
 pub mod long_connections;
@@ -26,6 +27,8 @@ pub const BUILTINS: &[fn() -> Box<dyn Spec>] = &[
     long_connections::spec,
     large_transfers::spec,
     beaconing::spec,
+    certificates::invalid_spec,
+    certificates::expiring_spec,
 ];
 
 const NS: i64 = 1_000_000_000;
