@@ -65,3 +65,37 @@ fn sensor_arguments_still_need_a_capture() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn hunt_lists_and_rejects_unknown_hunts() {
+    let out = shrike(&["hunt", "--list"], "", &[]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("beacons"));
+    let out = shrike(&["hunt", "no-such-hunt"], "", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn hunt_query_reads_standard_input() {
+    let out = shrike(
+        &[
+            "hunt",
+            "query",
+            "-",
+            "uid == C1",
+            "--select",
+            "uid",
+            "--format",
+            "csv",
+        ],
+        LOG,
+        &[],
+    );
+    assert_eq!(text(&out.stdout), "uid\nC1\n");
+}
