@@ -267,6 +267,27 @@ pub fn run(o: &Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     status
 }
 
+/// Cuts one input already open (plain or gzip); returns the exit status.
+pub fn run_reader(
+    o: &Options,
+    input: Box<dyn std::io::BufRead>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let Some(mut cut) = Cutter::new(o, out, err) else {
+        return 1;
+    };
+    let r = input::decompressed(input).map(Lines::new);
+    let status = match r.map_err(Stop::Input).and_then(|mut l| cut.lines(&mut l)) {
+        Ok(()) => 0,
+        Err(_) => 1,
+    };
+    match cut.flush() {
+        Ok(()) => status,
+        Err(_) => 1,
+    }
+}
+
 /// Why cutting stopped.
 enum Stop {
     /// An input could not be read (others still are).
