@@ -499,19 +499,42 @@ impl<'a> Cutter<'a> {
     fn split(&mut self, line: &[u8], n: usize) -> bool {
         self.fields.clear();
         let mut start = 0;
-        for _ in 0..n {
-            if start > line.len() {
-                return false;
-            }
-            let end = memchr::memchr(self.ifs, &line[start..]).map_or(line.len(), |i| start + i);
+        for end in memchr::memchr_iter(self.ifs, line).take(n.saturating_sub(1)) {
             self.fields.push((start, end));
             start = end + 1;
+        }
+        if n > 0 {
+            self.fields.push((start, line.len()));
+        }
+        // The last field pushed ends at the line's end or at a separator
+        // beyond it; either way only n fields are needed.
+        if self.fields.len() != n {
+            return false;
+        }
+        if let Some(last) = self.fields.last_mut() {
+            if let Some(i) = memchr::memchr(self.ifs, &line[last.0..last.1]) {
+                last.1 = last.0 + i;
+            }
         }
         true
     }
 
+    /// Every column in the log's order, unchanged: a data line with just
+    /// those fields prints as it is.
+    fn prints_lines_unchanged(&self, line: &[u8]) -> bool {
+        self.o.columns.is_empty()
+            && self.o.time == TimeConv::Off
+            && self.ofs == self.ifs
+            && memchr::memchr_iter(self.ifs, line).count() + 1 == self.idx_range
+    }
+
     /// zeek-cut's output of one line: data, or a `#fields`/`#types` header.
     fn output(&mut self, hdr: bool, line: &[u8]) {
+        if !hdr && self.prints_lines_unchanged(line) {
+            self.buf.extend_from_slice(line);
+            self.buf.push(b'\n');
+            return;
+        }
         let h = usize::from(hdr);
         if !self.split(line, self.idx_range + h) {
             self.warn(format_args!("skipping log line (not enough fields)"));

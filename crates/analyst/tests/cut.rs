@@ -195,6 +195,13 @@ fn short_lines_are_skipped() {
     let (o, e, s) = cut("b", &[&f]);
     assert_eq!((o.as_str(), s), ("2\n", 0));
     assert_eq!(e, "shrike cut: skipping log line (not enough fields)\n");
+    // Fields past the header's are dropped.
+    let long = file(
+        "long.log",
+        b"#fields\ta\tb\n#types\tcount\tcount\n1\t2\t3\n",
+    );
+    assert_eq!(out("", &[&long]), "1\t2\n");
+    assert_eq!(out("b", &[&long]), "2\n");
 }
 
 #[test]

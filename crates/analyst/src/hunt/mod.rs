@@ -246,6 +246,10 @@ impl<K: std::hash::Hash + Eq, V> Groups<K, V> {
         Some(self.map.entry(key).or_insert_with(make))
     }
 
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.map.values_mut()
+    }
+
     /// The groups, saying first how many rows did not fit.
     pub fn finish(self) -> impl Iterator<Item = (K, V)> {
         if self.dropped > 0 {

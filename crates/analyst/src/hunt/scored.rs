@@ -39,11 +39,75 @@ pub fn parse_ts_ns(t: &str) -> Option<i64> {
     secs.checked_mul(1_000_000_000)?.checked_add(frac)
 }
 
-/// One source → destination:port/proto series.
+/// Connection points kept over all pairs (12 bytes each, about 200 MB):
+/// past it every pair keeps fewer, so memory stays bounded however long
+/// the logs.
+const POINT_BUDGET: usize = 16 << 20;
+
+/// Fewest points a pair keeps when the budget shrinks its share.
+const MIN_POINTS: usize = 64;
+
+/// One source → destination:port/proto series: its connection count and
+/// the start times and bytes of its first connections.
 #[derive(Default)]
 struct Series {
     count: u64,
-    points: Vec<(i64, u64)>,
+    times: Vec<i64>,
+    bytes: Vec<u32>,
+}
+
+/// Series by pair, with the points per pair cut as the budget requires.
+struct Collector {
+    pairs: Groups<[String; 4], Series>,
+    cap: usize,
+    points: usize,
+    budget: usize,
+}
+
+impl Collector {
+    fn new(cap: usize, budget: usize) -> Collector {
+        Collector {
+            pairs: Groups::new(),
+            cap,
+            points: 0,
+            budget,
+        }
+    }
+
+    fn add(&mut self, key: [String; 4], ts: i64, bytes: u64) {
+        let Some(s) = self.pairs.entry(key, Series::default) else {
+            return;
+        };
+        s.count += 1;
+        if s.times.len() >= self.cap {
+            return;
+        }
+        s.times.push(ts);
+        s.bytes.push(u32::try_from(bytes).unwrap_or(u32::MAX));
+        self.points += 1;
+        if self.points > self.budget && self.cap > MIN_POINTS {
+            while self.points > self.budget && self.cap > MIN_POINTS {
+                self.shrink();
+            }
+            eprintln!(
+                "shrike hunt: warning: beacons: many connections; pairs are scored on their first {} connections",
+                self.cap
+            );
+        }
+    }
+
+    /// Halves the points a pair may keep.
+    fn shrink(&mut self) {
+        self.cap = (self.cap / 2).max(MIN_POINTS);
+        self.points = 0;
+        for s in self.pairs.values_mut() {
+            s.times.truncate(self.cap);
+            s.bytes.truncate(self.cap);
+            s.times.shrink_to_fit();
+            s.bytes.shrink_to_fit();
+            self.points += s.times.len();
+        }
+    }
 }
 
 impl Beacons {
@@ -58,7 +122,7 @@ impl Beacons {
             "conn_state",
             "orig_bytes",
         ];
-        let mut pairs: Groups<[String; 4], Series> = Groups::new();
+        let mut c = Collector::new(opts.max_points, POINT_BUDGET);
         let (mut first, mut last) = (i64::MAX, i64::MIN);
         cx.scan("conn", &names, &mut |row, idx| {
             let Some(ts) = row.at(idx[0]).str().and_then(parse_ts_ns) else {
@@ -78,13 +142,7 @@ impl Beacons {
             first = first.min(ts);
             last = last.max(ts);
             let key = [1, 2, 3, 4].map(|k| super::shown(row, idx[k]));
-            let Some(s) = pairs.entry(key, Series::default) else {
-                return;
-            };
-            s.count += 1;
-            if s.points.len() < opts.max_points {
-                s.points.push((ts, row.at(idx[6]).u64().unwrap_or(0)));
-            }
+            c.add(key, ts, row.at(idx[6]).u64().unwrap_or(0));
         })?;
         let cols = [
             "source",
@@ -102,12 +160,12 @@ impl Beacons {
         ];
         let sort = vec![SortKey::desc(5), SortKey::desc(4)];
         let mut t = Table::new(&cols, sort, cx.top(HUNT_TOP));
-        for ([src, dst, port, proto], s) in pairs.finish() {
+        for ([src, dst, port, proto], s) in c.pairs.finish() {
             if s.count < self.min_connections {
                 continue;
             }
-            let (mut times, mut bytes): (Vec<i64>, Vec<f64>) =
-                s.points.into_iter().map(|(t, b)| (t, b as f64)).unzip();
+            let mut times = s.times;
+            let mut bytes: Vec<f64> = s.bytes.iter().map(|&b| f64::from(b)).collect();
             // After the fact, as RITA: the histogram spans the whole log.
             let Some(sc) = score::score(&mut times, &mut bytes, first, last) else {
                 continue;
@@ -312,6 +370,24 @@ impl DgaDomains {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn point_budget_cuts_every_pair_alike() {
+        let mut c = Collector::new(4096, 150);
+        let key = |i: usize| [i.to_string(), "d".into(), "443".into(), "tcp".into()];
+        for t in 0..100 {
+            for i in 0..3 {
+                c.add(key(i), t, 10);
+            }
+        }
+        assert_eq!(c.cap, MIN_POINTS);
+        for (_, s) in c.pairs.finish() {
+            assert_eq!(
+                (s.count, s.times.len(), s.bytes.len()),
+                (100, MIN_POINTS, MIN_POINTS)
+            );
+        }
+    }
 
     #[test]
     fn zeek_times_to_nanoseconds() {
