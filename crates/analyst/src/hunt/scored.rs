@@ -39,10 +39,10 @@ pub fn parse_ts_ns(t: &str) -> Option<i64> {
     secs.checked_mul(1_000_000_000)?.checked_add(frac)
 }
 
-/// Connection points kept over all pairs (12 bytes each, about 200 MB):
+/// Connection points kept over all pairs (12 bytes each, about 100 MB):
 /// past it every pair keeps fewer, so memory stays bounded however long
 /// the logs.
-const POINT_BUDGET: usize = 16 << 20;
+const POINT_BUDGET: usize = 8 << 20;
 
 /// Fewest points a pair keeps when the budget shrinks its share.
 const MIN_POINTS: usize = 64;
