@@ -3,12 +3,14 @@
 //! per-domain evidence) and DGA-like domains (detect's label score).
 
 use super::{fixed, Ctx, Distinct, Groups, HUNT_TOP};
+use crate::log::Row;
 use crate::table::{SortKey, Table};
 use clap::Args;
 use detect::detections::beaconing::{self, score, BeaconingOptions};
 use detect::detections::dns_tunneling::{DnsTunnelingOptions, DomainStats};
 use detect::domain::{dga_score, is_internet_name, normalize, registered_domain, registered_label};
 use detect::notice::Proto;
+use std::borrow::Cow;
 
 fn beacon_defaults() -> BeaconingOptions {
     BeaconingOptions::default()
@@ -202,6 +204,13 @@ fn allowed_port(opts: &BeaconingOptions, port: u16, proto: &str) -> bool {
         .any(|p| p.port == port && p.proto == proto)
 }
 
+/// A dns.log row's query, normalized, when it is an Internet name: data
+/// can only reach an outside server under one.
+fn internet_query<'a>(row: &Row<'a>, i: Option<usize>) -> Option<Cow<'a, str>> {
+    let query = normalize(row.at(i).str()?);
+    is_internet_name(&query).then_some(query)
+}
+
 fn tunnel_defaults() -> DnsTunnelingOptions {
     DnsTunnelingOptions::default()
 }
@@ -229,14 +238,9 @@ impl DnsTunneling {
     pub fn run(&self, cx: &Ctx) -> Result<Table, String> {
         let mut domains: Groups<String, Domain> = Groups::new();
         cx.scan("dns", &["query", "id.orig_h"], &mut |row, idx| {
-            let Some(q) = row.at(idx[0]).str() else {
+            let Some(query) = internet_query(row, idx[0]) else {
                 return;
             };
-            let query = normalize(q);
-            // Data can only reach an outside server under an Internet name.
-            if !is_internet_name(&query) {
-                return;
-            }
             let domain = registered_domain(&query);
             let Some(d) = domains.entry(domain.to_string(), Domain::default) else {
                 return;
@@ -316,13 +320,9 @@ impl DgaDomains {
             "dns",
             &["query", "id.orig_h", "rcode_name"],
             &mut |row, idx| {
-                let Some(q) = row.at(idx[0]).str() else {
+                let Some(query) = internet_query(row, idx[0]) else {
                     return;
                 };
-                let query = normalize(q);
-                if !is_internet_name(&query) {
-                    return;
-                }
                 let domain = registered_domain(&query);
                 let Some(score) = self.suspicious(registered_label(&query)) else {
                     return;
