@@ -59,8 +59,9 @@ struct Series {
 }
 
 /// Series by pair, with the points per pair cut as the budget requires.
+/// Pairs are keyed by "source\tdestination\tport\tproto".
 struct Collector {
-    pairs: Groups<[String; 4], Series>,
+    pairs: Groups<Vec<u8>, Series>,
     cap: usize,
     points: usize,
     budget: usize,
@@ -76,8 +77,8 @@ impl Collector {
         }
     }
 
-    fn add(&mut self, key: [String; 4], ts: i64, bytes: u64) {
-        let Some(s) = self.pairs.entry(key, Series::default) else {
+    fn add(&mut self, key: &[u8], ts: i64, bytes: u64) {
+        let Some(s) = self.pairs.entry_bytes(key, Series::default) else {
             return;
         };
         s.count += 1;
@@ -126,6 +127,7 @@ impl Beacons {
         ];
         let mut c = Collector::new(opts.max_points, POINT_BUDGET);
         let (mut first, mut last) = (i64::MAX, i64::MIN);
+        let mut key = Vec::new();
         cx.scan("conn", &names, &mut |row, idx| {
             let Some(ts) = row.at(idx[0]).str().and_then(parse_ts_ns) else {
                 return;
@@ -143,8 +145,14 @@ impl Beacons {
             }
             first = first.min(ts);
             last = last.max(ts);
-            let key = [1, 2, 3, 4].map(|k| super::shown(row, idx[k]));
-            c.add(key, ts, row.at(idx[6]).u64().unwrap_or(0));
+            key.clear();
+            for (n, &i) in idx[1..=4].iter().enumerate() {
+                if n > 0 {
+                    key.push(b'\t');
+                }
+                key.extend_from_slice(row.at(i).shown());
+            }
+            c.add(&key, ts, row.at(idx[6]).u64().unwrap_or(0));
         })?;
         let cols = [
             "source",
@@ -162,7 +170,7 @@ impl Beacons {
         ];
         let sort = vec![SortKey::desc(5), SortKey::desc(4)];
         let mut t = Table::new(&cols, sort, cx.top(HUNT_TOP));
-        for ([src, dst, port, proto], s) in c.pairs.finish() {
+        for (key, s) in c.pairs.finish() {
             if s.count < self.min_connections {
                 continue;
             }
@@ -182,7 +190,9 @@ impl Beacons {
                 continue;
             }
             let parts = [sc.total, sc.timestamps, sc.sizes, sc.histogram, sc.duration];
-            let mut row = vec![src, dst, port, proto, s.count.to_string()];
+            let key = String::from_utf8_lossy(&key);
+            let mut row: Vec<String> = key.split('\t').map(String::from).collect();
+            row.push(s.count.to_string());
             row.extend(parts.iter().map(|p| fixed(*p, 3)));
             row.extend([fixed(iv.mean, 1), fixed(iv.mad, 1)]);
             t.push(row);
@@ -374,10 +384,9 @@ mod tests {
     #[test]
     fn point_budget_cuts_every_pair_alike() {
         let mut c = Collector::new(4096, 150);
-        let key = |i: usize| [i.to_string(), "d".into(), "443".into(), "tcp".into()];
         for t in 0..100 {
             for i in 0..3 {
-                c.add(key(i), t, 10);
+                c.add(format!("10.0.0.{i}\td\t443\ttcp").as_bytes(), t, 10);
             }
         }
         assert_eq!(c.cap, MIN_POINTS);
