@@ -334,7 +334,8 @@ impl DgaDomains {
                     return;
                 };
                 let domain = registered_domain(&query);
-                let Some(score) = self.suspicious(registered_label(&query)) else {
+                // None under hosting zones, whose labels the provider draws.
+                let Some(score) = registered_label(&query).and_then(|l| self.suspicious(l)) else {
                     return;
                 };
                 let Some(s) = suspects.entry(domain.to_string(), Suspect::default) else {
