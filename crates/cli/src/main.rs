@@ -6,12 +6,16 @@ mod detections;
 mod setup;
 
 use clap::Parser;
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    if let Some(status) = analyst_command() {
+        return ExitCode::from(status);
+    }
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),
@@ -43,4 +47,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `shrike cut ...` and `shrike hunt ...` take their own arguments (cut's
+/// are zeek-cut's, which clap cannot express); the exit status when the
+/// first argument names one.
+fn analyst_command() -> Option<u8> {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let rest = || -> Vec<String> {
+        args[1..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    };
+    let status = match args.first()?.to_str()? {
+        "cut" => analyst::cut::main(&rest()),
+        "hunt" => analyst::hunt::main(&rest()),
+        _ => return None,
+    };
+    Some(u8::try_from(status).unwrap_or(1))
 }

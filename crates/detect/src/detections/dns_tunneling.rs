@@ -78,15 +78,17 @@ pub fn spec() -> Box<dyn Spec> {
 /// sensible `min_unique_subdomains`).
 const MAX_UNIQUE: usize = 4096;
 
-/// One source's queries under one registered domain in the window.
+/// One source's queries under one registered domain in the window (also
+/// `shrike hunt dns-tunneling`'s per-domain evidence).
 #[derive(Default)]
-struct DomainStats {
+pub struct DomainStats {
     unique: HashSet<u64, FixedState>,
     entropy_sum: f64,
 }
 
 impl DomainStats {
-    fn add(&mut self, subdomain: &str) {
+    /// Counts a name below the domain (`subdomain` of `a.b.example.com` is `a.b`).
+    pub fn add(&mut self, subdomain: &str) {
         if subdomain.is_empty() || self.unique.len() >= MAX_UNIQUE {
             return;
         }
@@ -96,8 +98,13 @@ impl DomainStats {
         }
     }
 
-    fn mean_entropy(&self) -> f64 {
+    pub fn mean_entropy(&self) -> f64 {
         self.entropy_sum / self.unique.len().max(1) as f64
+    }
+
+    /// Different names seen (up to 4096).
+    pub fn unique(&self) -> usize {
+        self.unique.len()
     }
 }
 

@@ -139,9 +139,15 @@ struct Pair {
 
 /// TCP connections that never got going: a retry is not a beacon.
 fn failed_tcp(c: &ConnRecord) -> bool {
-    c.proto.0 == "tcp"
+    is_failed_tcp(c.proto.0, c.conn_state)
+}
+
+/// Whether a connection of `proto` in `conn_state` (conn.log's columns)
+/// never got going.
+pub fn is_failed_tcp(proto: &str, conn_state: Option<&str>) -> bool {
+    proto == "tcp"
         && matches!(
-            c.conn_state,
+            conn_state,
             Some("S0" | "REJ" | "RSTOS0" | "RSTRH" | "SH" | "SHR")
         )
 }
