@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
         proto,
         local_orig: None,
         local_resp: None,
+        start: records::Time(0),
     };
     let mut fuids = FuidGen::new(Some(1));
     let mut sink: Vec<AppRecord> = Vec::new();

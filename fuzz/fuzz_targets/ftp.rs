@@ -61,6 +61,7 @@ fuzz_target!(|data: &[u8]| {
         proto: 6,
         local_orig: None,
         local_resp: None,
+        start: records::Time(0),
     };
     let mut control = FtpAnalyzer::new();
     let data_input = &input[input.len() / 2..];

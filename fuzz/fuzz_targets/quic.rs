@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
         proto: 17,
         local_orig: None,
         local_resp: None,
+        start: records::Time(0),
     };
     let config = AnalyzerConfig::default();
     let mut fuids = FuidGen::new(Some(1));

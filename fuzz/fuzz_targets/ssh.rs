@@ -30,6 +30,7 @@ fuzz_target!(|data: &[u8]| {
         proto: 6,
         local_orig: None,
         local_resp: None,
+        start: records::Time(0),
     };
     let mut sink: Vec<AppRecord> = Vec::new();
     let mut fuids = FuidGen::new(Some(1));
