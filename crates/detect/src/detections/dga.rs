@@ -144,17 +144,19 @@ mod tests {
         d
     }
 
+    /// Labels of the kind DGA families draw.
+    const GENERATED: [&str; 6] = [
+        "xjpakmdcfuqe",
+        "kqxvbrtlmzwp",
+        "ndcmptvcbeirpu",
+        "zadgbusnvbwbfy",
+        "bjfhepxoxgnp",
+        "qwkzrtplxvnm",
+    ];
+
     #[test]
     fn many_generated_domains_from_one_host() {
-        let labels = [
-            "xjpakmdcfuqe",
-            "kqxvbrtlmzwp",
-            "ndcmptvcbeirpu",
-            "zadgbusnvbwbfy",
-            "bjfhepxoxgnp",
-            "qwkzrtplxvnm",
-        ];
-        let mut records: Vec<Observed> = labels
+        let mut records: Vec<Observed> = GENERATED
             .iter()
             .enumerate()
             .map(|(i, l)| nx(T0 + i as i64 * SEC, "10.0.0.66", &format!("{l}.com")))
@@ -198,13 +200,7 @@ mod tests {
 
     #[test]
     fn a_few_generated_names_or_a_slow_trickle_are_not_enough() {
-        let labels = [
-            "xjpakmdcfuqe",
-            "kqxvbrtlmzwp",
-            "ndcmptvcbeirpu",
-            "zadgbusnvbwbfy",
-            "bjfhepxoxgnp",
-        ];
+        let labels = &GENERATED[..5];
         let few = labels[..4]
             .iter()
             .map(|l| nx(T0, "10.0.0.66", &format!("{l}.net")));
