@@ -49,7 +49,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// `shrike cut ...` and `shrike hunt ...` take their own arguments (cut's
+/// `shrike cut ...`, `shrike hunt ...` and `shrike report ...` take their own arguments (cut's
 /// are zeek-cut's, which clap cannot express); the exit status when the
 /// first argument names one.
 fn analyst_command() -> Option<u8> {
@@ -63,6 +63,7 @@ fn analyst_command() -> Option<u8> {
     let status = match args.first()?.to_str()? {
         "cut" => analyst::cut::main(&rest()),
         "hunt" => analyst::hunt::main(&rest()),
+        "report" => analyst::report::main(&rest()),
         _ => return None,
     };
     Some(u8::try_from(status).unwrap_or(1))
