@@ -40,6 +40,25 @@ fn main() -> ExitCode {
             if !quiet {
                 eprintln!("{}", summary.line());
             }
+            if cli.report {
+                return write_report(&cli);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("shrike: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--report`: the anomaly report of the logs just written, into their directory.
+fn write_report(cli: &args::Cli) -> ExitCode {
+    match analyst::report::write_into(&cli.logdir, cli.report_format) {
+        Ok(path) => {
+            if !cli.quiet {
+                eprintln!("shrike: report written to {}", path.display());
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -46,10 +46,14 @@ pub fn record(input: &Path, summary: &RunSummary, now: Time) -> RunMetaRecord {
     }
 }
 
-/// Writes `shrike_run.log` into the run's log directory.
+/// Writes `shrike_run.log` into the run's log directory; its `#open` and
+/// `#close` are the wall clock, as every other log's.
 pub fn write(cfg: &RunConfig, rec: &RunMetaRecord, now: Time) -> std::io::Result<()> {
     let mut dir = logs::LogDir::new(&cfg.logdir, cfg.format, cfg.options.clone())?;
-    dir.write(rec)?;
+    let fmt = dir.formatter::<RunMetaRecord>();
+    let mut row = Vec::new();
+    fmt.format(rec, &mut row);
+    dir.write_formatted(fmt.schema(), now, &row)?;
     dir.close(now)
 }
 

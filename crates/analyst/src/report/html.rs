@@ -14,10 +14,10 @@ const TRAFFIC_BARS: usize = 120;
 /// Bins of an inter-arrival histogram.
 const GAP_BINS: usize = 40;
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:820px;color:#212529;background:#f8f9fa}\
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1000px;padding:0 1em;color:#212529;background:#f8f9fa}\
 h2{border-bottom:2px solid #1864ab;padding-bottom:.3em}\
 table{border-collapse:collapse;width:100%;font-size:.9em;background:#fff}\
-th,td{border:1px solid #ced4da;padding:.35em .5em;text-align:left;vertical-align:top}\
+th,td{border:1px solid #ced4da;padding:.35em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
 th{background:#e9ecef}td.n{text-align:right}\
 .facts p{margin:.2em 0}.evidence{color:#495057;font-size:.9em}\
 figure{margin:1.5em 0;background:#fff;border:1px solid #dee2e6;padding:.5em}\
