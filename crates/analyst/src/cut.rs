@@ -498,25 +498,22 @@ impl<'a> Cutter<'a> {
     /// it has fewer.
     fn split(&mut self, line: &[u8], n: usize) -> bool {
         self.fields.clear();
+        if n == 0 {
+            return true;
+        }
+        // A plain loop: fields are short, a search call per field costs more.
         let mut start = 0;
-        for end in memchr::memchr_iter(self.ifs, line).take(n.saturating_sub(1)) {
-            self.fields.push((start, end));
-            start = end + 1;
-        }
-        if n > 0 {
-            self.fields.push((start, line.len()));
-        }
-        // The last field pushed ends at the line's end or at a separator
-        // beyond it; either way only n fields are needed.
-        if self.fields.len() != n {
-            return false;
-        }
-        if let Some(last) = self.fields.last_mut() {
-            if let Some(i) = memchr::memchr(self.ifs, &line[last.0..last.1]) {
-                last.1 = last.0 + i;
+        for (i, &b) in line.iter().enumerate() {
+            if b == self.ifs {
+                self.fields.push((start, i));
+                if self.fields.len() == n {
+                    return true;
+                }
+                start = i + 1;
             }
         }
-        true
+        self.fields.push((start, line.len()));
+        self.fields.len() == n
     }
 
     /// Every column in the log's order, unchanged: a data line with just
@@ -549,14 +546,30 @@ impl<'a> Cutter<'a> {
             self.buf.extend_from_slice(&line[s..e]);
             first_done = true;
         }
-        for k in 0..self.out_idx.len() {
+        // Neighbouring fields shown in order are one copy when nothing
+        // in them changes.
+        let copy_runs = !hdr && !convert_times && self.ofs == self.ifs;
+        let mut k = 0;
+        while k < self.out_idx.len() {
             if first_done {
                 self.buf.push(self.ofs);
             }
             first_done = true;
             let Some(idx) = self.out_idx[k] else {
+                k += 1;
                 continue;
             };
+            k += 1;
+            if copy_runs {
+                let mut last = idx;
+                while k < self.out_idx.len() && self.out_idx[k] == Some(last + 1) {
+                    last += 1;
+                    k += 1;
+                }
+                let (start, end) = (self.fields[idx].0, self.fields[last].1);
+                self.buf.extend_from_slice(&line[start..end]);
+                continue;
+            }
             let value = span(&self.fields, line, idx + h);
             if convert_times && self.time_cols.get(idx).copied().unwrap_or(false) {
                 self.time_value(value);

@@ -24,6 +24,11 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
     ("hassh", "hassh"),
     ("packages/hassh", "hassh"),
     ("protocols/ssl/validate-certs", "validate-certs"),
+    (
+        "protocols/http/detect-sql-injection",
+        "detect-sql-injection",
+    ),
+    ("protocols/http/detect-sqli", "detect-sql-injection"),
     // The ZIP analyzer; only `register` attaches it to ZIP files.
     ("base/files/zip", "zip"),
     ("policy/files/zip/register", "unzip"),
@@ -50,13 +55,14 @@ pub const FEATURE_SCRIPTS: &[(&str, &str)] = &[
 ];
 
 /// What Zeek's stock local.zeek loads of the feature scripts: software
-/// detection and certificate validation.
-const LOCAL_ZEEK_FEATURES: [&str; 5] = [
+/// detection, certificate validation and SQL injection tagging.
+const LOCAL_ZEEK_FEATURES: [&str; 6] = [
     "ftp-software",
     "smtp-software",
     "ssh-software",
     "http-software",
     "validate-certs",
+    "detect-sql-injection",
 ];
 
 /// Redefs of analyzer options this module honours.
@@ -166,6 +172,7 @@ pub fn plan(
     config.ssh.hassh = options.iter().any(|o| o == "hassh");
     config.files.unzip = has(options, "unzip");
     config.http.websocket = enabled.contains(&Kind::WebSocket);
+    config.http.tag_sql_injection = has(options, "detect-sql-injection");
     config.ssl.ja3 = has(options, "ja3");
     config.ssl.ja4 = has(options, "ja4");
     // header-names logs the client's header names unless told otherwise.

@@ -63,6 +63,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// An intel file in Zeek's format (repeatable), like
+    /// `redef Intel::read_files += { FILE }`; hits go to intel.log.
+    #[arg(long, value_name = "FILE")]
+    pub intel: Vec<PathBuf>,
+
     /// Run no detections (no notice.log).
     #[arg(long = "no-detections")]
     pub no_detections: bool,

@@ -1,5 +1,6 @@
 //! Which detections a run has: the Zeek config's redefs of their options,
-//! `--config` (the TOML file's `[detect]` sections) and `--no-detections`.
+//! `--config` (the TOML file's `[detect]` sections), `--intel` and
+//! `--no-detections`.
 
 use crate::args::Cli;
 use config::ZeekScript;
@@ -37,8 +38,30 @@ pub fn apply_cli(plan: &mut detect::Plan, cli: &Cli) -> Result<(), String> {
         plan.apply_toml(&text)
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
+    add_intel_files(plan, &cli.intel)?;
     if cli.no_detections {
         plan.global.enabled = false;
     }
+    Ok(())
+}
+
+/// `--intel FILE`s: read by the intel framework, which then runs.
+fn add_intel_files(plan: &mut detect::Plan, files: &[std::path::PathBuf]) -> Result<(), String> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let spec = plan
+        .spec_mut(detect::intel::META.name)
+        .ok_or("the intel framework is missing")?;
+    let list = detect::settings::Setting::List(
+        files
+            .iter()
+            .map(|f| detect::settings::Setting::Text(f.display().to_string()))
+            .collect(),
+    );
+    spec.options_mut()
+        .set("read_files", detect::settings::Op::Add, &list)
+        .unwrap_or(Ok(()))?;
+    spec.common_mut().enabled = Some(true);
     Ok(())
 }

@@ -81,6 +81,7 @@ fn expected() -> BTreeSet<(String, String)> {
         ("Scan::Port_Scan", SCANNER),
         ("DNSTunneling::DNS_Tunneling_Detected", TUNNELER),
         ("DNSTunneling::DNS_Long_Query", TUNNELER),
+        ("DNS::C2_Over_DNS", TUNNELER),
     ]
     .iter()
     .map(|(n, s)| (n.to_string(), s.to_string()))
@@ -150,7 +151,7 @@ fn toml_config_sets_options_and_bad_ones_name_the_line() {
     let good = dir.join("good.toml");
     std::fs::write(
         &good,
-        "[detect.scan]\nenabled = false\n\n[detect.dns_tunneling]\nmax_query_length = 255\n",
+        "[detect.scan]\nenabled = false\n\n[detect.dns_c2]\nenabled = false\n\n[detect.dns_tunneling]\nmax_query_length = 255\n",
     )
     .unwrap();
     let r = run_on(

@@ -189,8 +189,22 @@ fn mozilla_roots_do_not_trust_a_private_ca() {
         statuses(&r),
         ["self signed certificate in certificate chain"]
     );
+    // Shrike's default mode validates, as Zeek's local.zeek does, and a
+    // failure is a notice.
+    let r = run_on(&bytes, "default-validation", &["--seed", "1"]);
+    assert_eq!(
+        statuses(&r),
+        ["self signed certificate in certificate chain"]
+    );
+    assert!(r.log("notice.log").contains(
+        "SSL::Invalid_Server_Cert\tSSL certificate validation failed with (self signed certificate in certificate chain)"
+    ));
     // Without validate-certs there is no such column.
-    let r = run_on(&bytes, "no-validation", &["--seed", "1"]);
+    let r = run_on(
+        &bytes,
+        "no-validation",
+        &["--seed", "1", "-b", "--load", "base/protocols/ssl"],
+    );
     assert!(r.log("ssl.log").contains("#fields"));
     assert!(!r.log("ssl.log").contains("validation_status"));
 }

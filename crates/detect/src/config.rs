@@ -43,6 +43,17 @@ crate::options! {
     }
 }
 
+impl Common {
+    /// For detections that judge addresses only: the shipped list of
+    /// service names does not apply.
+    pub fn addresses_only() -> Common {
+        Common {
+            default_allowlist: false,
+            ..Common::default()
+        }
+    }
+}
+
 impl<T: crate::settings::FromSetting> crate::settings::FromSetting for Option<T> {
     fn from_setting(s: &Setting) -> Result<Self, String> {
         T::from_setting(s).map(Some)
@@ -69,6 +80,12 @@ pub trait Spec: Send + Sync {
     fn options(&self) -> &dyn Options;
     fn options_mut(&mut self) -> &mut dyn Options;
     fn build(&self, shared: &Shared) -> Box<dyn Detection>;
+    /// A Zeek script was `@load`ed: whether it is one of this detection's
+    /// (beyond [`Meta::scripts`], for detections whose parts are scripts).
+    fn load_script(&mut self, script: &str) -> bool {
+        let _ = script;
+        false
+    }
 }
 
 /// A built-in detection: its description, options and constructor.
@@ -79,22 +96,31 @@ pub struct Builtin<T> {
     pub make: fn(&Builtin<T>, &Shared) -> Box<dyn Detection>,
 }
 
+/// A [`Spec`]'s accessors of its `common` and `opts` fields.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! spec_fields {
+    () => {
+        fn common(&self) -> &Common {
+            &self.common
+        }
+        fn common_mut(&mut self) -> &mut Common {
+            &mut self.common
+        }
+        fn options(&self) -> &dyn Options {
+            &self.opts
+        }
+        fn options_mut(&mut self) -> &mut dyn Options {
+            &mut self.opts
+        }
+    };
+}
+
 impl<T: Options + Send + Sync> Spec for Builtin<T> {
     fn meta(&self) -> &'static Meta {
         self.meta
     }
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
-    }
-    fn options(&self) -> &dyn Options {
-        &self.opts
-    }
-    fn options_mut(&mut self) -> &mut dyn Options {
-        &mut self.opts
-    }
+    crate::spec_fields!();
     fn build(&self, shared: &Shared) -> Box<dyn Detection> {
         (self.make)(self, shared)
     }
@@ -233,8 +259,8 @@ impl Plan {
             return true;
         }
         let mut found = false;
-        for (spec, requested) in self.specs.iter().zip(&mut self.requested) {
-            if spec.meta().scripts.contains(&name) {
+        for (spec, requested) in self.specs.iter_mut().zip(&mut self.requested) {
+            if spec.load_script(name) || spec.meta().scripts.contains(&name) {
                 *requested = true;
                 found = true;
             }
@@ -484,7 +510,15 @@ mod tests {
                 "dns_tunneling",
                 "long_connections",
                 "large_transfers",
-                "beaconing"
+                "beaconing",
+                "invalid_certs",
+                "expiring_certs",
+                "external_names",
+                "dga",
+                "dns_c2",
+                "rare_user_agents",
+                "sql_injection",
+                "intel",
             ]
         );
         let mut zeek = Plan::new(false);

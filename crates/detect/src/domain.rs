@@ -172,7 +172,11 @@ const MULTI_LABEL_SUFFIXES: &[&str] = &[
     // Reverse DNS.
     "in-addr.arpa",
     "ip6.arpa",
-    // Hosting and dynamic DNS: every subdomain is somebody else's site.
+];
+
+/// Hosting and dynamic-DNS zones: every subdomain is somebody else's site,
+/// named by the provider or its customer (public suffixes too).
+const HOSTED_ZONES: &[&str] = &[
     "github.io",
     "gitlab.io",
     "herokuapp.com",
@@ -262,7 +266,7 @@ fn suffixes(name: &str) -> impl Iterator<Item = &str> {
 }
 
 fn is_public_suffix(s: &str) -> bool {
-    !s.contains('.') || MULTI_LABEL_SUFFIXES.contains(&s)
+    !s.contains('.') || MULTI_LABEL_SUFFIXES.contains(&s) || HOSTED_ZONES.contains(&s)
 }
 
 /// The registered domain of a (normalized) name: its public suffix plus one
@@ -407,10 +411,12 @@ pub fn dga_score(label: &str) -> f64 {
 
 /// The label a DGA draws: the registered domain's first label
 /// (`kq3xv9zt2m.example.co.uk` → `example`; `x7gq2kzp1v.com` →
-/// `x7gq2kzp1v`).
-pub fn registered_label(name: &str) -> &str {
+/// `x7gq2kzp1v`). None under hosting zones, whose labels the provider
+/// draws (`d1x7kq2zp9.cloudfront.net`).
+pub fn registered_label(name: &str) -> Option<&str> {
     let reg = registered_domain(name);
-    reg.split('.').next().unwrap_or(reg)
+    let (label, suffix) = reg.split_once('.')?;
+    (!HOSTED_ZONES.contains(&suffix)).then_some(label)
 }
 
 #[cfg(test)]
@@ -522,8 +528,12 @@ mod tests {
 
     #[test]
     fn registered_labels() {
-        assert_eq!(registered_label("kq3xv9zt2m.example.co.uk"), "example");
-        assert_eq!(registered_label("x7gq2kzp1v.com"), "x7gq2kzp1v");
-        assert_eq!(registered_label("localhost"), "localhost");
+        assert_eq!(
+            registered_label("kq3xv9zt2m.example.co.uk"),
+            Some("example")
+        );
+        assert_eq!(registered_label("x7gq2kzp1v.com"), Some("x7gq2kzp1v"));
+        assert_eq!(registered_label("d1x7kq2zp9.cloudfront.net"), None);
+        assert_eq!(registered_label("localhost"), None);
     }
 }

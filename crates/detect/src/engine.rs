@@ -197,6 +197,11 @@ impl Engine {
         self.notices.take()
     }
 
+    /// The intel.log rows written since the last call (usually none).
+    pub fn take_intel(&mut self) -> Vec<crate::IntelRecord> {
+        self.notices.take_intel()
+    }
+
     pub fn stats(&self) -> EngineStats {
         EngineStats {
             evicted: self.detections.iter().map(|d| d.evicted()).sum::<u64>()

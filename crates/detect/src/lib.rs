@@ -18,6 +18,7 @@ pub mod config;
 pub mod detections;
 pub mod domain;
 pub mod engine;
+pub mod intel;
 pub mod names;
 pub mod notice;
 pub mod settings;
@@ -30,4 +31,5 @@ mod scenarios;
 
 pub use config::Plan;
 pub use engine::{Ctx, Detection, Engine, EngineStats, Observed};
+pub use intel::log::IntelRecord;
 pub use notice::{Notice, NoticeRecord, Notices};

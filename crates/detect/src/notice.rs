@@ -102,6 +102,8 @@ pub struct Notice {
     pub msg: String,
     pub sub: Option<String>,
     pub conn: Option<ConnRef>,
+    /// A connection named without its endpoints (Zeek's `$uid`).
+    pub uid: Option<String>,
     pub src: Option<IpAddr>,
     pub dst: Option<IpAddr>,
     pub p: Option<(u16, Proto)>,
@@ -121,6 +123,7 @@ impl Notice {
             msg,
             sub: None,
             conn: None,
+            uid: None,
             src: None,
             dst: None,
             p: None,
@@ -138,7 +141,7 @@ impl Notice {
         let p = self.p.or(conn.as_ref().map(|c| (c.resp_p, c.proto)));
         NoticeRecord {
             ts: self.ts,
-            uid: conn.as_ref().map(|c| c.uid.clone()),
+            uid: conn.as_ref().map(|c| c.uid.clone()).or(self.uid),
             orig_h: conn.as_ref().map(|c| c.orig_h),
             orig_p: conn.as_ref().map(|c| Port(c.orig_p)),
             resp_h: conn.as_ref().map(|c| c.resp_h),
@@ -176,6 +179,8 @@ pub struct Notices {
     /// (note, identifier) → end of its suppression.
     suppressing: Table<(&'static str, String), Time>,
     out: Vec<NoticeRecord>,
+    /// intel.log rows (the intel framework's hits).
+    intel: Vec<crate::IntelRecord>,
     /// Notices dropped because an earlier one with the same identifier is
     /// still suppressing them.
     pub suppressed: u64,
@@ -189,6 +194,7 @@ impl Notices {
             default_suppress,
             suppressing: Table::new(MAX_SUPPRESSIONS),
             out: Vec::new(),
+            intel: Vec::new(),
             suppressed: 0,
         }
     }
@@ -216,6 +222,16 @@ impl Notices {
     /// Forgets suppressions that ended before `now`.
     pub fn expire(&mut self, now: Time) {
         self.suppressing.retain(|_, until| *until > now);
+    }
+
+    /// An intel.log row.
+    pub fn intel(&mut self, row: crate::IntelRecord) {
+        self.intel.push(row);
+    }
+
+    /// The intel.log rows since the last call.
+    pub fn take_intel(&mut self) -> Vec<crate::IntelRecord> {
+        std::mem::take(&mut self.intel)
     }
 
     /// The notices raised since the last call.

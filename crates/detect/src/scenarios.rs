@@ -6,7 +6,7 @@
 //! defaults; each labelled attack must raise its notice (recall) and no
 //! notice may name anything else (precision).
 
-use crate::detections::testutil::{conn, dns, ok_conn, ssh, SEC, T0};
+use crate::detections::testutil::{conn, dns, ok_conn, ssh, tls_session, x509, SEC, T0};
 use crate::engine::Observed;
 use crate::notice::NoticeRecord;
 use crate::Plan;
@@ -36,6 +36,7 @@ impl Rng {
 }
 
 const HOURS: i64 = 3;
+const DAY: i64 = 86_400;
 const END: i64 = T0 + HOURS * 3600 * SEC;
 
 fn at(secs: f64) -> i64 {
@@ -267,6 +268,59 @@ fn background(rng: &mut Rng) -> Vec<Observed> {
         }
         out.push(ssh(t, "10.10.0.5", "10.10.20.11", true));
     }
+    // Web browsing over plain HTTP with the site's two browsers, a shared
+    // updater, and TLS sessions to servers with good certificates.
+    let browsers = [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+    ];
+    for h in 0..HOSTS {
+        for k in 0..20 {
+            let t = at(rng.unit() * span);
+            out.push(http(
+                t,
+                &host(h),
+                "151.101.0.81",
+                "www.bbc.co.uk",
+                browsers[((h + k) % 2) as usize],
+            ));
+        }
+        if h % 10 == 0 {
+            out.push(http(
+                at(rng.unit() * span),
+                &host(h),
+                "20.50.1.7",
+                "updates.vendor.example",
+                "VendorUpdater/4.2",
+            ));
+        }
+        let t = at(rng.unit() * span);
+        out.push(x509(
+            t,
+            "fp-wikipedia",
+            "CN=*.wikipedia.org",
+            T0 / SEC - 30 * DAY,
+            T0 / SEC + 60 * DAY,
+        ));
+        out.push(tls_session(
+            t,
+            &host(h),
+            "185.15.59.224",
+            "fp-wikipedia",
+            "ok",
+        ));
+    }
+    // A CDN's machine-named distributions, looked up by everyone.
+    for i in 0..200u64 {
+        let name = format!("d{:x}.cloudfront.net", rng.next() * 7_919 + i);
+        out.push(dns(
+            at(rng.unit() * span),
+            &host(i % HOSTS),
+            RESOLVER,
+            &name,
+            Some("13.224.0.1"),
+        ));
+    }
     // A vulnerability scanner the site runs: allowlisted in real life, here
     // under the local threshold: 120 probes.
     for i in 0..120u64 {
@@ -446,7 +500,113 @@ fn attacks(rng: &mut Rng) -> Vec<Attack> {
         note: "Conn::Large_Transfer",
         src: "10.10.8.8",
     });
+    out.push(Attack {
+        records: Vec::new(),
+        note: "DNS::C2_Over_DNS",
+        src: "10.10.3.45",
+    });
+    // Malware cycling through generated domains, most of them unregistered.
+    let dga_names: Vec<Observed> = (0..30u64)
+        .map(|i| {
+            let label: String = (0..12)
+                .map(|_| (b'a' + rng.below(26) as u8) as char)
+                .collect();
+            let mut d = dns(
+                at(600.0 + i as f64 * 20.0),
+                "10.10.6.6",
+                RESOLVER,
+                &format!("{label}.com"),
+                None,
+            );
+            if let Observed::App(AppRecord::Dns(r)) = &mut d {
+                r.rcode_name = Some("NXDOMAIN".into());
+            }
+            d
+        })
+        .collect();
+    out.push(Attack {
+        records: dga_names,
+        note: "DNS::Possible_DGA",
+        src: "10.10.6.6",
+    });
+    // An implant with a hand-made user agent polling every ten minutes.
+    out.push(Attack {
+        records: (0..12)
+            .map(|i| {
+                http(
+                    at(1200.0 + i as f64 * 600.0),
+                    "10.10.6.7",
+                    "45.77.1.1",
+                    "cdn-update.example",
+                    "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 5.1) svc",
+                )
+            })
+            .collect(),
+        note: "HTTP::Rare_User_Agent",
+        src: "10.10.6.7",
+    });
+    // A phishing kit on a self-signed certificate, and a server whose
+    // certificate expired.
+    out.push(Attack {
+        records: vec![
+            x509(
+                at(3000.0),
+                "fp-self",
+                "CN=login.micros0ft.example",
+                T0 / SEC - DAY,
+                T0 / SEC + 300 * DAY,
+            ),
+            tls_session(
+                at(3000.0),
+                "10.10.6.8",
+                "45.77.1.2",
+                "fp-self",
+                "self signed certificate",
+            ),
+        ],
+        note: "SSL::Invalid_Server_Cert",
+        src: "10.10.6.8",
+    });
+    let expired = vec![
+        x509(
+            at(4000.0),
+            "fp-old",
+            "CN=old.shop.example",
+            T0 / SEC - 400 * DAY,
+            T0 / SEC - 3 * DAY,
+        ),
+        tls_session(
+            at(4000.0),
+            "10.10.6.9",
+            "45.77.1.3",
+            "fp-old",
+            "certificate has expired",
+        ),
+    ];
+    out.push(Attack {
+        records: expired,
+        note: "SSL::Certificate_Expired",
+        src: "10.10.6.9",
+    });
+    out.push(Attack {
+        records: Vec::new(),
+        note: "SSL::Invalid_Server_Cert",
+        src: "10.10.6.9",
+    });
     out
+}
+
+/// An http.log row of a GET from `src` to `server` (`host` header).
+fn http(ts: i64, src: &str, server: &str, host: &str, ua: &str) -> Observed {
+    Observed::App(AppRecord::Http(Box::new(analyzers::http::HttpRecord {
+        ts: Time(ts),
+        uid: format!("H{ts:x}"),
+        orig_h: Some(crate::testing::ip(src)),
+        resp_h: Some(crate::testing::ip(server)),
+        host: Some(ZString(host.as_bytes().to_vec())),
+        user_agent: Some(ZString(ua.as_bytes().to_vec())),
+        ..Default::default()
+    })))
 }
 
 /// Runs every built-in detection with its defaults over the records in

@@ -73,6 +73,18 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
         &mut slot.value
     }
 
+    /// Like [`Table::entry`], but state created `life` or more before
+    /// `now` starts afresh (Zeek's `&create_expire`, checked on access).
+    pub fn entry_within(&mut self, k: K, now: Time, life: i64, make: impl FnOnce() -> V) -> &mut V {
+        if self
+            .created(&k)
+            .is_some_and(|c| now.0.saturating_sub(c.0) >= life)
+        {
+            self.map.remove(&k);
+        }
+        self.entry(k, now, make)
+    }
+
     /// Sets the state of `k` (a fresh entry created at `now`).
     pub fn insert(&mut self, k: K, value: V, now: Time) {
         if !self.map.contains_key(&k) {

@@ -4,9 +4,11 @@
 use crate::engine::Observed;
 use analyzers::dns::DnsRecord;
 use analyzers::ssh::SshRecord;
+use analyzers::ssl::SslRecord;
+use analyzers::x509::X509Record;
 use analyzers::AppRecord;
 use flow::ConnRecord;
-use records::{Enum, Interval, Port, Time, ZString};
+use records::{Enum, EpochSeconds, Interval, Port, Time, ZString};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -102,6 +104,44 @@ pub fn ssh(ts: i64, client: &str, server: &str, success: bool) -> Observed {
         auth_attempts: 1,
         client: Some(ZString(b"SSH-2.0-OpenSSH_9.6".to_vec())),
         server: Some(ZString(b"SSH-2.0-OpenSSH_9.2".to_vec())),
+        ..Default::default()
+    })))
+}
+
+/// An x509.log row of a server certificate valid from `before` to `after`
+/// (seconds since the epoch).
+pub fn x509(ts: i64, fingerprint: &str, subject: &str, before: i64, after: i64) -> Observed {
+    app(AppRecord::X509(Box::new(X509Record {
+        ts: Time(ts),
+        fingerprint: fingerprint.into(),
+        subject: subject.into(),
+        not_valid_before: EpochSeconds(before),
+        not_valid_after: EpochSeconds(after),
+        host_cert: true,
+        ..Default::default()
+    })))
+}
+
+/// An established TLS session's ssl.log row: the server presented the
+/// certificate `fingerprint`, which validated as `status`.
+pub fn tls_session(
+    ts: i64,
+    client: &str,
+    server: &str,
+    fingerprint: &str,
+    status: &str,
+) -> Observed {
+    app(AppRecord::Ssl(Box::new(SslRecord {
+        ts: Time(ts),
+        uid: format!("T{ts:x}"),
+        orig_h: Some(ip(client)),
+        orig_p: Port(51000),
+        resp_h: Some(ip(server)),
+        resp_p: Port(443),
+        version: Some("TLSv12".into()),
+        established: true,
+        cert_chain_fps: Some(vec![fingerprint.into()]),
+        validation_status: Some(status.into()),
         ..Default::default()
     })))
 }

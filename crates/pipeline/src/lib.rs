@@ -279,11 +279,11 @@ impl<'scope> Detections<'scope> {
             for batch in rx {
                 for rec in &batch {
                     engine.observe(rec);
-                    engine.take_notices().iter().for_each(|n| sink.notice(n));
+                    sink.raised(tap::Raised::take(&mut engine));
                 }
             }
             engine.finish();
-            engine.take_notices().iter().for_each(|n| sink.notice(n));
+            sink.raised(tap::Raised::take(&mut engine));
             sink.flush();
             engine.stats()
         });

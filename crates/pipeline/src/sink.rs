@@ -14,7 +14,7 @@ use analyzers::ssl::SslRecord;
 use analyzers::websocket::WebsocketRecord;
 use analyzers::x509::X509Record;
 use analyzers::{AnalyzerRecord, AppRecord};
-use detect::{NoticeRecord, Observed};
+use detect::{IntelRecord, NoticeRecord, Observed};
 use flow::{ConnRecord, FlowSink, TunnelRecord, WeirdRecord};
 use logs::{Format, LogFile, RowFormatter};
 use records::{Record, Schema, Time};
@@ -40,9 +40,10 @@ pub enum LogId {
     X509 = 12,
     Software = 13,
     Notice = 14,
+    Intel = 15,
 }
 
-pub(crate) const LOGS: usize = 15;
+pub(crate) const LOGS: usize = 16;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -59,6 +60,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::X509,
     LogId::Software,
     LogId::Notice,
+    LogId::Intel,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -95,6 +97,7 @@ impl Formats {
             Arc::new(Schema::new::<X509Record>(options)),
             Arc::new(Schema::new::<SoftwareRecord>(options)),
             Arc::new(Schema::new::<NoticeRecord>(options)),
+            Arc::new(Schema::new::<IntelRecord>(options)),
         ];
         let formats = schemas
             .clone()
@@ -213,6 +216,14 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
         self.push(LogId::Notice, rec);
     }
 
+    /// What the detections raised: notice.log and intel.log rows.
+    pub fn raised(&mut self, r: crate::tap::Raised) {
+        r.notices.iter().for_each(|n| self.notice(n));
+        r.intel.iter().for_each(|row| {
+            self.push(LogId::Intel, row);
+        });
+    }
+
     #[inline]
     fn tapped(&self, log: LogId) -> bool {
         self.tap.as_ref().is_some_and(|t| t.wants(log))
@@ -220,9 +231,8 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
 
     fn observe(&mut self, rec: Observed) {
         if let Some(tap) = self.tap.as_mut() {
-            for n in tap.observe(rec) {
-                self.notice(&n);
-            }
+            let raised = tap.observe(rec);
+            self.raised(raised);
         }
     }
 
@@ -230,9 +240,8 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> RowSink<F> {
     /// what they hold), then everything buffered is shipped.
     pub fn finish(&mut self) {
         if let Some(tap) = self.tap.as_mut() {
-            for n in tap.finish() {
-                self.notice(&n);
-            }
+            let raised = tap.finish();
+            self.raised(raised);
         }
         self.flush();
     }

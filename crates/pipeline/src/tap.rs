@@ -6,7 +6,7 @@
 //! the records are moved, never cloned.
 
 use crate::sink::{Formats, LogId, LOGS};
-use detect::{Engine, NoticeRecord, Observed};
+use detect::{Engine, IntelRecord, NoticeRecord, Observed};
 use std::sync::mpsc::SyncSender;
 
 /// Records sent to the detections thread at a time.
@@ -20,6 +20,23 @@ enum To {
         batch: Vec<Observed>,
         tx: SyncSender<Vec<Observed>>,
     },
+}
+
+/// What the detections raised: notice.log and intel.log rows.
+#[derive(Default)]
+pub struct Raised {
+    pub notices: Vec<NoticeRecord>,
+    pub intel: Vec<IntelRecord>,
+}
+
+impl Raised {
+    /// Everything `engine` raised since the last call.
+    pub fn take(engine: &mut Engine) -> Raised {
+        Raised {
+            notices: engine.take_notices(),
+            intel: engine.take_intel(),
+        }
+    }
 }
 
 /// A worker's tap on its records for the detections.
@@ -63,12 +80,12 @@ impl Tap {
         self.wants[log as usize]
     }
 
-    /// Hands a record on; returns the notices raised here (inline only).
-    pub fn observe(&mut self, rec: Observed) -> Vec<NoticeRecord> {
+    /// Hands a record on; returns what was raised here (inline only).
+    pub fn observe(&mut self, rec: Observed) -> Raised {
         match &mut self.to {
             To::Inline(engine) => {
                 engine.observe(&rec);
-                engine.take_notices()
+                Raised::take(engine)
             }
             To::Thread { batch, tx } => {
                 batch.push(rec);
@@ -78,24 +95,24 @@ impl Tap {
                     // the logs are then still written.
                     let _ = tx.send(full);
                 }
-                Vec::new()
+                Raised::default()
             }
         }
     }
 
     /// The worker is done: the engine evaluates what it holds (inline), or
-    /// the last batch is sent. Returns the notices raised here.
-    pub fn finish(&mut self) -> Vec<NoticeRecord> {
+    /// the last batch is sent. Returns what was raised here.
+    pub fn finish(&mut self) -> Raised {
         match &mut self.to {
             To::Inline(engine) => {
                 engine.finish();
-                engine.take_notices()
+                Raised::take(engine)
             }
             To::Thread { batch, tx } => {
                 if !batch.is_empty() {
                     let _ = tx.send(std::mem::take(batch));
                 }
-                Vec::new()
+                Raised::default()
             }
         }
     }

@@ -262,6 +262,17 @@ impl<K: std::hash::Hash + Eq, V> Groups<K, V> {
     }
 }
 
+impl<V> Groups<Vec<u8>, V> {
+    /// [`Groups::entry`] by a borrowed key, copied only for a new group.
+    pub fn entry_bytes(&mut self, key: &[u8], make: impl FnOnce() -> V) -> Option<&mut V> {
+        if self.map.len() >= MAX_GROUPS && !self.map.contains_key(key) {
+            self.dropped += 1;
+            return None;
+        }
+        Some(self.map.entry_ref(key).or_insert_with(make))
+    }
+}
+
 impl<K: std::hash::Hash + Eq, V> Default for Groups<K, V> {
     fn default() -> Self {
         Self::new()

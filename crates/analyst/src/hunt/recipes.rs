@@ -294,7 +294,9 @@ pub struct UnusualPorts {
     pub all: bool,
 }
 
-/// Ports each service Zeek names usually runs on.
+/// Ports each service Zeek names usually runs on. Protocols carried
+/// inside others (NTLM, GSSAPI, Kerberos in SMB or HTTP) and those on
+/// dynamic ports (DCE-RPC, FTP data) are not judged.
 const USUAL_PORTS: &[(&str, &[u16])] = &[
     ("http", &[80, 8080, 8000, 8008, 8081, 8888, 3128]),
     (
@@ -312,9 +314,9 @@ const USUAL_PORTS: &[(&str, &[u16])] = &[
     ("imap", &[143]),
     ("rdp", &[3389]),
     ("smb", &[445, 139]),
-    ("krb", &[88]),
-    ("krb_tcp", &[88]),
     ("ldap", &[389, 3268]),
+    ("ldap_tcp", &[389, 3268]),
+    ("ldap_udp", &[389]),
     ("ntp", &[123]),
     ("dhcp", &[67, 68]),
     ("snmp", &[161, 162]),
@@ -323,9 +325,6 @@ const USUAL_PORTS: &[(&str, &[u16])] = &[
     ("socks", &[1080]),
     ("irc", &[6667, 6668, 6669, 7000]),
     ("telnet", &[23]),
-    ("ntlm", &[445, 139]),
-    ("gssapi", &[445, 139, 88, 389]),
-    ("dce_rpc", &[135, 445, 139]),
     ("modbus", &[502]),
     ("dnp3", &[20000]),
     ("radius", &[1812, 1813]),
@@ -395,5 +394,24 @@ impl UnusualPorts {
         }
         t.finish();
         Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::port_expected;
+
+    #[test]
+    fn services_judged_by_their_usual_ports() {
+        assert_eq!(port_expected("ssh", 22), "yes");
+        assert_eq!(port_expected("ssh", 443), "no");
+        assert_eq!(
+            port_expected("ntlm,ldap_tcp", 389),
+            "yes",
+            "carried protocols are not judged"
+        );
+        assert_eq!(port_expected("quic,ssl", 4433), "no");
+        assert_eq!(port_expected("gssapi", 445), "?");
+        assert_eq!(port_expected("-", 80), "?");
     }
 }

@@ -3,12 +3,14 @@
 //! per-domain evidence) and DGA-like domains (detect's label score).
 
 use super::{fixed, Ctx, Distinct, Groups, HUNT_TOP};
+use crate::log::Row;
 use crate::table::{SortKey, Table};
 use clap::Args;
 use detect::detections::beaconing::{self, score, BeaconingOptions};
 use detect::detections::dns_tunneling::{DnsTunnelingOptions, DomainStats};
 use detect::domain::{dga_score, is_internet_name, normalize, registered_domain, registered_label};
 use detect::notice::Proto;
+use std::borrow::Cow;
 
 fn beacon_defaults() -> BeaconingOptions {
     BeaconingOptions::default()
@@ -39,10 +41,10 @@ pub fn parse_ts_ns(t: &str) -> Option<i64> {
     secs.checked_mul(1_000_000_000)?.checked_add(frac)
 }
 
-/// Connection points kept over all pairs (12 bytes each, about 200 MB):
+/// Connection points kept over all pairs (12 bytes each, about 100 MB):
 /// past it every pair keeps fewer, so memory stays bounded however long
 /// the logs.
-const POINT_BUDGET: usize = 16 << 20;
+const POINT_BUDGET: usize = 8 << 20;
 
 /// Fewest points a pair keeps when the budget shrinks its share.
 const MIN_POINTS: usize = 64;
@@ -57,8 +59,9 @@ struct Series {
 }
 
 /// Series by pair, with the points per pair cut as the budget requires.
+/// Pairs are keyed by "source\tdestination\tport\tproto".
 struct Collector {
-    pairs: Groups<[String; 4], Series>,
+    pairs: Groups<Vec<u8>, Series>,
     cap: usize,
     points: usize,
     budget: usize,
@@ -74,8 +77,8 @@ impl Collector {
         }
     }
 
-    fn add(&mut self, key: [String; 4], ts: i64, bytes: u64) {
-        let Some(s) = self.pairs.entry(key, Series::default) else {
+    fn add(&mut self, key: &[u8], ts: i64, bytes: u64) {
+        let Some(s) = self.pairs.entry_bytes(key, Series::default) else {
             return;
         };
         s.count += 1;
@@ -124,6 +127,7 @@ impl Beacons {
         ];
         let mut c = Collector::new(opts.max_points, POINT_BUDGET);
         let (mut first, mut last) = (i64::MAX, i64::MIN);
+        let mut key = Vec::new();
         cx.scan("conn", &names, &mut |row, idx| {
             let Some(ts) = row.at(idx[0]).str().and_then(parse_ts_ns) else {
                 return;
@@ -141,8 +145,14 @@ impl Beacons {
             }
             first = first.min(ts);
             last = last.max(ts);
-            let key = [1, 2, 3, 4].map(|k| super::shown(row, idx[k]));
-            c.add(key, ts, row.at(idx[6]).u64().unwrap_or(0));
+            key.clear();
+            for (n, &i) in idx[1..=4].iter().enumerate() {
+                if n > 0 {
+                    key.push(b'\t');
+                }
+                key.extend_from_slice(row.at(i).shown());
+            }
+            c.add(&key, ts, row.at(idx[6]).u64().unwrap_or(0));
         })?;
         let cols = [
             "source",
@@ -160,7 +170,7 @@ impl Beacons {
         ];
         let sort = vec![SortKey::desc(5), SortKey::desc(4)];
         let mut t = Table::new(&cols, sort, cx.top(HUNT_TOP));
-        for ([src, dst, port, proto], s) in c.pairs.finish() {
+        for (key, s) in c.pairs.finish() {
             if s.count < self.min_connections {
                 continue;
             }
@@ -180,7 +190,9 @@ impl Beacons {
                 continue;
             }
             let parts = [sc.total, sc.timestamps, sc.sizes, sc.histogram, sc.duration];
-            let mut row = vec![src, dst, port, proto, s.count.to_string()];
+            let key = String::from_utf8_lossy(&key);
+            let mut row: Vec<String> = key.split('\t').map(String::from).collect();
+            row.push(s.count.to_string());
             row.extend(parts.iter().map(|p| fixed(*p, 3)));
             row.extend([fixed(iv.mean, 1), fixed(iv.mad, 1)]);
             t.push(row);
@@ -200,6 +212,13 @@ fn allowed_port(opts: &BeaconingOptions, port: u16, proto: &str) -> bool {
     opts.allow_ports
         .iter()
         .any(|p| p.port == port && p.proto == proto)
+}
+
+/// A dns.log row's query, normalized, when it is an Internet name: data
+/// can only reach an outside server under one.
+fn internet_query<'a>(row: &Row<'a>, i: Option<usize>) -> Option<Cow<'a, str>> {
+    let query = normalize(row.at(i).str()?);
+    is_internet_name(&query).then_some(query)
 }
 
 fn tunnel_defaults() -> DnsTunnelingOptions {
@@ -229,14 +248,9 @@ impl DnsTunneling {
     pub fn run(&self, cx: &Ctx) -> Result<Table, String> {
         let mut domains: Groups<String, Domain> = Groups::new();
         cx.scan("dns", &["query", "id.orig_h"], &mut |row, idx| {
-            let Some(q) = row.at(idx[0]).str() else {
+            let Some(query) = internet_query(row, idx[0]) else {
                 return;
             };
-            let query = normalize(q);
-            // Data can only reach an outside server under an Internet name.
-            if !is_internet_name(&query) {
-                return;
-            }
             let domain = registered_domain(&query);
             let Some(d) = domains.entry(domain.to_string(), Domain::default) else {
                 return;
@@ -316,15 +330,12 @@ impl DgaDomains {
             "dns",
             &["query", "id.orig_h", "rcode_name"],
             &mut |row, idx| {
-                let Some(q) = row.at(idx[0]).str() else {
+                let Some(query) = internet_query(row, idx[0]) else {
                     return;
                 };
-                let query = normalize(q);
-                if !is_internet_name(&query) {
-                    return;
-                }
                 let domain = registered_domain(&query);
-                let Some(score) = self.suspicious(registered_label(&query)) else {
+                // None under hosting zones, whose labels the provider draws.
+                let Some(score) = registered_label(&query).and_then(|l| self.suspicious(l)) else {
                     return;
                 };
                 let Some(s) = suspects.entry(domain.to_string(), Suspect::default) else {
@@ -374,10 +385,9 @@ mod tests {
     #[test]
     fn point_budget_cuts_every_pair_alike() {
         let mut c = Collector::new(4096, 150);
-        let key = |i: usize| [i.to_string(), "d".into(), "443".into(), "tcp".into()];
         for t in 0..100 {
             for i in 0..3 {
-                c.add(key(i), t, 10);
+                c.add(format!("10.0.0.{i}\td\t443\ttcp").as_bytes(), t, 10);
             }
         }
         assert_eq!(c.cap, MIN_POINTS);

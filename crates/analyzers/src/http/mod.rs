@@ -13,6 +13,7 @@ mod mime;
 mod parser;
 mod record;
 mod software;
+pub mod sqli;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,9 @@ pub struct HttpConfig {
     /// `base/protocols/websocket` is loaded: upgrades to WebSocket get
     /// its analyzer and websocket.log.
     pub websocket: bool,
+    /// `protocols/http/detect-sql-injection` loaded: requests whose URI
+    /// looks like SQL injection are tagged `HTTP::URI_SQLI`.
+    pub tag_sql_injection: bool,
 }
 
 impl Default for HttpConfig {
@@ -58,6 +62,7 @@ impl Default for HttpConfig {
             log_client_header_names: false,
             log_server_header_names: false,
             websocket: false,
+            tag_sql_injection: false,
         }
     }
 }

@@ -95,8 +95,12 @@ impl Transactions {
             self.flush_answered_up_to_request(cx);
         }
         self.current_request += 1;
+        let sql_injection = cx.config.http.tag_sql_injection && super::sqli::is_sql_injection(&uri);
         let row = self.row(cx, true);
         row.method = Some(ZString(method.to_vec()));
+        if sql_injection {
+            row.tags.0.push(Enum("HTTP::URI_SQLI"));
+        }
         row.uri = Some(ZString(uri));
         if !KNOWN_METHODS.contains(&method) {
             let m = String::from_utf8_lossy(method).into_owned();

@@ -95,17 +95,10 @@ pub static EXPIRING_META: Meta = Meta {
     summary: "server certificates that expired, expire within 30 days or are not valid yet",
 };
 
-fn common() -> Common {
-    Common {
-        default_allowlist: false,
-        ..Common::default()
-    }
-}
-
 pub fn invalid_spec() -> Box<dyn Spec> {
     Box::new(Builtin {
         meta: &INVALID_META,
-        common: common(),
+        common: Common::addresses_only(),
         opts: InvalidCertsOptions::default(),
         make: CertCheck::build,
     })
@@ -116,7 +109,7 @@ pub fn expiring_spec() -> Box<dyn Spec> {
         meta: &EXPIRING_META,
         common: Common {
             suppress_for: Some(Span::hours(24)),
-            ..common()
+            ..Common::addresses_only()
         },
         opts: ExpiringCertsOptions::default(),
         make: CertCheck::build,
@@ -270,5 +263,141 @@ impl<R: CertRule> Detection for CertCheck<R> {
 
     fn evicted(&self) -> u64 {
         self.certs.evicted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detections::testutil::*;
+    use crate::settings::Setting;
+
+    /// 2023-11-14T22:13:20Z, the tests' network time.
+    const NOW: i64 = T0 / SEC;
+    const DAY: i64 = 86_400;
+
+    #[test]
+    fn failed_validation_is_one_notice_per_server_and_certificate() {
+        let records = [
+            x509(T0, "fp-self", "CN=self.example", NOW - DAY, NOW + 300 * DAY),
+            x509(T0, "fp-good", "CN=good.example", NOW - DAY, NOW + 300 * DAY),
+            tls_session(
+                T0,
+                "10.0.0.5",
+                "203.0.113.9",
+                "fp-self",
+                "self signed certificate",
+            ),
+            tls_session(
+                T0 + SEC,
+                "10.0.0.6",
+                "203.0.113.9",
+                "fp-self",
+                "self signed certificate",
+            ),
+            tls_session(T0 + SEC, "10.0.0.6", "198.51.100.7", "fp-good", "ok"),
+            tls_session(
+                T0 + SEC,
+                "10.0.0.6",
+                "198.51.100.8",
+                "fp-unseen",
+                "unable to get local issuer certificate",
+            ),
+        ];
+        let n = run("invalid_certs", |_| {}, records);
+        assert_eq!(notes(&n), ["SSL::Invalid_Server_Cert"]);
+        assert_eq!(
+            n[0].msg.as_deref(),
+            Some("SSL certificate validation failed with (self signed certificate)")
+        );
+        assert_eq!(n[0].sub.as_deref(), Some("CN=self.example"));
+        assert_eq!(
+            (n[0].src, n[0].dst),
+            (Some(ip("10.0.0.5")), Some(ip("203.0.113.9")))
+        );
+        assert_eq!(n[0].p.map(|p| p.0), Some(443));
+    }
+
+    fn expiry_records() -> Vec<crate::engine::Observed> {
+        vec![
+            x509(T0, "fp-old", "CN=old.example", NOW - 400 * DAY, NOW - DAY),
+            x509(
+                T0,
+                "fp-soon",
+                "CN=soon.example",
+                NOW - 300 * DAY,
+                NOW + 10 * DAY,
+            ),
+            x509(
+                T0,
+                "fp-future",
+                "CN=future.example",
+                NOW + DAY,
+                NOW + 400 * DAY,
+            ),
+            x509(T0, "fp-fine", "CN=fine.example", NOW - DAY, NOW + 100 * DAY),
+            tls_session(T0, "10.0.0.5", "93.184.216.1", "fp-old", "ok"),
+            tls_session(T0, "10.0.0.5", "93.184.216.2", "fp-soon", "ok"),
+            tls_session(T0, "10.0.0.5", "10.0.0.3", "fp-future", "ok"),
+            tls_session(T0, "10.0.0.5", "93.184.216.4", "fp-fine", "ok"),
+            tls_session(T0 + SEC, "10.0.0.7", "93.184.216.1", "fp-old", "ok"),
+        ]
+    }
+
+    #[test]
+    fn expired_expiring_and_future_certificates() {
+        let all = |s: &mut dyn crate::config::Spec| {
+            set(
+                s,
+                "notify_certs_expiration",
+                Setting::Text("ALL_HOSTS".into()),
+            )
+        };
+        let n = run("expiring_certs", all, expiry_records());
+        assert_eq!(
+            notes(&n),
+            [
+                "SSL::Certificate_Expired",
+                "SSL::Certificate_Expires_Soon",
+                "SSL::Certificate_Not_Valid_Yet"
+            ]
+        );
+        assert_eq!(
+            n[0].msg.as_deref(),
+            Some("Certificate CN=old.example expired at 2023-11-13-22:13:20.000000000")
+        );
+        assert_eq!(
+            n[1].msg.as_deref(),
+            Some("Certificate CN=soon.example is going to expire at 2023-11-24-22:13:20.000000000")
+        );
+        assert_eq!(
+            n[2].msg.as_deref(),
+            Some("Certificate CN=future.example isn't valid until 2023-11-15-22:13:20.000000000")
+        );
+        assert_eq!(n[0].suppress_for.map(|s| s.0), Some(DAY * SEC));
+    }
+
+    #[test]
+    fn zeek_s_default_checks_only_local_servers() {
+        let n = run("expiring_certs", |_| {}, expiry_records());
+        assert_eq!(notes(&n), ["SSL::Certificate_Not_Valid_Yet"]);
+        let shrike = crate::Plan::new(true);
+        let mut zeek = crate::Plan::new(false);
+        assert!(zeek.load("protocols/ssl/expiring-certs"));
+        assert_eq!(
+            (
+                shrike.enabled().contains(&"expiring_certs"),
+                zeek.enabled().contains(&"expiring_certs")
+            ),
+            (true, true)
+        );
+    }
+
+    #[test]
+    fn hosts_choices_are_zeek_s() {
+        use crate::settings::FromSetting;
+        let parse = |t: &str| super::Hosts::from_setting(&Setting::Text(t.into()));
+        assert_eq!(parse("REMOTE_HOSTS"), Ok(super::Hosts::Remote));
+        assert_eq!(parse("NO_HOSTS"), Ok(super::Hosts::None));
+        assert!(parse("SOME_HOSTS").unwrap_err().contains("ALL_HOSTS"));
     }
 }

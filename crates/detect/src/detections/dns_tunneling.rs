@@ -19,17 +19,15 @@
 //! long-query notices.
 
 use crate::config::{Builtin, Common, Meta, Setup, Shared, Spec};
-use crate::detections::human_duration;
-use crate::domain::{entropy, is_internet_name, normalize, registered_domain};
+use crate::detections::{human_duration, DnsQuestion};
+use crate::domain::{entropy, is_internet_name, registered_domain};
 use crate::engine::{Ctx, Detection, Observed};
 use crate::notice::Notices;
 use crate::settings::Span;
 use crate::state::Table;
 use analyzers::dns::DnsRecord;
-use analyzers::AppRecord;
 use foldhash::fast::FixedState;
 use hashbrown::HashSet;
-use records::Time;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 
@@ -157,19 +155,21 @@ impl DnsTunneling {
 
     fn count(&mut self, r: &DnsRecord, src: IpAddr, query: &str, domain: &str, out: &mut Notices) {
         let window = self.cfg.opts.time_window.0;
-        expire_if_old(&mut self.sources, &src, r.ts, window);
-        let source = self.sources.entry(src, r.ts, || SourceWindow {
-            queries: 0,
-            reported: false,
-        });
+        let source = self
+            .sources
+            .entry_within(src, r.ts, window, || SourceWindow {
+                queries: 0,
+                reported: false,
+            });
         source.queries += 1;
         let (queries, reported) = (source.queries, source.reported);
         let key = (src, FixedState::default().hash_one(domain));
-        expire_if_old(&mut self.domains, &key, r.ts, window);
         let subdomain = query
             .strip_suffix(domain)
             .map_or("", |s| s.trim_end_matches('.'));
-        let stats = self.domains.entry(key, r.ts, DomainStats::default);
+        let stats = self
+            .domains
+            .entry_within(key, r.ts, window, DomainStats::default);
         stats.add(subdomain);
         if reported || queries < self.cfg.opts.query_threshold {
             return;
@@ -207,20 +207,6 @@ impl DnsTunneling {
     }
 }
 
-/// Zeek's `&create_expire`: an entry older than `window` starts afresh.
-fn expire_if_old<K: std::hash::Hash + Eq + Clone, V>(
-    t: &mut Table<K, V>,
-    k: &K,
-    now: Time,
-    window: i64,
-) {
-    if t.created(k)
-        .is_some_and(|c| now.0.saturating_sub(c.0) >= window)
-    {
-        t.remove(k);
-    }
-}
-
 /// DNS-SD / SRV service names (`_ldap._tcp...`) and reverse lookups: long
 /// by design, never data.
 fn is_service_or_reverse(name: &str) -> bool {
@@ -235,20 +221,9 @@ impl Detection for DnsTunneling {
     }
 
     fn observe(&mut self, rec: &Observed, _cx: &Ctx, out: &mut Notices) {
-        let Observed::App(AppRecord::Dns(r)) = rec else {
+        let Some(DnsQuestion { r, src, query }) = DnsQuestion::of(rec, &self.cfg.allow) else {
             return;
         };
-        let (Some(src), Some(q)) = (r.orig_h, r.query.as_ref()) else {
-            return;
-        };
-        if self.cfg.allow.addr(src) {
-            return;
-        }
-        let query = String::from_utf8_lossy(&q.0);
-        let query = normalize(&query);
-        if query.is_empty() || self.cfg.allow.name(&query) {
-            return;
-        }
         // Data can only reach an outside server under an Internet name.
         if self.cfg.opts.smart && !is_internet_name(&query) {
             return;

@@ -5,17 +5,25 @@
 
 pub mod beaconing;
 pub mod certificates;
+pub mod dga;
+pub mod dns_c2;
 pub mod dns_tunneling;
+pub mod external_names;
 pub mod large_transfers;
 pub mod long_connections;
 pub mod per_conn;
+pub mod rare_user_agents;
 pub mod scan;
+pub mod sql_injection;
 pub mod ssh_guessing;
 
 use crate::allow::Allowlist;
 use crate::config::Spec;
-use crate::engine::Ctx;
+use crate::domain::normalize;
+use crate::engine::{Ctx, Observed};
 use crate::notice::{ConnRef, Proto};
+use analyzers::dns::DnsRecord;
+use analyzers::AppRecord;
 use flow::ConnRecord;
 use std::net::IpAddr;
 
@@ -29,6 +37,12 @@ pub const BUILTINS: &[fn() -> Box<dyn Spec>] = &[
     beaconing::spec,
     certificates::invalid_spec,
     certificates::expiring_spec,
+    external_names::spec,
+    dga::spec,
+    dns_c2::spec,
+    rare_user_agents::spec,
+    sql_injection::spec,
+    crate::intel::spec,
 ];
 
 const NS: i64 = 1_000_000_000;
@@ -77,6 +91,30 @@ pub fn allowed(allow: &Allowlist, c: &ConnRef, cx: &Ctx) -> bool {
     allow.addr(c.orig_h)
         || allow.addr(c.resp_h)
         || cx.names.get(c.resp_h).is_some_and(|n| allow.name(n))
+}
+
+/// A dns.log row's question as the DNS detections read it: the record,
+/// its source and the query name, normalized (lowercase, no trailing dot).
+/// Rows without either, from an allowlisted source or for an allowlisted
+/// name are none.
+pub struct DnsQuestion<'a> {
+    pub r: &'a DnsRecord,
+    pub src: IpAddr,
+    pub query: String,
+}
+
+impl<'a> DnsQuestion<'a> {
+    pub fn of(rec: &'a Observed, allow: &Allowlist) -> Option<DnsQuestion<'a>> {
+        let Observed::App(AppRecord::Dns(r)) = rec else {
+            return None;
+        };
+        let (src, q) = (r.orig_h?, r.query.as_ref()?);
+        if allow.addr(src) {
+            return None;
+        }
+        let query = normalize(&String::from_utf8_lossy(&q.0)).into_owned();
+        (!query.is_empty() && !allow.name(&query)).then_some(DnsQuestion { r, src, query })
+    }
 }
 
 #[cfg(test)]

@@ -62,10 +62,7 @@ pub static META: Meta = Meta {
 pub fn spec() -> Box<dyn Spec> {
     Box::new(Builtin {
         meta: &META,
-        common: Common {
-            default_allowlist: false,
-            ..Common::default()
-        },
+        common: Common::addresses_only(),
         opts: ScanOptions::default(),
         make: |b, shared| Box::new(Scan::new(b, shared)),
     })

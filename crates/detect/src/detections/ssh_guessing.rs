@@ -36,10 +36,7 @@ pub static META: Meta = Meta {
 pub fn spec() -> Box<dyn Spec> {
     Box::new(Builtin {
         meta: &META,
-        common: Common {
-            default_allowlist: false,
-            ..Common::default()
-        },
+        common: Common::addresses_only(),
         opts: SshGuessingOptions::default(),
         make: |b, shared| Box::new(SshGuessing::new(b, shared)),
     })
