@@ -1,8 +1,9 @@
 //! SIEM ingestion: every log Shrike writes for a synthesized capture
 //! (many protocols, a scan's notice, the run record) parses with
 //! `parsezeeklogs` from PyPI, TSV and JSON, every row and field intact.
-//! The project's test script installs it into a venv and names its Python
-//! in `PARSEZEEKLOGS_PYTHON`; without it the test skips, saying so.
+//! `scripts/test-siem` (run by scripts/test) installs it into a venv and
+//! names its Python in `PARSEZEEKLOGS_PYTHON`; without it the test skips,
+//! saying so.
 
 mod common;
 
@@ -133,7 +134,7 @@ fn parse_with_parsezeeklogs(python: &str, run: &Run) -> (Vec<String>, String) {
 fn python() -> Option<String> {
     let p = std::env::var("PARSEZEEKLOGS_PYTHON").ok();
     if p.is_none() {
-        eprintln!("skipped: PARSEZEEKLOGS_PYTHON is not set (scripts/test installs parsezeeklogs from PyPI and sets it)");
+        eprintln!("skipped: PARSEZEEKLOGS_PYTHON is not set (scripts/test-siem installs parsezeeklogs from PyPI and sets it)");
     }
     p
 }

@@ -10,8 +10,10 @@ const SHOWN_HOSTS: usize = 5;
 /// What to do about a kind of incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Action {
-    /// DNS tunneling: the source runs tunneling malware.
+    /// DNS tunneling or C2 over DNS: the source runs tunneling malware.
     IsolateTunneler,
+    /// Machine-generated domain names: the source runs a DGA.
+    IsolateDga,
     /// Beaconing: block the callback destination, image the source.
     BlockBeacon,
     /// Intelligence hits: block the listed indicator.
@@ -22,6 +24,12 @@ pub enum Action {
     EnforceSshKeys,
     /// Scans: block the scanner, audit what answered.
     BlockScanner,
+    /// SQL injection attempts: block the attacker.
+    BlockWebAttacker,
+    /// A web server SQL injection was aimed at: check the application.
+    ReviewWebApp,
+    /// Local names resolving to outside addresses: possible DNS hijack.
+    CheckDns,
     /// Certificates that did not validate.
     InvestigateCertificate,
     /// Certificates that expired or are about to.
@@ -38,7 +46,11 @@ pub enum Action {
 pub fn action(note: &str) -> Action {
     let (module, kind) = note.rsplit_once("::").unwrap_or(("", note));
     match kind {
-        "DNS_Tunneling_Detected" | "DNS_Long_Query" => Action::IsolateTunneler,
+        "DNS_Tunneling_Detected" | "DNS_Long_Query" | "C2_Over_DNS" => Action::IsolateTunneler,
+        "Possible_DGA" => Action::IsolateDga,
+        "SQL_Injection_Attacker" | "URI_SQLI" => Action::BlockWebAttacker,
+        "SQL_Injection_Victim" => Action::ReviewWebApp,
+        "External_Name" => Action::CheckDns,
         _ if super::gather::is_beaconing(note) => Action::BlockBeacon,
         "Login_By_Password_Guesser" => Action::ContainCompromise,
         "Password_Guessing" => Action::EnforceSshKeys,
@@ -99,6 +111,18 @@ fn sentence(a: Action, of: &[&Incident]) -> String {
         Action::BlockBeacon => {
             format!("Block {dst} at the firewall and forensically image {src}")
         }
+        Action::IsolateDga => format!(
+            "Isolate {src} and look for the malware behind its machine-generated domain lookups"
+        ),
+        Action::BlockWebAttacker => {
+            format!("Block {src} and review the web requests it sent for SQL injection")
+        }
+        Action::ReviewWebApp => format!(
+            "Check the web applications on {src} for SQL injection flaws and their databases for tampering"
+        ),
+        Action::CheckDns => format!(
+            "Check the DNS answers {src} got: local names resolved to outside addresses (possible DNS hijacking)"
+        ),
         Action::BlockIntel => {
             format!("Block {dst} (threat intelligence match) and investigate {src}")
         }
@@ -231,6 +255,24 @@ mod tests {
             advice[1].evidence,
             "2 incidents, 4 notices: SSH::Password_Guessing ×4"
         );
+    }
+
+    #[test]
+    fn notice_types_map_to_their_response() {
+        let cases = [
+            ("DNS::C2_Over_DNS", Action::IsolateTunneler),
+            ("DNS::Possible_DGA", Action::IsolateDga),
+            ("BeaconDetection::Strobe", Action::BlockBeacon),
+            ("HTTP::SQL_Injection_Attacker", Action::BlockWebAttacker),
+            ("HTTP::SQL_Injection_Victim", Action::ReviewWebApp),
+            ("Intel::Notice", Action::BlockIntel),
+            ("SSL::Certificate_Not_Valid_Yet", Action::ReplaceCertificate),
+            ("Scan::Address_Scan", Action::BlockScanner),
+            ("Something::New", Action::Investigate),
+        ];
+        for (note, want) in cases {
+            assert_eq!(action(note), want, "{note}");
+        }
     }
 
     #[test]
