@@ -463,30 +463,25 @@ pub fn time(v: Value) -> Option<f64> {
 fn iso8601(s: &str) -> Option<f64> {
     let s = s.strip_suffix('Z').unwrap_or(s);
     let (date, clock) = s.split_once('T')?;
-    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i32>().ok());
     let (y, m, day) = (d.next()??, d.next()??, d.next()??);
     let mut c = clock.splitn(3, ':');
     let (h, min) = (
-        c.next()?.parse::<i64>().ok()?,
-        c.next()?.parse::<i64>().ok()?,
+        c.next()?.parse::<i32>().ok()?,
+        c.next()?.parse::<i32>().ok()?,
     );
     let sec: f64 = c.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 {
+    let valid = (1..=12).contains(&m) && (1..=31).contains(&day) && h < 24 && min < 60;
+    if !valid || !(0.0..61.0).contains(&sec) {
         return None;
     }
-    let days = days_from_civil(y, m, day);
-    Some((days * 86_400 + h * 3_600 + min * 60) as f64 + sec)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's method).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    // SAFETY: `tm` is plain data, all zero a valid value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    (tm.tm_year, tm.tm_mon, tm.tm_mday) = (y - 1900, m - 1, day);
+    (tm.tm_hour, tm.tm_min) = (h, min);
+    // SAFETY: a valid pointer to a local; timegm only reads and normalizes it.
+    let secs = unsafe { libc::timegm(&mut tm) };
+    Some(secs as f64 + sec)
 }
 
 #[cfg(test)]
