@@ -101,6 +101,14 @@ pub struct Cli {
     )]
     pub max_connections: usize,
 
+    /// After the run, write the anomaly report into the log directory (`shrike report`).
+    #[arg(long)]
+    pub report: bool,
+
+    /// The report's format with --report: report.md or report.html.
+    #[arg(long = "report-format", value_enum, default_value_t = analyst::report::ReportFormat::Md, requires = "report")]
+    pub report_format: analyst::report::ReportFormat,
+
     /// No progress line and no summary on stderr.
     #[arg(short = 'q', long)]
     pub quiet: bool,

@@ -40,6 +40,9 @@ fn main() -> ExitCode {
             if !quiet {
                 eprintln!("{}", summary.line());
             }
+            if cli.report {
+                return write_report(&cli);
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -49,7 +52,23 @@ fn main() -> ExitCode {
     }
 }
 
-/// `shrike cut ...` and `shrike hunt ...` take their own arguments (cut's
+/// `--report`: the anomaly report of the logs just written, into their directory.
+fn write_report(cli: &args::Cli) -> ExitCode {
+    match analyst::report::write_into(&cli.logdir, cli.report_format) {
+        Ok(path) => {
+            if !cli.quiet {
+                eprintln!("shrike: report written to {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("shrike: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `shrike cut ...`, `shrike hunt ...` and `shrike report ...` take their own arguments (cut's
 /// are zeek-cut's, which clap cannot express); the exit status when the
 /// first argument names one.
 fn analyst_command() -> Option<u8> {
@@ -63,6 +82,7 @@ fn analyst_command() -> Option<u8> {
     let status = match args.first()?.to_str()? {
         "cut" => analyst::cut::main(&rest()),
         "hunt" => analyst::hunt::main(&rest()),
+        "report" => analyst::report::main(&rest()),
         _ => return None,
     };
     Some(u8::try_from(status).unwrap_or(1))

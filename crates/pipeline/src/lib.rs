@@ -9,6 +9,7 @@
 //! are bounded.
 
 mod progress;
+pub mod run_meta;
 mod sink;
 mod software;
 mod tap;
@@ -66,6 +67,9 @@ pub struct RunSummary {
     pub detect: Option<EngineStats>,
     pub elapsed: std::time::Duration,
     pub warnings: Vec<String>,
+    /// Earliest and latest network time of the packets read (ns).
+    pub first_ts: Option<i64>,
+    pub last_ts: Option<i64>,
 }
 
 impl RunSummary {
@@ -75,12 +79,16 @@ impl RunSummary {
         self.bytes += other.bytes;
         self.filtered_out += other.filtered_out;
         self.flows.add(&other.flows);
+        self.first_ts = min_some(self.first_ts, other.first_ts);
+        self.last_ts = self.last_ts.max(other.last_ts);
     }
 
     /// Count a packet read and say whether it passes the capture filter.
     fn admit(&mut self, filter: Option<&Filter>, pkt: &capture::RawPacket<'_>) -> bool {
         self.packets += 1;
         self.bytes += pkt.data.len() as u64;
+        self.first_ts = min_some(self.first_ts, Some(pkt.ts));
+        self.last_ts = self.last_ts.max(Some(pkt.ts));
         let pass = filter.is_none_or(|f| f.matches(pkt.linktype, pkt.data));
         if !pass {
             self.filtered_out += 1;
@@ -110,6 +118,14 @@ impl RunSummary {
                 _ => String::new(),
             }
         )
+    }
+}
+
+/// The smaller of two optional values, either one when the other is absent.
+fn min_some(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        _ => a.or(b),
     }
 }
 
@@ -184,8 +200,11 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary, RunError> {
     summary.weird_rows = logs.rows[LogId::Weird as usize];
     summary.notice_rows = logs.rows[LogId::Notice as usize];
     summary.warnings = source.take_warnings();
-    logs.close(wall_clock())
+    let now = wall_clock();
+    logs.close(now)
         .map_err(|e| RunError::Io("cannot finish logs".into(), e))?;
+    run_meta::write(cfg, &run_meta::record(&cfg.input, &summary, now), now)
+        .map_err(|e| RunError::Io("cannot write shrike_run.log".into(), e))?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
