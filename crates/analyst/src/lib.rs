@@ -20,3 +20,23 @@ pub mod query;
 pub mod report;
 pub mod table;
 pub mod timefmt;
+
+/// Parses a subcommand's arguments (`command` is how it is named, e.g.
+/// `shrike hunt`). `Err` carries the exit status: 0 after `--help` or
+/// `--version`, 2 after one clear error line.
+pub fn parse_args<T: clap::Parser>(command: &str, args: &[String]) -> Result<T, i32> {
+    let argv = std::iter::once(command.to_string()).chain(args.iter().cloned());
+    T::try_parse_from(argv).map_err(|e| {
+        if !e.use_stderr() {
+            let _ = e.print();
+            return 0;
+        }
+        let text = e.to_string();
+        let first = text.lines().next().unwrap_or("bad arguments");
+        eprintln!(
+            "{command}: {} (see {command} --help)",
+            first.trim_start_matches("error: ")
+        );
+        2
+    })
+}

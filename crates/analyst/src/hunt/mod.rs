@@ -63,22 +63,9 @@ pub enum Hunt {
 
 /// The `hunt` command; returns the exit status.
 pub fn main(args: &[String]) -> i32 {
-    let argv = std::iter::once("shrike hunt".to_string()).chain(args.iter().cloned());
-    let cli = match HuntArgs::try_parse_from(argv) {
+    let cli = match crate::parse_args::<HuntArgs>("shrike hunt", args) {
         Ok(cli) => cli,
-        Err(e) if !e.use_stderr() => {
-            let _ = e.print();
-            return 0;
-        }
-        Err(e) => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("bad arguments");
-            eprintln!(
-                "shrike hunt: {} (see shrike hunt --help)",
-                first.trim_start_matches("error: ")
-            );
-            return 2;
-        }
+        Err(status) => return status,
     };
     let stdout = std::io::stdout();
     match run(&cli, &mut stdout.lock()) {

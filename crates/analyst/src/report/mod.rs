@@ -55,22 +55,9 @@ pub struct ReportArgs {
 
 /// The `report` command; returns the exit status.
 pub fn main(args: &[String]) -> i32 {
-    let argv = std::iter::once("shrike report".to_string()).chain(args.iter().cloned());
-    let cli = match ReportArgs::try_parse_from(argv) {
+    let cli = match crate::parse_args::<ReportArgs>("shrike report", args) {
         Ok(cli) => cli,
-        Err(e) if !e.use_stderr() => {
-            let _ = e.print();
-            return 0;
-        }
-        Err(e) => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("bad arguments");
-            eprintln!(
-                "shrike report: {} (see shrike report --help)",
-                first.trim_start_matches("error: ")
-            );
-            return 2;
-        }
+        Err(status) => return status,
     };
     let written = render(&cli.logdir, cli.format).and_then(|text| match &cli.out {
         Some(path) => write_file(path, &text),
