@@ -97,6 +97,44 @@ impl<'a> Row<'a> {
     pub fn at(&self, i: Option<usize>) -> Value<'a> {
         i.map_or(Value::Unset, |i| self.get(i))
     }
+
+    /// A text value as it was before the TSV writer escaped it (`\\` and
+    /// `\xNN`); JSON values come decoded already.
+    pub fn readable(&self, i: Option<usize>) -> Option<String> {
+        let text = self.at(i).text()?;
+        // Only TSV logs carry #types.
+        if self.header.types.is_empty() || !text.contains(&b'\\') {
+            return Some(String::from_utf8_lossy(text).into_owned());
+        }
+        Some(String::from_utf8_lossy(&unescape_tsv(text)).into_owned())
+    }
+}
+
+/// Undoes the Zeek TSV writer's escapes: `\\` and `\xNN`.
+fn unescape_tsv(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let hex = text
+            .get(i + 2..i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (text[i], text.get(i + 1), hex) {
+            (b'\\', Some(b'\\'), _) => {
+                out.push(b'\\');
+                i += 2;
+            }
+            (b'\\', Some(b'x'), Some(byte)) => {
+                out.push(byte);
+                i += 4;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Names resolved to indices of the current header.
@@ -293,6 +331,17 @@ impl LogReader {
             text: &o.buf,
             spans: &self.spans,
         })
+    }
+}
+
+#[cfg(test)]
+mod unescape_tests {
+    #[test]
+    fn tsv_escapes_are_undone() {
+        assert_eq!(
+            super::unescape_tsv(b"O=A Co.\\\\,Ltd. \\x09x \\xZZ"),
+            b"O=A Co.\\,Ltd. \tx \\xZZ"
+        );
     }
 }
 

@@ -208,7 +208,7 @@ fn incidents(
         let dst = match (&dst_addr, port) {
             (Some(a), Some(p)) => endpoint(a, p),
             (Some(a), None) => a.clone(),
-            (None, _) => v(3).str().unwrap_or("-").to_string(),
+            (None, _) => row.readable(i[3]).unwrap_or_else(|| "-".into()),
         };
         let key = (note.clone(), src.clone(), dst.clone());
         let make = || Incident {
@@ -216,7 +216,7 @@ fn incidents(
             src,
             dst,
             dst_addr,
-            details: v(2).str().unwrap_or("").to_string(),
+            details: row.readable(i[2]).unwrap_or_default(),
             count: 0,
             first: ts,
             last: ts,
@@ -228,8 +228,8 @@ fn incidents(
             if ts.is_some() && ts >= inc.last {
                 // The latest notice says the most (counts grow).
                 inc.last = ts;
-                if let Some(msg) = v(2).str() {
-                    msg.clone_into(&mut inc.details);
+                if let Some(msg) = row.readable(i[2]) {
+                    inc.details = msg;
                 }
             }
             if let Some(t) = ts.filter(|_| inc.times.len() < MAX_TIMES) {
