@@ -310,6 +310,17 @@ fn background(rng: &mut Rng) -> Vec<Observed> {
             "ok",
         ));
     }
+    // The intranet's own names point inside.
+    for h in 0..HOSTS {
+        let t = at(rng.unit() * span);
+        out.push(dns(
+            t,
+            &host(h),
+            RESOLVER,
+            "intranet.corp.example",
+            Some("10.10.0.80"),
+        ));
+    }
     // A CDN's machine-named distributions, looked up by everyone.
     for i in 0..200u64 {
         let name = format!("d{:x}.cloudfront.net", rng.next() * 7_919 + i);
@@ -505,6 +516,18 @@ fn attacks(rng: &mut Rng) -> Vec<Attack> {
         note: "DNS::C2_Over_DNS",
         src: "10.10.3.45",
     });
+    // DNS rebinding: an outside name answered with an inside address.
+    out.push(Attack {
+        records: vec![dns(
+            at(5200.0),
+            "10.10.6.10",
+            RESOLVER,
+            "cdn.rebind-attacker.example",
+            Some("10.10.0.80"),
+        )],
+        note: "DNS::External_Name",
+        src: "10.10.6.10",
+    });
     // Malware cycling through generated domains, most of them unregistered.
     let dga_names: Vec<Observed> = (0..30u64)
         .map(|i| {
@@ -625,6 +648,20 @@ fn detect(plan: &Plan, mut records: Vec<Observed>) -> Vec<NoticeRecord> {
     notices
 }
 
+/// Shrike's defaults plus what a site configures: its own DNS zones.
+fn site_plan() -> Plan {
+    let mut plan = Plan::new(true);
+    let zones =
+        crate::settings::Setting::List(vec![crate::settings::Setting::Text("corp.example".into())]);
+    plan.spec_mut("external_names")
+        .expect("external_names")
+        .options_mut()
+        .set("local_zones", crate::settings::Op::Assign, &zones)
+        .expect("an option")
+        .expect("a list of names");
+    plan
+}
+
 /// The scenario's notices as (note, source), and the labelled ones.
 type Found = BTreeSet<(&'static str, String)>;
 
@@ -677,7 +714,7 @@ fn report(found: &Found, expected: &Found, notices: &[NoticeRecord]) -> (f64, f6
 
 #[test]
 fn every_attack_is_found_and_nothing_else() {
-    let (found, expected, notices) = scenario(&Plan::new(true));
+    let (found, expected, notices) = scenario(&site_plan());
     report(&found, &expected, &notices);
     for n in &notices {
         println!(
@@ -695,7 +732,7 @@ fn the_playbook_s_plain_thresholds_flag_the_background() {
     // The same traffic with the playbook's scripts as written: counts
     // only, no allowlists. The background is not vacuous: a busy resolver,
     // NTP, the CDN and the update checks all cross the plain thresholds.
-    let mut plan = Plan::new(true);
+    let mut plan = site_plan();
     plan.global.default_allowlist = false;
     let set = |plan: &mut Plan, name: &str, key: &str, v: bool| {
         let spec = plan.spec_mut(name).unwrap();
