@@ -46,9 +46,21 @@ impl LineSplitter {
     /// Feeds `data`, calling `on_line` with each completed line (without
     /// its end of line). `on_line` returns false to stop consuming.
     pub fn feed(&mut self, data: &[u8], mut on_line: impl FnMut(&[u8]) -> bool) {
-        for &b in data {
+        let mut i = 0;
+        while let Some(&b) = data.get(i) {
+            i += 1;
             if self.telnet != Telnet::Data {
                 self.telnet_byte(b);
+                continue;
+            }
+            // Ordinary bytes are taken a run at a time.
+            let run = data[i - 1..]
+                .iter()
+                .position(|&c| matches!(c, b'\n' | 0 | IAC))
+                .unwrap_or(data.len() - (i - 1));
+            if run > 0 {
+                self.push_run(&data[i - 1..i - 1 + run]);
+                i += run - 1;
                 continue;
             }
             match b {
@@ -83,6 +95,13 @@ impl LineSplitter {
         if self.line.len() < MAX_LINE {
             self.line.push(b);
         }
+    }
+
+    /// Bytes with no line end, NUL or IAC among them.
+    fn push_run(&mut self, run: &[u8]) {
+        let room = MAX_LINE.saturating_sub(self.line.len());
+        self.line.extend_from_slice(&run[..run.len().min(room)]);
+        self.last = run[run.len() - 1];
     }
 
     /// One byte of a Telnet command: IAC IAC is a literal 255; options and
