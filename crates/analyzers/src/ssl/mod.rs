@@ -316,22 +316,23 @@ impl SslAnalyzer {
 
     /// An encrypted record (Zeek's `ssl_encrypted_data`), for heartbleed.
     fn encrypted_record(&mut self, cx: &mut Context<'_>, is_orig: bool, header: Header) {
-        if !cx.config.ssl.heartbleed {
-            return;
-        }
         let is_client = self.is_client(is_orig);
-        let version = self.negotiated.map(names::version_name);
-        let cipher = self.cipher.map(|c| names::cipher_name(c.into()));
-        let suite = heartbleed::Suite {
-            version: version.as_deref(),
-            cipher: cipher.as_deref(),
-            start: cx.conn.start,
-        };
+        let (version, cipher) = (self.negotiated, self.cipher);
         let Some(hb) = self.heartbeats(cx) else {
             return;
         };
         match header.content {
-            HEARTBEAT => hb.encrypted(cx, is_client, header.len as u64, &suite),
+            HEARTBEAT => {
+                // The suite's names matter only for heartbeats (rare).
+                let version = version.map(names::version_name);
+                let cipher = cipher.map(|c| names::cipher_name(c.into()));
+                let suite = heartbleed::Suite {
+                    version: version.as_deref(),
+                    cipher: cipher.as_deref(),
+                    start: cx.conn.start,
+                };
+                hb.encrypted(cx, is_client, header.len as u64, &suite);
+            }
             APPLICATION_DATA => hb.app_data(header.len),
             _ => {}
         }
