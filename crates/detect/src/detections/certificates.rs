@@ -116,6 +116,25 @@ pub fn expiring_spec() -> Box<dyn Spec> {
     })
 }
 
+/// What the checks read of a server certificate (x509.log keeps much
+/// more).
+struct Leaf {
+    subject: String,
+    /// Seconds since the epoch.
+    not_valid_before: i64,
+    not_valid_after: i64,
+}
+
+impl Leaf {
+    fn of(x: &X509Record) -> Leaf {
+        Leaf {
+            subject: x.subject.clone(),
+            not_valid_before: x.not_valid_before.0,
+            not_valid_after: x.not_valid_after.0,
+        }
+    }
+}
+
 /// A finding about one session's server certificate.
 struct Finding {
     note: &'static str,
@@ -129,13 +148,13 @@ struct Finding {
 /// One judgement of a session and its server certificate (the options of
 /// the detection that makes it).
 trait CertRule: Clone + Send + Sync + 'static {
-    fn judge(&self, ssl: &SslRecord, leaf: &X509Record, cx: &Ctx) -> Option<Finding>;
+    fn judge(&self, ssl: &SslRecord, leaf: &Leaf, cx: &Ctx) -> Option<Finding>;
 }
 
 impl CertRule for InvalidCertsOptions {
     // Zeek validates every session that presented certificates, when the
     // session ends, established or not.
-    fn judge(&self, ssl: &SslRecord, leaf: &X509Record, _cx: &Ctx) -> Option<Finding> {
+    fn judge(&self, ssl: &SslRecord, leaf: &Leaf, _cx: &Ctx) -> Option<Finding> {
         let status = ssl.validation_status.as_deref()?;
         (status != "ok").then(|| Finding {
             note: "SSL::Invalid_Server_Cert",
@@ -147,14 +166,13 @@ impl CertRule for InvalidCertsOptions {
 }
 
 impl CertRule for ExpiringCertsOptions {
-    fn judge(&self, ssl: &SslRecord, leaf: &X509Record, cx: &Ctx) -> Option<Finding> {
+    fn judge(&self, ssl: &SslRecord, leaf: &Leaf, cx: &Ctx) -> Option<Finding> {
         let server = ssl.resp_h?;
         if !ssl.established || !self.notify_certs_expiration.matches(server, cx) {
             return None;
         }
         let now = ssl.ts.0;
-        let before = leaf.not_valid_before.0;
-        let after = leaf.not_valid_after.0;
+        let (before, after) = (leaf.not_valid_before, leaf.not_valid_after);
         let subject = &leaf.subject;
         let (note, msg) = if before.saturating_mul(NS) > now {
             let msg = format!(
@@ -200,7 +218,7 @@ const MAX_CERTS: usize = 50_000;
 /// A check of each logged TLS session's server certificate.
 struct CertCheck<R> {
     cfg: Setup<R>,
-    certs: Table<String, X509Record>,
+    certs: Table<String, Leaf>,
 }
 
 impl<R: CertRule> CertCheck<R> {
@@ -254,7 +272,7 @@ impl<R: CertRule> Detection for CertCheck<R> {
         match rec {
             Observed::App(AppRecord::X509(x)) if self.certs.get(&x.fingerprint).is_none() => {
                 self.certs
-                    .insert(x.fingerprint.clone(), (**x).clone(), x.ts);
+                    .insert(x.fingerprint.clone(), Leaf::of(x), x.ts);
             }
             Observed::App(AppRecord::Ssl(s)) => self.session(s, cx, out),
             _ => {}
