@@ -271,8 +271,7 @@ impl<R: CertRule> Detection for CertCheck<R> {
     fn observe(&mut self, rec: &Observed, cx: &Ctx, out: &mut Notices) {
         match rec {
             Observed::App(AppRecord::X509(x)) if self.certs.get(&x.fingerprint).is_none() => {
-                self.certs
-                    .insert(x.fingerprint.clone(), Leaf::of(x), x.ts);
+                self.certs.insert(x.fingerprint.clone(), Leaf::of(x), x.ts);
             }
             Observed::App(AppRecord::Ssl(s)) => self.session(s, cx, out),
             _ => {}

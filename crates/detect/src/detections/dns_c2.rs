@@ -80,7 +80,8 @@ impl Domain {
 
 struct DnsC2 {
     cfg: Setup<DnsC2Options>,
-    domains: Table<String, Domain>,
+    /// By the hash of the registered domain.
+    domains: Table<u64, Domain>,
 }
 
 impl DnsC2 {
@@ -114,12 +115,13 @@ impl Detection for DnsC2 {
             return;
         }
         let window = self.cfg.opts.time_window.0;
+        let hasher = FixedState::default();
         let d = self
             .domains
-            .entry_within(domain.to_string(), r.ts, window, Domain::default);
+            .entry_within(hasher.hash_one(domain), r.ts, window, Domain::default);
         d.seen_from(src);
         let wanted = self.cfg.opts.min_subdomains;
-        if d.reported || !d.names.insert(FixedState::default().hash_one(&query)) {
+        if d.reported || !d.names.insert(hasher.hash_one(&*query)) {
             return;
         }
         if (d.names.len() as u64) < wanted {

@@ -25,6 +25,7 @@ use crate::notice::{ConnRef, Proto};
 use analyzers::dns::DnsRecord;
 use analyzers::AppRecord;
 use flow::ConnRecord;
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// Every built-in detection.
@@ -94,13 +95,14 @@ pub fn allowed(allow: &Allowlist, c: &ConnRef, cx: &Ctx) -> bool {
 }
 
 /// A dns.log row's question as the DNS detections read it: the record,
-/// its source and the query name, normalized (lowercase, no trailing dot).
+/// its source and the query name, normalized (lowercase, no trailing dot;
+/// borrowed from the record when it already is).
 /// Rows without either, from an allowlisted source or for an allowlisted
 /// name are none.
 pub struct DnsQuestion<'a> {
     pub r: &'a DnsRecord,
     pub src: IpAddr,
-    pub query: String,
+    pub query: Cow<'a, str>,
 }
 
 impl<'a> DnsQuestion<'a> {
@@ -112,7 +114,10 @@ impl<'a> DnsQuestion<'a> {
         if allow.addr(src) {
             return None;
         }
-        let query = normalize(&String::from_utf8_lossy(&q.0)).into_owned();
+        let query = match std::str::from_utf8(&q.0) {
+            Ok(text) => normalize(text),
+            Err(_) => Cow::Owned(normalize(&String::from_utf8_lossy(&q.0)).into_owned()),
+        };
         (!query.is_empty() && !allow.name(&query)).then_some(DnsQuestion { r, src, query })
     }
 }
