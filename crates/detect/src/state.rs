@@ -42,7 +42,7 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
         self.map.is_empty()
     }
 
-    pub fn get(&self, k: &K) -> Option<&V> {
+    pub fn get<Q: Hash + Equivalent<K> + ?Sized>(&self, k: &Q) -> Option<&V> {
         self.map.get(k).map(|s| &s.value)
     }
 
@@ -52,7 +52,11 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
     }
 
     /// The state of `k`, touched at `now`.
-    pub fn get_mut(&mut self, k: &K, now: Time) -> Option<&mut V> {
+    pub fn get_mut<Q: Hash + Equivalent<K> + ?Sized>(
+        &mut self,
+        k: &Q,
+        now: Time,
+    ) -> Option<&mut V> {
         self.map.get_mut(k).map(|s| {
             s.touched = s.touched.max(now);
             &mut s.value

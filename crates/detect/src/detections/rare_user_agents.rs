@@ -76,26 +76,30 @@ impl RareUserAgents {
     }
 
     fn request(&mut self, r: &HttpRecord, src: IpAddr, ua: &str) {
-        let host = r
-            .host
-            .as_ref()
-            .map(|h| String::from_utf8_lossy(&h.0).into_owned());
+        let host = r.host.as_ref().map(|h| String::from_utf8_lossy(&h.0));
         if host.as_deref().is_some_and(|h| self.cfg.allow.name(h)) {
             return;
         }
         if self.clients.len() < MAX_CLIENTS {
             self.clients.insert(src);
         }
-        let max = self.cfg.opts.max_hosts as usize;
-        let a = self.agents.entry(ua.to_string(), r.ts, || Agent {
-            hosts: Vec::new(),
-            requests: 0,
-            server: host.clone(),
-            first_seen: r.ts,
-            judged: false,
-        });
+        // Agents are few and seen again and again: no copy of a known one.
+        if self.agents.get(ua).is_none() {
+            let agent = Agent {
+                hosts: Vec::new(),
+                requests: 0,
+                server: host.map(|h| h.into_owned()),
+                first_seen: r.ts,
+                judged: false,
+            };
+            self.agents.insert(ua.to_string(), agent, r.ts);
+        }
+        let Some(a) = self.agents.get_mut(ua, r.ts) else {
+            return;
+        };
         a.requests += 1;
         // One more than `max_hosts` is enough to know it is common.
+        let max = self.cfg.opts.max_hosts as usize;
         if a.hosts.len() <= max && !a.hosts.contains(&src) {
             a.hosts.push(src);
         }
