@@ -45,7 +45,11 @@ pub fn is_sql_injection(uri: &[u8]) -> bool {
     if versioned_comment(uri) {
         return true;
     }
-    if !uri.contains(&b'=') {
+    // Every shape is a parameter's value: `?` or `&`, then `=`.
+    let Some(first_param) = uri.iter().position(|&c| matches!(c, b'?' | b'&')) else {
+        return false;
+    };
+    if !uri[first_param..].contains(&b'=') {
         return false;
     }
     let marks = Marks::of(uri);
