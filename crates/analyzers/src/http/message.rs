@@ -144,6 +144,10 @@ impl Message {
                 Some(remaining.max(0) as u64)
             }
             Phase::UntilClose => Some(u64::MAX),
+            Phase::Lines { .. } => {
+                let wanted = self.mime.as_ref().and_then(MimeBody::raw_wanted)?;
+                Some(self.line_budget.map_or(wanted, |b| wanted.min(b)))
+            }
             _ => None,
         }
     }
@@ -184,7 +188,12 @@ impl Message {
     /// Raw body bytes, at most [`Message::raw_wanted`] of them.
     pub fn raw(&mut self, cx: &mut Context<'_>, bytes: &[u8]) {
         let mut news = Vec::new();
+        // A MIME body has no file of its own: this only counts the bytes.
         self.body.data(cx, bytes, &mut news);
+        if let (Phase::Lines { .. }, Some(m)) = (self.phase, &mut self.mime) {
+            m.raw(cx, bytes, &mut news);
+            self.spend_line_budget(bytes.len());
+        }
         self.push_news(news);
         self.consume(cx, bytes.len() as i64);
     }
@@ -202,6 +211,14 @@ impl Message {
                 *remaining -= n;
                 if *remaining <= 0 {
                     self.phase = Phase::ChunkEnd;
+                }
+            }
+            Phase::Lines {
+                remaining: Some(remaining),
+            } => {
+                *remaining -= n;
+                if *remaining <= 0 {
+                    self.finish(cx);
                 }
             }
             _ => {}

@@ -38,6 +38,10 @@ struct Entity {
     filename: Option<Vec<u8>>,
     /// A part's Content-Range: its first byte and the file's size.
     range: Option<(u64, Option<u64>)>,
+    /// Bytes of a byte-range part's body still to come as they are (Zeek
+    /// reads a part of known length without splitting lines); once they
+    /// are in, the entity takes no more data.
+    plain: Option<u64>,
     file: Option<FileSink>,
     /// The CRLF ending the previous line belongs to the data unless a
     /// boundary follows.
@@ -51,6 +55,7 @@ impl Entity {
             container: None,
             filename: None,
             range: None,
+            plain: None,
             file: None,
             crlf_owed: false,
         }
@@ -65,7 +70,10 @@ impl Entity {
                 self.filename = Some(parser::disposition_filename(h.value));
             }
         } else if h.name.eq_ignore_ascii_case(b"content-range") {
-            self.range = content_range(h.value);
+            if let Some(r) = content_range(h.value) {
+                self.range = Some((r.start, r.total));
+                self.plain = Some(r.len);
+            }
         } else if h.name.eq_ignore_ascii_case(b"content-type") {
             self.container = Container::from_content_type(h.value);
             if parser::has_name_param(h.value) {
@@ -120,24 +128,33 @@ pub struct MimeBody {
     too_deep: bool,
 }
 
-/// `bytes START-END/TOTAL`: the range's first byte and the file's size
-/// (unknown as `*`).
-fn content_range(value: &[u8]) -> Option<(u64, Option<u64>)> {
+/// A Content-Range value.
+#[derive(Debug, PartialEq, Eq)]
+struct ContentRange {
+    start: u64,
+    /// Bytes in the range (positive).
+    len: u64,
+    /// The file's size (`*`: unknown).
+    total: Option<u64>,
+}
+
+/// `bytes START-END/TOTAL`; an empty or inverted range is none.
+fn content_range(value: &[u8]) -> Option<ContentRange> {
     let spec = value.trim_ascii().strip_prefix(b"bytes")?.trim_ascii();
     let (range, total) = match spec.iter().position(|&c| c == b'/') {
         Some(i) => (&spec[..i], &spec[i + 1..]),
         None => (spec, &b"*"[..]),
     };
     let dash = range.iter().position(|&c| c == b'-')?;
-    let start = std::str::from_utf8(&range[..dash])
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    let total = std::str::from_utf8(total)
-        .ok()
-        .and_then(|t| t.trim().parse().ok());
-    Some((start, total))
+    let number = |b: &[u8]| std::str::from_utf8(b).ok()?.trim().parse::<u64>().ok();
+    let start = number(&range[..dash])?;
+    let end = number(&range[dash + 1..])?;
+    let len = end.checked_sub(start)?.checked_add(1)?;
+    Some(ContentRange {
+        start,
+        len,
+        total: number(total),
+    })
 }
 
 /// A boundary line for `boundary`: "--boundary" opens a part,
@@ -153,11 +170,7 @@ impl MimeBody {
     pub fn new(is_orig: bool, container: Container, one_file: bool) -> Self {
         let root = Entity {
             in_headers: false,
-            container: None,
-            filename: None,
-            range: None,
-            file: None,
-            crlf_owed: false,
+            ..Entity::new()
         };
         let shared = one_file.then(|| FileSink::new(is_orig, None, None));
         let mut body = MimeBody {
@@ -196,7 +209,7 @@ impl MimeBody {
         let is_orig = self.is_orig;
         let inner = self.stack.last_mut()?;
         if !inner.in_headers {
-            if inner.container.is_none() {
+            if inner.container.is_none() && inner.plain.is_none() {
                 inner.data(cx, is_orig, self.shared.as_mut(), line, news);
             }
             return None; // preamble, epilogue
@@ -206,6 +219,9 @@ impl MimeBody {
             return None;
         }
         inner.in_headers = false;
+        if self.shared.is_none() {
+            inner.plain = None;
+        }
         let container = inner.container.take()?;
         if self.stack.len() >= MAX_DEPTH {
             let first = !self.too_deep;
@@ -214,6 +230,27 @@ impl MimeBody {
         }
         self.open_container(container);
         None
+    }
+
+    /// Bytes the innermost entity takes as they are, before lines resume.
+    pub fn raw_wanted(&self) -> Option<u64> {
+        let inner = self.stack.last()?;
+        let left = inner.plain.filter(|_| !inner.in_headers)?;
+        (left > 0).then_some(left)
+    }
+
+    /// Body bytes of a byte-range part, at most [`MimeBody::raw_wanted`].
+    pub fn raw(&mut self, cx: &mut Context<'_>, bytes: &[u8], news: &mut Vec<FileNews>) {
+        let is_orig = self.is_orig;
+        let Some(inner) = self.stack.last_mut() else {
+            return;
+        };
+        if let Some(left) = &mut inner.plain {
+            *left = left.saturating_sub(bytes.len() as u64);
+            inner.data(cx, is_orig, self.shared.as_mut(), bytes, news);
+            // Plain bytes end with no line end owed to the data.
+            inner.crlf_owed = false;
+        }
     }
 
     /// The innermost entity holds `container`: a message opens its single
@@ -254,9 +291,21 @@ mod tests {
     fn content_range_gives_start_and_size() {
         assert_eq!(
             content_range(b"bytes 32955-33141/649077"),
-            Some((32955, Some(649077)))
+            Some(ContentRange {
+                start: 32955,
+                len: 187,
+                total: Some(649077)
+            })
         );
-        assert_eq!(content_range(b"bytes 0-9/*"), Some((0, None)));
+        assert_eq!(
+            content_range(b"bytes 0-9/*"),
+            Some(ContentRange {
+                start: 0,
+                len: 10,
+                total: None
+            })
+        );
+        assert_eq!(content_range(b"bytes 9-0/10"), None);
         assert_eq!(content_range(b"items 0-9/10"), None);
         assert_eq!(content_range(b"bytes x-9/10"), None);
     }

@@ -705,6 +705,33 @@ fn byte_range_parts_are_one_file() {
     assert_eq!(r.response_body_len, body.len() as u64);
 }
 
+/// A byte-range part of known length is read as it arrives, not as lines:
+/// its file begins with the part's first segment even when no CRLF ends
+/// it there (Zeek's file `ts`, and so its duration).
+#[test]
+fn byte_range_part_data_is_delivered_as_it_arrives() {
+    let reply =
+        b"HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=R\r\n\r\n\
+--R\r\nContent-Range: bytes 100-109/1000\r\n\r\nab\ncd";
+    let mut x = Exchange::new();
+    x.orig(b"GET /f HTTP/1.1\r\nRange: bytes=100-109\r\n\r\n")
+        .resp(reply);
+    let first_segment = x.now;
+    x.resp(b"\nefghi\r\n--R--\r\n").eof(false).finish();
+    let files: Vec<_> = x
+        .sink
+        .iter()
+        .filter_map(|r| match r {
+            AppRecord::Files(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].ts, Time(first_segment));
+    assert_eq!(files[0].seen_bytes, 10);
+    assert_eq!(files[0].total_bytes, Some(1000));
+}
+
 #[test]
 fn header_names_are_logged_when_asked() {
     let mut config = AnalyzerConfig::default();
