@@ -11,7 +11,7 @@ mod filter_libpcap;
 mod reader;
 
 pub use filter::{Filter, FilterError};
-pub use reader::PacketSource;
+pub use reader::{PacketSource, SharedCapture};
 
 /// One captured packet, borrowed from the reader's buffer.
 #[derive(Debug, Clone, Copy)]

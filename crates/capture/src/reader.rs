@@ -9,6 +9,9 @@ use std::sync::Arc;
 const BUF_SIZE: usize = 4 << 20;
 /// A mapped file's pages already read are given back in steps this large.
 const RELEASE_EVERY: usize = 8 << 20;
+/// With the map shared, pages are given back only this far behind the
+/// reader: well beyond what workers' queues hold.
+const SHARED_RELEASE_LAG: usize = 64 << 20;
 /// The page size offsets handed to madvise are aligned to.
 const PAGE: usize = 4096;
 /// Largest record we accept; anything bigger means the file is damaged.
@@ -62,7 +65,34 @@ impl<R: Read> Read for Counting<R> {
 /// several workers can walk one file at page-cache speed).
 enum Storage {
     Buffer(Vec<u8>),
-    Mapped(memmap2::Mmap),
+    Mapped(Arc<memmap2::Mmap>),
+}
+
+/// A mapped capture file shared with threads that read its packets while
+/// the reader moves on (workers given packets by position, not by copy).
+#[derive(Clone)]
+pub struct SharedCapture(Arc<memmap2::Mmap>);
+
+impl std::ops::Deref for SharedCapture {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for SharedCapture {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl SharedCapture {
+    /// Where `data` (a packet handed out by the reader) lies in the file.
+    pub fn range_of(&self, data: &[u8]) -> Option<std::ops::Range<usize>> {
+        let start = (data.as_ptr() as usize).checked_sub(self.0.as_ptr() as usize)?;
+        let end = start.checked_add(data.len())?;
+        (end <= self.0.len()).then_some(start..end)
+    }
 }
 
 impl std::ops::Deref for Storage {
@@ -94,6 +124,9 @@ pub struct PacketSource {
     compressed: bool,
     /// A mapped file's pages below this offset were given back.
     released: usize,
+    /// How far behind the reader mapped pages are kept (threads sharing
+    /// the map still read them).
+    release_lag: usize,
 }
 
 fn u16_at(b: &[u8], at: usize, be: bool) -> u16 {
@@ -144,7 +177,7 @@ impl PacketSource {
             if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
                 let _ = map.advise(memmap2::Advice::Sequential);
                 return Self::from_storage(
-                    Storage::Mapped(map),
+                    Storage::Mapped(Arc::new(map)),
                     Box::new(std::io::empty()),
                     size,
                     &name,
@@ -200,6 +233,7 @@ impl PacketSource {
             warnings: Vec::new(),
             compressed: false,
             released: 0,
+            release_lag: 0,
         };
         if !src.fill(4)? {
             return Err(src.not_a_capture("it is too short"));
@@ -237,7 +271,7 @@ impl PacketSource {
             match std::mem::replace(&mut self.buf, Storage::Buffer(vec![0; BUF_SIZE])) {
                 // A mapped file is decompressed in place, counted as it goes.
                 Storage::Mapped(map) => Box::new(Counting {
-                    inner: Cursor::new(map),
+                    inner: Cursor::new(SharedCapture(map)),
                     count: self.consumed.clone(),
                 }),
                 Storage::Buffer(buf) => {
@@ -258,7 +292,16 @@ impl PacketSource {
     }
 
     /// Make sure `n` bytes are buffered; false at end of input before that.
+    #[inline]
     fn fill(&mut self, n: usize) -> Result<bool, CaptureError> {
+        if self.end - self.start >= n {
+            return Ok(true);
+        }
+        self.refill(n)
+    }
+
+    #[cold]
+    fn refill(&mut self, n: usize) -> Result<bool, CaptureError> {
         while self.end - self.start < n {
             if self.eof {
                 return Ok(false);
@@ -287,28 +330,36 @@ impl PacketSource {
         Ok(true)
     }
 
+    #[inline]
     fn consume(&mut self, n: usize) {
         self.start += n;
         self.offset += n as u64;
+        if self.start.saturating_sub(self.released) >= RELEASE_EVERY + self.release_lag {
+            self.release();
+        }
+    }
+
+    /// Gives back the mapped pages behind the reader (a buffer keeps
+    /// nothing behind it).
+    #[cold]
+    fn release(&mut self) {
         if let Storage::Mapped(map) = &self.buf {
-            if self.start - self.released >= RELEASE_EVERY {
-                let upto = self.start & !(PAGE - 1);
-                // SAFETY: the range lies wholly behind every packet handed
-                // out (their borrows end before the next read), so nothing
-                // refers to it; and for a read-only file mapping
-                // MADV_DONTNEED only drops our page mappings: a later
-                // access would fault the file's bytes back in, not zeros.
-                // It keeps resident memory to a window instead of the
-                // file's size.
-                let _ = unsafe {
-                    map.unchecked_advise_range(
-                        memmap2::UncheckedAdvice::DontNeed,
-                        self.released,
-                        upto - self.released,
-                    )
-                };
-                self.released = upto;
-            }
+            let upto = self.start & !(PAGE - 1);
+            // SAFETY: the range lies wholly behind every packet handed
+            // out (their borrows end before the next read), so nothing
+            // refers to it; and for a read-only file mapping
+            // MADV_DONTNEED only drops our page mappings: a later
+            // access would fault the file's bytes back in, not zeros.
+            // It keeps resident memory to a window instead of the
+            // file's size.
+            let _ = unsafe {
+                map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    self.released,
+                    upto - self.released,
+                )
+            };
+            self.released = upto;
         }
     }
 
@@ -361,6 +412,18 @@ impl PacketSource {
         Err(self.not_a_capture(&format!("magic 0x{magic:08x}")))
     }
 
+    /// The mapped file, for threads that read packets by position while
+    /// this reader moves on; `None` when the capture is read as a stream.
+    pub fn share(&mut self) -> Option<SharedCapture> {
+        match &self.buf {
+            Storage::Mapped(map) if !self.compressed => {
+                self.release_lag = SHARED_RELEASE_LAG;
+                Some(SharedCapture(map.clone()))
+            }
+            _ => None,
+        }
+    }
+
     /// The next packet, or `None` at the end of the capture.
     pub fn next_packet(&mut self) -> Result<Option<RawPacket<'_>>, CaptureError> {
         match self.format {
@@ -401,11 +464,21 @@ impl PacketSource {
         if !self.fill(hdr_len)? {
             return self.truncated("record header", hdr_len);
         }
-        let h = self.avail();
-        let secs = u32_at(h, 0, be) as u64;
-        let frac = u32_at(h, 4, be) as u64;
-        let incl = u32_at(h, 8, be) as usize;
-        let orig = u32_at(h, 12, be);
+        let Some(h) = self.avail().first_chunk::<16>() else {
+            return self.truncated("record header", hdr_len);
+        };
+        let word = |at: usize| {
+            let x = [h[at], h[at + 1], h[at + 2], h[at + 3]];
+            if be {
+                u32::from_be_bytes(x)
+            } else {
+                u32::from_le_bytes(x)
+            }
+        };
+        let secs = word(0) as u64;
+        let frac = word(4) as u64;
+        let incl = word(8) as usize;
+        let orig = word(12);
         if incl > MAX_RECORD {
             return Err(self.corrupt(format!("record length {incl} is impossible")));
         }
@@ -838,6 +911,25 @@ mod tests {
             Err(CaptureError::NotACapture(_))
         ));
         let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn shared_files_locate_packets_and_streams_do_not_share() {
+        let bytes = pcap_bytes(false, false, &[(1, 0, b"abc"), (2, 0, b"defg")]);
+        let path = std::env::temp_dir().join(format!("shrike-share-{}.pcap", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let mut src = PacketSource::open(&path).unwrap();
+        let shared = src.share().expect("a mapped file is shared");
+        let _ = src.next_packet().unwrap().unwrap();
+        let p = src.next_packet().unwrap().unwrap();
+        let range = shared.range_of(p.data).unwrap();
+        assert_eq!(range, 24 + 16 + 3 + 16..bytes.len());
+        assert_eq!(&shared[range], b"defg");
+        assert_eq!(shared.range_of(b"elsewhere"), None);
+        let _ = std::fs::remove_file(&path);
+        let mut stream =
+            PacketSource::from_reader(Box::new(Cursor::new(bytes)), None, "s").unwrap();
+        assert!(stream.share().is_none());
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! With N workers, a reader thread hashes each packet's outermost address
 //! pair symmetrically (`wire::dispatch_hash`) so both directions, every
 //! fragment and everything tunnelled inside a conversation reach the same
-//! worker, which owns its decoder and connection table outright. Workers
-//! format their own rows; one writer thread owns the files. All channels
-//! are bounded.
+//! worker, which owns its decoder and connection table outright. A mapped
+//! capture file is read by the workers in place (batches say where their
+//! packets are); a stream is copied into the batches. Workers format their
+//! own rows; one writer thread owns the files. All channels are bounded.
 
 mod progress;
 pub mod run_meta;
@@ -21,7 +22,7 @@ pub use tap::Tap;
 use software::{SoftwareMerge, WorkerSightings, AT_END};
 
 use analyzers::AnalyzerPlan;
-use capture::{Filter, PacketSource};
+use capture::{Filter, PacketSource, SharedCapture};
 use detect::{Engine, EngineStats, Observed};
 use flow::{FlowConfig, FlowSink, FlowStats, FlowTable};
 use logs::Format;
@@ -73,16 +74,6 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// Adds another worker's counts.
-    fn add(&mut self, other: &RunSummary) {
-        self.packets += other.packets;
-        self.bytes += other.bytes;
-        self.filtered_out += other.filtered_out;
-        self.flows.add(&other.flows);
-        self.first_ts = min_some(self.first_ts, other.first_ts);
-        self.last_ts = self.last_ts.max(other.last_ts);
-    }
-
     /// Count a packet read and say whether it passes the capture filter.
     fn admit(&mut self, filter: Option<&Filter>, pkt: &capture::RawPacket<'_>) -> bool {
         self.packets += 1;
@@ -181,11 +172,8 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary, RunError> {
     let options: Vec<&str> = cfg.options.iter().map(String::as_str).collect();
     let formats = Formats::new(cfg.format, &options);
     let mut logs = LogSet::new(&cfg.logdir, cfg.format, formats.clone(), wall_clock());
-    let is_file = std::fs::metadata(&cfg.input).is_ok_and(|m| m.is_file());
     let result = if cfg.workers <= 1 {
         run_inline(cfg, &mut source, filter.as_ref(), formats, &mut logs)
-    } else if is_file && !source.is_compressed() {
-        run_sharded(cfg, &mut source, filter.as_ref(), formats, &mut logs)
     } else {
         run_parallel(cfg, &mut source, filter.as_ref(), formats, &mut logs)
     };
@@ -232,15 +220,7 @@ fn run_inline(
         }
     })
     .with_tap(tap);
-    let summary = read_shard(
-        cfg,
-        source,
-        filter,
-        (0, 1),
-        &mut sink,
-        Some(&mut progress),
-        &mut |_, _| {},
-    );
+    let summary = read_all(cfg, source, filter, &mut sink, &mut progress);
     let detect = sink.detect_stats();
     drop(sink);
     progress.finish();
@@ -302,16 +282,14 @@ impl<'scope> Detections<'scope> {
     }
 }
 
-/// Reads the capture and runs the packets of shard `me` of `n` (by flow
-/// hash) through decoding and the connection table into `sink`.
-fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
+/// Reads the capture and runs every packet through decoding and the
+/// connection table into `sink`.
+fn read_all<F: FnMut(LogId, &mut Vec<u8>, u64)>(
     cfg: &RunConfig,
     source: &mut PacketSource,
     filter: Option<&Filter>,
-    (me, n): (usize, usize),
     sink: &mut RowSink<F>,
-    mut progress: Option<&mut progress::Progress>,
-    sync: &mut dyn FnMut(&mut RowSink<F>, u64),
+    progress: &mut progress::Progress,
 ) -> Result<RunSummary, RunError> {
     let mut stages = Stages::new(cfg);
     let mut summary = RunSummary::default();
@@ -320,25 +298,15 @@ fn read_shard<F: FnMut(LogId, &mut Vec<u8>, u64)>(
     while let Some(pkt) = source.next_packet().map_err(RunError::Capture)? {
         seen += 1;
         seen_bytes += pkt.data.len() as u64;
-        let mine =
-            n == 1 || (wire::dispatch_hash(pkt.linktype, pkt.data) % n as u64) as usize == me;
-        if mine && summary.admit(filter, &pkt) {
-            // Every shard numbers the packets alike: their place in the file.
+        if summary.admit(filter, &pkt) {
             sink.set_position(Some(seen));
             stages.packet(pkt.ts, pkt.linktype, pkt.data, pkt.wire_len, sink);
         }
-        if seen.is_multiple_of(SOFTWARE_SYNC_PACKETS) {
-            sync(sink, seen + 1);
-        }
-        if let Some(p) = progress
-            .as_deref_mut()
-            .filter(|_| seen.is_multiple_of(65536))
-        {
-            p.update(seen, seen_bytes, source.bytes_consumed());
+        if seen.is_multiple_of(65536) {
+            progress.update(seen, seen_bytes, source.bytes_consumed());
         }
     }
     summary.flows = stages.finish(sink);
-    sync(sink, AT_END);
     Ok(summary)
 }
 
@@ -383,95 +351,24 @@ impl Stages {
     }
 }
 
-/// Every worker reads the capture itself and keeps the packets its flow
-/// hash picks: no reader thread and no copies, for uncompressed capture
-/// files (which each worker can open and read at page-cache speed).
-fn run_sharded(
-    cfg: &RunConfig,
-    source: &mut PacketSource,
-    filter: Option<&Filter>,
-    formats: Formats,
-    logs: &mut LogSet,
-) -> Result<RunSummary, RunError> {
-    let n = cfg.workers;
-    let (out_tx, out_rx) = sync_channel::<Output>(64);
-    let software = tracks_software(cfg);
-    let mut progress = progress::Progress::new(cfg.progress, source.file_size());
-    let result = std::thread::scope(|scope| -> Result<RunSummary, RunError> {
-        let detections =
-            engine(cfg).map(|e| Detections::spawn(scope, e, formats.clone(), out_tx.clone()));
-        let mut workers = Vec::with_capacity(n);
-        let mut first = Some((source, &mut progress));
-        for me in 0..n {
-            let out = out_tx.clone();
-            let formats = formats.clone();
-            let own = first.take();
-            let tap = detections.as_ref().map(Detections::tap);
-            workers.push(scope.spawn(move || -> Result<RunSummary, RunError> {
-                let mut sink = RowSink::for_worker(formats, to_writer(&out)).with_tap(tap);
-                // Software sightings go to the writer's merge, with how far
-                // this shard has read.
-                let mut sync = |sink: &mut RowSink<_>, upto: u64| {
-                    if software {
-                        report_software(&out, me, sink, upto);
-                    }
-                };
-                let shard = (me, n);
-                match own {
-                    Some((source, progress)) => read_shard(
-                        cfg,
-                        source,
-                        filter,
-                        shard,
-                        &mut sink,
-                        Some(progress),
-                        &mut sync,
-                    ),
-                    None => {
-                        let mut source =
-                            PacketSource::open(&cfg.input).map_err(RunError::Capture)?;
-                        read_shard(cfg, &mut source, filter, shard, &mut sink, None, &mut sync)
-                    }
-                }
-            }));
-        }
-        drop(out_tx);
-        let writer = scope.spawn(move || write_outputs(out_rx, logs, n));
-        let mut total = RunSummary::default();
-        let mut failure = None;
-        for w in workers {
-            let panicked = || {
-                let e = std::io::Error::other("a worker thread panicked");
-                Err(RunError::Io("cannot finish the run".into(), e))
-            };
-            match w.join().unwrap_or_else(|_| panicked()) {
-                Ok(s) => total.add(&s),
-                Err(e) => {
-                    failure.get_or_insert(e);
-                }
-            }
-        }
-        total.detect = detections.map(Detections::join);
-        let written = writer
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("log writer panicked")));
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        written.map_err(io_err)?;
-        Ok(total)
-    });
-    progress.finish();
-    result
+/// One packet of a batch: where its bytes are (in the batch's buffer, or
+/// in the shared capture file) and its capture facts.
+#[derive(Clone, Copy)]
+struct PacketRef {
+    ts: i64,
+    linktype: u32,
+    wire_len: u32,
+    start: usize,
+    end: usize,
+    /// The packet's position in the capture (software.log's merge).
+    position: u64,
 }
 
-/// Packets copied into one contiguous buffer per batch, sent to a worker.
+/// Packets for one worker: copied into one contiguous buffer, or (for a
+/// mapped capture file) only located in it.
 struct Batch {
     data: Vec<u8>,
-    /// (timestamp, link type, start, end, wire length) per packet.
-    packets: Vec<(i64, u32, u32, u32, u32)>,
-    /// Each packet's position in the capture (software.log's merge).
-    positions: Vec<u64>,
+    packets: Vec<PacketRef>,
     /// Every packet of this worker before this position is in this batch
     /// or an earlier one.
     upto: u64,
@@ -483,9 +380,8 @@ const BATCH_BYTES: usize = 512 * 1024;
 impl Batch {
     fn new() -> Self {
         Batch {
-            data: Vec::with_capacity(BATCH_BYTES + 65536),
+            data: Vec::new(),
             packets: Vec::with_capacity(BATCH_PACKETS),
-            positions: Vec::with_capacity(BATCH_PACKETS),
             upto: 0,
         }
     }
@@ -531,6 +427,9 @@ fn run_parallel(
             engine(cfg).map(|e| Detections::spawn(scope, e, formats.clone(), out_tx.clone()));
         let mut batch_txs: Vec<SyncSender<Batch>> = Vec::with_capacity(n);
         let mut workers = Vec::with_capacity(n);
+        // A mapped file is read by the workers in place: batches only say
+        // where their packets are.
+        let shared = source.share();
         for w in 0..n {
             let (tx, rx) = sync_channel::<Batch>(8);
             batch_txs.push(tx);
@@ -538,7 +437,15 @@ fn run_parallel(
             let recycle = recycle_tx.clone();
             let formats = formats.clone();
             let tap = detections.as_ref().map(Detections::tap);
-            workers.push(scope.spawn(move || worker(cfg, w, rx, out_tx, recycle, formats, tap)));
+            let shared = shared.clone();
+            workers.push(scope.spawn(move || {
+                let input = WorkerInput {
+                    batches: rx,
+                    shared,
+                    recycle,
+                };
+                worker(cfg, w, input, out_tx, formats, tap)
+            }));
         }
         drop(out_tx);
         drop(recycle_tx);
@@ -559,16 +466,22 @@ fn run_parallel(
                 let position = summary.packets;
                 let w = (wire::dispatch_hash(pkt.linktype, pkt.data) % n as u64) as usize;
                 let b = &mut batches[w];
-                let start = b.data.len() as u32;
-                b.data.extend_from_slice(pkt.data);
-                b.packets.push((
-                    pkt.ts,
-                    pkt.linktype,
-                    start,
-                    b.data.len() as u32,
-                    pkt.wire_len,
-                ));
-                b.positions.push(position);
+                let at = match shared.as_ref().and_then(|m| m.range_of(pkt.data)) {
+                    Some(range) => range,
+                    None => {
+                        let start = b.data.len();
+                        b.data.extend_from_slice(pkt.data);
+                        start..b.data.len()
+                    }
+                };
+                b.packets.push(PacketRef {
+                    ts: pkt.ts,
+                    linktype: pkt.linktype,
+                    wire_len: pkt.wire_len,
+                    start: at.start,
+                    end: at.end,
+                    position,
+                });
                 if b.full() && !send(&mut batches, w, position + 1) {
                     break;
                 }
@@ -662,12 +575,21 @@ fn write_outputs(
     Ok(())
 }
 
+/// Where a worker's packets come from.
+struct WorkerInput {
+    batches: Receiver<Batch>,
+    /// The capture file the batches point into, if they do not carry
+    /// copies.
+    shared: Option<SharedCapture>,
+    /// Emptied batches go back to the reader.
+    recycle: SyncSender<Batch>,
+}
+
 fn worker(
     cfg: &RunConfig,
     id: usize,
-    rx: Receiver<Batch>,
+    input: WorkerInput,
     out: SyncSender<Output>,
-    recycle: SyncSender<Batch>,
     formats: Formats,
     tap: Option<Tap>,
 ) -> FlowStats {
@@ -679,20 +601,18 @@ fn worker(
             report_software(&out, id, sink, upto);
         }
     };
-    for mut batch in rx {
-        for (&(ts, linktype, start, end, wire_len), &position) in
-            batch.packets.iter().zip(&batch.positions)
-        {
-            let data = &batch.data[start as usize..end as usize];
-            sink.set_position(Some(position));
-            stages.packet(ts, linktype, data, wire_len, &mut sink);
+    for mut batch in input.batches {
+        let bytes = input.shared.as_deref().unwrap_or(&batch.data);
+        for p in &batch.packets {
+            sink.set_position(Some(p.position));
+            let data = bytes.get(p.start..p.end).unwrap_or_default();
+            stages.packet(p.ts, p.linktype, data, p.wire_len, &mut sink);
         }
         report(&mut sink, batch.upto);
         batch.data.clear();
         batch.packets.clear();
-        batch.positions.clear();
         // The reader may have enough spare batches already.
-        let _ = recycle.try_send(batch);
+        let _ = input.recycle.try_send(batch);
     }
     let stats = stages.finish(&mut sink);
     report(&mut sink, AT_END);
