@@ -217,9 +217,18 @@ impl<'a> FrameStack<'a> {
 /// its fragments and everything tunnelled inside it hash alike. Packets
 /// without IP hash to 0.
 pub fn dispatch_hash(linktype: u32, data: &[u8]) -> u64 {
-    let mut st = link::LinkState::new(25);
-    let Some(ip) = link::link(linktype, data, &mut st) else {
-        return 0;
+    // Untagged Ethernet carrying IP, most of any capture, skips the walk.
+    let plain_ethernet = linktype == linktype::ETHERNET
+        && data.len() > 16
+        && matches!(data[12..14], [0x08, 0x00] | [0x86, 0xdd]);
+    let ip = if plain_ethernet {
+        &data[14..]
+    } else {
+        let mut st = link::LinkState::new(25);
+        match link::link(linktype, data, &mut st) {
+            Some(ip) => ip,
+            None => return 0,
+        }
     };
     let (a, b) = match ip.first().map(|v| v >> 4) {
         Some(4) => match (ip.get(12..16), ip.get(16..20)) {

@@ -1023,6 +1023,9 @@ fn dispatch_hash_is_symmetric() {
     );
     let x = wire::dispatch_hash(lt::RAW, &ipv6_ext(A6, B6, 59, &[]));
     assert_eq!(x, wire::dispatch_hash(lt::RAW, &ipv6_ext(B6, A6, 59, &[])));
+    // Plain Ethernet (hashed without the link walk) agrees with raw IP.
+    let framed = eth(0x86dd, &ipv6_ext(B6, A6, 59, &[]));
+    assert_eq!(x, wire::dispatch_hash(lt::ETHERNET, &framed));
     assert_ne!(x, 0);
 }
 
