@@ -73,14 +73,21 @@ pub fn build_path_compressed(dir: &[u8], file_name: &[u8]) -> Vec<u8> {
     compress_path(&joined)
 }
 
-/// FTP's `build_url_ftp`: `ftp://<server>/<path of arg from cwd>`.
-pub fn ftp_url(server: IpAddr, cwd: &[u8], arg: &[u8]) -> Vec<u8> {
+/// `ftp://<server>`, the start of every URL of a session.
+pub fn ftp_base(server: IpAddr) -> Vec<u8> {
+    match server {
+        IpAddr::V4(a) => format!("ftp://{a}"),
+        IpAddr::V6(a) => format!("ftp://[{a}]"),
+    }
+    .into_bytes()
+}
+
+/// FTP's `build_url_ftp`: `<base>/<path of arg from cwd>`, `base` from
+/// [`ftp_base`].
+pub fn ftp_url(base: &[u8], cwd: &[u8], arg: &[u8]) -> Vec<u8> {
     let path = build_path_compressed(cwd, arg);
-    let host = match server {
-        IpAddr::V4(a) => a.to_string(),
-        IpAddr::V6(a) => format!("[{a}]"),
-    };
-    let mut url = format!("ftp://{host}").into_bytes();
+    let mut url = Vec::with_capacity(base.len() + 1 + path.len());
+    url.extend_from_slice(base);
     if path.first() != Some(&b'/') {
         url.push(b'/');
     }
@@ -169,17 +176,23 @@ mod tests {
         let v4: IpAddr = "10.0.0.2".parse().unwrap();
         let v6: IpAddr = "2001:db8::21".parse().unwrap();
         assert_eq!(
-            ftp_url(v4, b".", b"robots.txt"),
+            ftp_url(&ftp_base(v4), b".", b"robots.txt"),
             b"ftp://10.0.0.2/./robots.txt"
         );
-        assert_eq!(ftp_url(v4, b".", b""), b"ftp://10.0.0.2/.");
+        assert_eq!(ftp_url(&ftp_base(v4), b".", b""), b"ftp://10.0.0.2/.");
         assert_eq!(
-            ftp_url(v6, b"/pub", b"a.gz"),
+            ftp_url(&ftp_base(v6), b"/pub", b"a.gz"),
             b"ftp://[2001:db8::21]/pub/a.gz"
         );
-        assert_eq!(ftp_url(v4, b"/pub/", b"/etc/x"), b"ftp://10.0.0.2/etc/x");
-        assert_eq!(ftp_url(v4, b"/pub/sub", b"../x"), b"ftp://10.0.0.2/pub/x");
-        assert_eq!(ftp_url(v4, b"zeek", b".."), b"ftp://10.0.0.2/");
+        assert_eq!(
+            ftp_url(&ftp_base(v4), b"/pub/", b"/etc/x"),
+            b"ftp://10.0.0.2/etc/x"
+        );
+        assert_eq!(
+            ftp_url(&ftp_base(v4), b"/pub/sub", b"../x"),
+            b"ftp://10.0.0.2/pub/x"
+        );
+        assert_eq!(ftp_url(&ftp_base(v4), b"zeek", b".."), b"ftp://10.0.0.2/");
     }
 
     #[test]

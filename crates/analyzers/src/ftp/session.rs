@@ -178,6 +178,8 @@ pub struct Session {
     file_size: Option<u64>,
     data_channel: Option<DataChannel>,
     cwd: Vec<u8>,
+    /// `ftp://<server>` of the URLs in `arg`.
+    url_base: Vec<u8>,
     /// The command the last reply was matched with.
     cmdarg: Option<CmdArg>,
     /// Commands without a final reply yet, by sequence number.
@@ -200,6 +202,7 @@ impl Session {
             file_size: None,
             data_channel: None,
             cwd: b".".to_vec(),
+            url_base: paths::ftp_base(cx.conn.resp_h),
             cmdarg: None,
             pending: BTreeMap::new(),
             command_seq: 0,
@@ -229,10 +232,17 @@ impl Session {
         }
         match cmd {
             "USER" => {
-                self.user = truncate(cx, arg, cfg.max_user_length, "FTP_user_too_long");
+                self.user = arg.to_vec();
+                truncate(cx, &mut self.user, cfg.max_user_length, "FTP_user_too_long");
             }
             "PASS" => {
-                let pass = truncate(cx, arg, cfg.max_password_length, "FTP_password_too_long");
+                let mut pass = arg.to_vec();
+                truncate(
+                    cx,
+                    &mut pass,
+                    cfg.max_password_length,
+                    "FTP_password_too_long",
+                );
                 self.password = Some(pass);
             }
             // policy/protocols/ftp/software: the client names itself.
@@ -395,14 +405,13 @@ impl Session {
         let config = cx.config;
         let cfg = &config.ftp;
         let mut arg = if FILE_CMDS.contains(&cmdarg.cmd.as_str()) {
-            paths::ftp_url(cx.conn.resp_h, &self.cwd, &cmdarg.arg)
+            paths::ftp_url(&self.url_base, &self.cwd, &cmdarg.arg)
         } else {
             cmdarg.arg.clone()
         };
-        arg = truncate(cx, &arg, cfg.max_arg_length, "FTP_arg_too_long");
-        if let Some(msg) = self.reply_msg.take() {
-            let msg = truncate(cx, &msg, cfg.max_reply_msg_length, "FTP_reply_msg_too_long");
-            self.reply_msg = Some(msg);
+        truncate(cx, &mut arg, cfg.max_arg_length, "FTP_arg_too_long");
+        if let Some(msg) = &mut self.reply_msg {
+            truncate(cx, msg, cfg.max_reply_msg_length, "FTP_reply_msg_too_long");
         }
         let hide = self.hides_password(cfg);
         if cmdarg.cmd == "PASS" && hide {
@@ -452,14 +461,13 @@ impl Session {
     }
 }
 
-/// `value` cut to `max` bytes, with weird `name` (and the full length)
+/// Cuts `value` to `max` bytes, with weird `name` (and the full length)
 /// when it was longer.
-fn truncate(cx: &mut Context<'_>, value: &[u8], max: usize, name: &'static str) -> Vec<u8> {
-    if value.len() <= max {
-        return value.to_vec();
+fn truncate(cx: &mut Context<'_>, value: &mut Vec<u8>, max: usize, name: &'static str) {
+    if value.len() > max {
+        cx.weird("FTP", name, Some(value.len().to_string()));
+        value.truncate(max);
     }
-    cx.weird("FTP", name, Some(value.len().to_string()));
-    value[..max].to_vec()
 }
 
 /// Zeek's `/^[1-9][0-9]{2} [[:print:]]{10}.*/`.
@@ -473,34 +481,7 @@ fn looks_like_reply(msg: &[u8]) -> bool {
 }
 
 /// Zeek's `strstr(hay, needle) > 0` (an empty needle is always found), in
-/// linear time (Knuth-Morris-Pratt): both sides may be long lines.
+/// linear time: both sides may be long lines.
 pub(super) fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    if needle.len() > hay.len() {
-        return false;
-    }
-    // fallback[i]: length of the longest proper border of needle[..=i].
-    let mut fallback = vec![0usize; needle.len()];
-    let mut k = 0;
-    for i in 1..needle.len() {
-        while k > 0 && needle[i] != needle[k] {
-            k = fallback[k - 1];
-        }
-        if needle[i] == needle[k] {
-            k += 1;
-        }
-        fallback[i] = k;
-    }
-    let mut matched = 0;
-    for &b in hay {
-        if matched == needle.len() {
-            return true;
-        }
-        while matched > 0 && b != needle[matched] {
-            matched = fallback[matched - 1];
-        }
-        if b == needle[matched] {
-            matched += 1;
-        }
-    }
-    matched == needle.len()
+    memchr::memmem::find(hay, needle).is_some()
 }
