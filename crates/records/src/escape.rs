@@ -98,6 +98,12 @@ fn tsv_run(text: &[u8], out: &mut Vec<u8>) {
 
 /// Writes the body of a non-empty TSV string (no reserved-word check).
 pub fn tsv_body(bytes: &[u8], in_collection: bool, out: &mut Vec<u8>) {
+    // Most values are plain printable ASCII: copied as they are.
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'\\' && !(in_collection && b == b',');
+    if bytes.iter().all(|&b| plain(b)) {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let special = b == b'\\' || b == b'\t' || (in_collection && b == b',');

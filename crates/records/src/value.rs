@@ -176,18 +176,26 @@ pub fn write_addr(a: &IpAddr, out: &mut Vec<u8>) {
 /// Dotted quad without the formatting machinery (conn.log writes two
 /// addresses per row; `Display` costs ten times more).
 fn write_v4(a: &Ipv4Addr, out: &mut Vec<u8>) {
+    // Built on the stack and appended once: one capacity check, not 15.
+    let mut text = [0u8; 15];
+    let mut n = 0;
     for (i, &o) in a.octets().iter().enumerate() {
         if i > 0 {
-            out.push(b'.');
+            text[n] = b'.';
+            n += 1;
         }
         if o >= 100 {
-            out.push(b'0' + o / 100);
+            text[n] = b'0' + o / 100;
+            n += 1;
         }
         if o >= 10 {
-            out.push(b'0' + o / 10 % 10);
+            text[n] = b'0' + o / 10 % 10;
+            n += 1;
         }
-        out.push(b'0' + o % 10);
+        text[n] = b'0' + o % 10;
+        n += 1;
     }
+    out.extend_from_slice(&text[..n]);
 }
 
 fn mapped_v4(v6: &Ipv6Addr) -> Option<Ipv4Addr> {
