@@ -295,10 +295,12 @@ fn start_data(
 }
 
 /// Zeek's `dpd_smb` signature: an NBSS header then an SMB1 or SMB2
-/// signature, from the originator.
-pub fn signature(orig: &[u8], _resp: &[u8]) -> Option<bool> {
-    if orig.len() < 8 {
-        return None;
+/// signature, from either side.
+pub fn signature(orig: &[u8], resp: &[u8]) -> Option<bool> {
+    let starts = |s: &[u8]| (s.len() >= 8).then(|| parser::starts_message(s));
+    match (starts(orig), starts(resp)) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
     }
-    Some(parser::starts_message(orig))
 }

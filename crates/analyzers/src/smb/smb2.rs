@@ -154,7 +154,7 @@ impl Smb2 {
             self.response(cx, session, h, msg, is_pipe, &mut cmd)
         };
         if is_orig || h.status == parser::STATUS_PENDING {
-            self.pending.insert(h.message_id, cmd);
+            bounded_insert(&mut self.pending, h.message_id, Some(cmd));
         }
         sink
     }
@@ -184,8 +184,13 @@ impl Smb2 {
     /// Zeek's `smb2_discarded_messages_state`: a weird with the sizes of
     /// the script's tables, which then start over
     /// (`SMB::enable_clear_script_state`).
+    /// Without a limit (0) the maps only start over at [`HARD_LIMIT`],
+    /// silently.
     fn discard(&mut self, cx: &mut Context<'_>, config: &SmbConfig, state: &str) {
         if config.max_pending_messages == 0 {
+            self.fids.clear();
+            self.trees.clear();
+            self.pending.clear();
             return;
         }
         let addl = format!(

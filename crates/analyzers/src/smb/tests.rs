@@ -323,6 +323,8 @@ fn after_a_gap_only_a_message_start_resynchronizes() {
 fn signature_wants_an_smb_message_start() {
     assert_eq!(signature(b"\0\0\0\x10\xfeSMB", b""), Some(true));
     assert_eq!(signature(b"\0\0\0\x10\xffSMB", b""), Some(true));
-    assert_eq!(signature(b"GET / HTTP/1.1", b""), Some(false));
+    assert_eq!(signature(b"", b"\0\0\0\x10\xfeSMB"), Some(true));
+    assert_eq!(signature(b"GET / HTTP/1.1", b""), None);
+    assert_eq!(signature(b"GET / HTTP/1.1", b"HTTP/1.1 200"), Some(false));
     assert_eq!(signature(b"\0\0", b""), None);
 }
