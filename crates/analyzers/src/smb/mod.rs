@@ -13,6 +13,7 @@
 mod files;
 mod parser;
 mod pipes;
+mod record;
 mod smb1;
 mod smb2;
 #[cfg(test)]
@@ -22,6 +23,7 @@ use crate::{Analyzer, Context};
 use files::Files;
 use parser::{Version, NBSS_HEADER, NBSS_SESSION_MESSAGE};
 use pipes::Pipes;
+pub use record::SmbMappingRecord;
 use smb2::{Sink, Smb2};
 
 /// Messages are buffered up to this size; larger ones are passed over, but

@@ -248,7 +248,19 @@ pub enum ShareType {
     Disk,
     Pipe,
     Print,
-    Unknown,
+    Unknown(u8),
+}
+
+impl ShareType {
+    /// As smb_mapping.log writes it (Zeek's `SMB2::share_types`).
+    pub fn name(self) -> String {
+        match self {
+            ShareType::Disk => "DISK".into(),
+            ShareType::Pipe => "PIPE".into(),
+            ShareType::Print => "PRINT".into(),
+            ShareType::Unknown(n) => format!("unknown-{n}"),
+        }
+    }
 }
 
 pub fn tree_connect_response(msg: &[u8]) -> Option<ShareType> {
@@ -256,7 +268,7 @@ pub fn tree_connect_response(msg: &[u8]) -> Option<ShareType> {
         1 => ShareType::Disk,
         2 => ShareType::Pipe,
         3 => ShareType::Print,
-        _ => ShareType::Unknown,
+        &n => ShareType::Unknown(n),
     })
 }
 

@@ -9,8 +9,10 @@
 
 use super::files::{Announced, Handle};
 use super::parser::{self, ShareType, Smb2Header};
-use super::{Session, SmbConfig};
+use super::{Session, SmbConfig, SmbMappingRecord};
+use crate::record::AppRecord;
 use crate::Context;
+use records::{Port, Time, ZString};
 use std::collections::HashMap;
 
 /// Entries of any of the maps below when `SMB::max_pending_messages` is
@@ -44,8 +46,19 @@ impl FileInfo {
 /// A tree (Zeek's `SMB::TreeInfo`).
 #[derive(Debug, Clone, Default)]
 struct Tree {
+    /// When the script first heard of it.
+    ts: Time,
     path: Option<String>,
     share_type: ShareType,
+}
+
+impl Tree {
+    fn at(ts: Time) -> Tree {
+        Tree {
+            ts,
+            ..Tree::default()
+        }
+    }
 }
 
 /// The file or tree a command refers to: its own (not yet known by id) or
@@ -145,7 +158,7 @@ impl Smb2 {
         let is_pipe = self.pipe_trees.get(&pipe_tree).copied().unwrap_or(false);
         let config = cx.config;
         self.track_request(cx, &config.smb, is_orig, h);
-        let mut cmd = self.script_message(h);
+        let mut cmd = self.script_message(h, cx.now);
         let sink = if h.is_error(is_orig) {
             Sink::Drop
         } else if is_orig {
@@ -154,7 +167,7 @@ impl Smb2 {
             self.response(cx, session, h, msg, is_pipe, &mut cmd)
         };
         if is_orig || h.status == parser::STATUS_PENDING {
-            bounded_insert(&mut self.pending, h.message_id, Some(cmd));
+            *bounded_entry(&mut self.pending, h.message_id, Cmd::default) = cmd;
         }
         sink
     }
@@ -209,11 +222,11 @@ impl Smb2 {
 
     /// The script's view of a new message (`smb2_message`): its command,
     /// and the tree the message's tree id names.
-    fn script_message(&mut self, h: &Smb2Header) -> Cmd {
+    fn script_message(&mut self, h: &Smb2Header, now: Time) -> Cmd {
         let mut cmd = self.pending.remove(&h.message_id).unwrap_or_default();
         let tid = h.tree_id;
         if tid == 0 {
-            cmd.tree = Ref::Own(Tree::default());
+            cmd.tree = Ref::Own(Tree::at(now));
             return cmd;
         }
         let tree = match std::mem::take(&mut cmd.tree) {
@@ -221,15 +234,18 @@ impl Smb2 {
             Ref::Id(old) if old != tid => self.trees.get(&old).cloned(),
             Ref::Id(_) => None,
         };
-        bounded_insert(&mut self.trees, tid, tree);
+        let entry = bounded_entry(&mut self.trees, tid, || Tree::at(now));
+        if let Some(t) = tree {
+            *entry = t;
+        }
         cmd.tree = Ref::Id(tid);
         cmd
     }
 
-    fn tree<'a>(&'a mut self, cmd: &'a mut Cmd) -> &'a mut Tree {
+    fn tree<'a>(&'a mut self, cmd: &'a mut Cmd, now: Time) -> &'a mut Tree {
         match &mut cmd.tree {
             Ref::Own(t) => t,
-            Ref::Id(id) => self.trees.entry(*id).or_default(),
+            Ref::Id(id) => bounded_entry(&mut self.trees, *id, || Tree::at(now)),
         }
     }
 
@@ -286,7 +302,7 @@ impl Smb2 {
         match h.command {
             parser::SMB2_TREE_CONNECT => {
                 if let Some(path) = parser::tree_connect_request(h, msg) {
-                    self.tree(cmd).path = Some(path);
+                    self.tree(cmd, cx.now).path = Some(path);
                 }
             }
             parser::SMB2_TREE_DISCONNECT => {
@@ -297,8 +313,8 @@ impl Smb2 {
                     return Sink::Drop;
                 };
                 if !is_pipe && config.pipe_filenames.contains(&name) {
-                    bounded_insert(&mut self.pipe_trees, h.tree_id, Some(true));
-                    let tree = self.tree(cmd);
+                    *bounded_entry(&mut self.pipe_trees, h.tree_id, bool::default) = true;
+                    let tree = self.tree(cmd, cx.now);
                     tree.path = Some("<unknown>".into());
                     tree.share_type = ShareType::Pipe;
                 }
@@ -375,12 +391,12 @@ impl Smb2 {
         match h.command {
             parser::SMB2_TREE_CONNECT => {
                 if let Some(share_type) = parser::tree_connect_response(msg) {
-                    bounded_insert(
-                        &mut self.pipe_trees,
-                        h.tree_id,
-                        Some(share_type == ShareType::Pipe),
-                    );
-                    self.tree(cmd).share_type = share_type;
+                    *bounded_entry(&mut self.pipe_trees, h.tree_id, bool::default) =
+                        share_type == ShareType::Pipe;
+                    let tree = self.tree(cmd, cx.now);
+                    tree.share_type = share_type;
+                    let row = mapping_row(cx, tree);
+                    cx.emit(AppRecord::SmbMapping(Box::new(row)));
                 }
             }
             parser::SMB2_CREATE => {
@@ -388,7 +404,7 @@ impl Smb2 {
                     return Sink::Drop;
                 };
                 self.set_current_file(cmd, r.file_id);
-                let tree_path = self.tree(cmd).path.clone();
+                let tree_path = self.tree(cmd, cx.now).path.clone();
                 let file = self.file(cmd);
                 file.size = r.eof;
                 if tree_path.is_some() {
@@ -435,23 +451,33 @@ fn at_limit(len: usize, config: &SmbConfig) -> bool {
     len >= max
 }
 
-/// Inserts `value` (or a default if `None` and the key is new) under `key`;
-/// a map that grew to [`HARD_LIMIT`] starts over.
-fn bounded_insert<K: std::hash::Hash + Eq, V: Default>(
+/// The entry under `key`, made by `make` if new; a map that grew to
+/// [`HARD_LIMIT`] starts over first.
+fn bounded_entry<K: std::hash::Hash + Eq, V>(
     map: &mut HashMap<K, V>,
     key: K,
-    value: Option<V>,
-) {
+    make: impl FnOnce() -> V,
+) -> &mut V {
     if !map.contains_key(&key) && map.len() >= HARD_LIMIT {
         map.clear();
     }
-    match value {
-        Some(v) => {
-            map.insert(key, v);
-        }
-        None => {
-            map.entry(key).or_default();
-        }
+    map.entry(key).or_insert_with(make)
+}
+
+/// smb_mapping.log's row for a tree just connected.
+fn mapping_row(cx: &Context<'_>, tree: &Tree) -> SmbMappingRecord {
+    let c = cx.conn;
+    SmbMappingRecord {
+        ts: tree.ts,
+        uid: c.uid.to_string(),
+        orig_h: Some(c.orig_h),
+        orig_p: Port(c.orig_p),
+        resp_h: Some(c.resp_h),
+        resp_p: Port(c.resp_p),
+        path: tree.path.as_deref().map(|p| ZString(p.as_bytes().to_vec())),
+        service: None,
+        native_file_system: None,
+        share_type: tree.share_type.name(),
     }
 }
 

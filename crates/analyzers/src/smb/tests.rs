@@ -250,6 +250,35 @@ fn too_many_pending_requests_discard_the_state() {
 }
 
 #[test]
+fn connected_trees_are_mapped() {
+    let mut request = vec![0u8; 8];
+    request[4..6].copy_from_slice(&72u16.to_le_bytes());
+    let path = utf16("\\\\srv\\IPC$");
+    request[6..8].copy_from_slice(&(path.len() as u16).to_le_bytes());
+    request.extend_from_slice(&path);
+    let out = run(
+        &AnalyzerConfig::default(),
+        &[
+            (true, smb2(parser::SMB2_TREE_CONNECT, 0, 1, 0, &request)),
+            (false, tree_connect_response(1, 2)),
+        ],
+    );
+    let rows: Vec<_> = out
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            AppRecord::SmbMapping(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].path.as_ref().unwrap().0, b"\\\\srv\\IPC$");
+    assert_eq!(rows[0].share_type, "PIPE");
+    // Dated when the client asked.
+    assert_eq!(rows[0].ts, records::Time(0));
+}
+
+#[test]
 fn named_pipes_carry_dce_rpc_not_files() {
     let mut config = AnalyzerConfig::default();
     config.dce_rpc.max_cmd_reassembly = 2;
