@@ -523,6 +523,36 @@ mod tests {
     }
 
     #[test]
+    fn smb_and_dce_rpc_redefs() {
+        let script = config::parse_zeek_script(
+            r#"
+            redef SMB::max_pending_messages = 20;
+            redef SMB::enable_clear_script_state = F;
+            redef SMB::max_dce_rpc_analyzers = 5;
+            redef SMB::pipe_filenames += { "mypipe" };
+            redef DCE_RPC::max_cmd_reassembly = 24;
+            redef DCE_RPC::max_frag_data = 100;
+            "#,
+        )
+        .unwrap();
+        let mut config = AnalyzerConfig::default();
+        apply_redefs(&script, &mut config, &mut String::new());
+        let smb = &config.smb;
+        assert_eq!(
+            (smb.max_pending_messages, smb.max_dce_rpc_analyzers),
+            (20, 5)
+        );
+        assert!(!smb.enable_clear_script_state);
+        assert!(smb.pipe_filenames.iter().any(|p| p == "mypipe"));
+        assert!(smb.pipe_filenames.iter().any(|p| p == "srvsvc"));
+        let dce_rpc = &config.dce_rpc;
+        assert_eq!(
+            (dce_rpc.max_cmd_reassembly, dce_rpc.max_frag_data),
+            (24, 100)
+        );
+    }
+
+    #[test]
     fn analyzer_port_redefs() {
         let script = config::parse_zeek_script(
             "redef Redis::ports += { 10625/tcp, };\n\
