@@ -49,6 +49,8 @@ pub struct AnalyzerConfig {
     pub quic: crate::quic::QuicConfig,
     pub x509: crate::x509::X509Config,
     pub software: crate::software::SoftwareConfig,
+    pub smb: crate::smb::SmbConfig,
+    pub dce_rpc: crate::dce_rpc::DceRpcConfig,
     /// `Site::local_nets` as (network, prefix length); `None` when no
     /// network is local.
     pub local_nets: Option<Vec<(IpAddr, u8)>>,

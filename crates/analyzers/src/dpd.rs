@@ -35,6 +35,7 @@ pub enum Kind {
     IrcData,
     Krb,
     DceRpc,
+    Smb,
 }
 
 /// What Zeek calls each analyzer: its name (`Analyzer::ANALYZER_HTTP`,
@@ -64,7 +65,7 @@ const fn names(
 }
 
 /// One row per analyzer, in the enum's order.
-const NAMES: [Names; 27] = [
+const NAMES: [Names; 28] = [
     names(Kind::Dns, "DNS", "base/protocols/dns", "dns"),
     names(Kind::Http, "HTTP", "base/protocols/http", "http"),
     Names {
@@ -117,6 +118,7 @@ const NAMES: [Names; 27] = [
         ..names(Kind::Krb, "KRB", "base/protocols/krb", "krb_tcp")
     },
     names(Kind::DceRpc, "DCE_RPC", "base/protocols/dce-rpc", "dce_rpc"),
+    names(Kind::Smb, "SMB", "base/protocols/smb", "smb"),
 ];
 
 /// `Kind::ALL`, read off `NAMES`; the rows must follow the enum's order
@@ -209,6 +211,7 @@ impl Kind {
             (Kind::Irc, 6) => Some(Box::<crate::irc::IrcAnalyzer>::default()),
             (Kind::Krb, 6 | 17) => Some(Box::new(crate::krb::KrbAnalyzer::new(proto))),
             (Kind::DceRpc, 6) => Some(Box::<crate::dce_rpc::DceRpcAnalyzer>::default()),
+            (Kind::Smb, 6) => Some(Box::<crate::smb::SmbAnalyzer>::default()),
             _ => None,
         }
     }
@@ -232,6 +235,7 @@ impl Kind {
             (Kind::Socks, 6) => crate::socks::signature(orig, resp),
             (Kind::Irc, 6) => crate::irc::signature(orig, resp),
             (Kind::DceRpc, 6) => crate::dce_rpc::signature(orig, resp),
+            (Kind::Smb, 6) => crate::smb::signature(orig, resp),
             _ => Some(false),
         }
     }

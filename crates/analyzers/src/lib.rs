@@ -33,6 +33,7 @@ mod quic;
 mod rdp;
 mod record;
 mod redis;
+pub mod smb;
 pub mod smtp;
 mod socks;
 pub mod software;

@@ -4,6 +4,7 @@ use crate::dns::DnsRecord;
 use crate::files::FilesRecord;
 use crate::ftp::FtpRecord;
 use crate::http::HttpRecord;
+use crate::smb::SmbMappingRecord;
 use crate::smtp::SmtpRecord;
 use crate::ssh::SshRecord;
 use crate::ssl::SslRecord;
@@ -89,6 +90,7 @@ pub enum AppRecord {
     Files(Box<FilesRecord>),
     Ssh(Box<SshRecord>),
     Ftp(Box<FtpRecord>),
+    SmbMapping(Box<SmbMappingRecord>),
     /// A `Software::found` report; the pipeline decides whether it is a
     /// software.log row.
     Software(Box<crate::software::Sighting>),
@@ -112,6 +114,7 @@ impl AppRecord {
             AppRecord::Files(_) => FilesRecord::PATH,
             AppRecord::Ssh(_) => SshRecord::PATH,
             AppRecord::Ftp(_) => FtpRecord::PATH,
+            AppRecord::SmbMapping(_) => SmbMappingRecord::PATH,
             AppRecord::Analyzer(_) => AnalyzerRecord::PATH,
             AppRecord::X509(_) => X509Record::PATH,
             AppRecord::Software(_) => "software",
@@ -133,6 +136,7 @@ impl AppRecord {
             AppRecord::Files(r) => r.ts(),
             AppRecord::Ssh(r) => r.ts(),
             AppRecord::Ftp(r) => r.ts(),
+            AppRecord::SmbMapping(r) => r.ts(),
             AppRecord::Analyzer(r) => r.ts(),
             AppRecord::X509(r) => r.ts(),
             AppRecord::Software(s) => s.ts,

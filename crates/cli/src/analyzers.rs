@@ -105,6 +105,13 @@ pub const REDEF_NAMES: &[&str] = &[
     "SSL::ssl_cache_intermediate_ca",
     "Software::asset_tracking",
     "SMTP::detect_clients_in_messages_from",
+    "SMB::max_pending_messages",
+    "SMB::enable_clear_script_state",
+    "SMB::max_dce_rpc_analyzers",
+    "SMB::max_andx_depth",
+    "SMB::pipe_filenames",
+    "DCE_RPC::max_cmd_reassembly",
+    "DCE_RPC::max_frag_data",
 ];
 
 /// The analyzer plan of a run. `packages` are the loaded script packages
@@ -357,6 +364,27 @@ fn apply_redefs(script: &ZeekScript, config: &mut AnalyzerConfig, extract_prefix
                 config.ftp.max_reply_msg_length = *n as usize
             }
             ("FTP::default_capture_password", ZValue::Bool(b)) => config.ftp.capture_password = *b,
+            ("SMB::max_pending_messages", ZValue::Count(n)) => {
+                config.smb.max_pending_messages = *n as usize
+            }
+            ("SMB::enable_clear_script_state", ZValue::Bool(b)) => {
+                config.smb.enable_clear_script_state = *b
+            }
+            ("SMB::max_dce_rpc_analyzers", ZValue::Count(n)) => {
+                config.smb.max_dce_rpc_analyzers = *n as usize
+            }
+            ("SMB::max_andx_depth", ZValue::Count(n)) => config.smb.max_andx_depth = *n as usize,
+            ("SMB::pipe_filenames", ZValue::Set(items)) => {
+                let mut names = config.smb.pipe_filenames.iter().cloned().collect();
+                apply_string_set(&mut names, r.op, items);
+                config.smb.pipe_filenames = names.into_iter().collect();
+            }
+            ("DCE_RPC::max_cmd_reassembly", ZValue::Count(n)) => {
+                config.dce_rpc.max_cmd_reassembly = *n as usize
+            }
+            ("DCE_RPC::max_frag_data", ZValue::Count(n)) => {
+                config.dce_rpc.max_frag_data = *n as usize
+            }
             ("Software::asset_tracking", ZValue::Enum(e)) => {
                 if let Some(h) = Hosts::from_name(e) {
                     config.software.asset_tracking = h;
@@ -492,6 +520,36 @@ mod tests {
             (5, 4, 2, 13, 17)
         );
         assert!(ftp.capture_password);
+    }
+
+    #[test]
+    fn smb_and_dce_rpc_redefs() {
+        let script = config::parse_zeek_script(
+            r#"
+            redef SMB::max_pending_messages = 20;
+            redef SMB::enable_clear_script_state = F;
+            redef SMB::max_dce_rpc_analyzers = 5;
+            redef SMB::pipe_filenames += { "mypipe" };
+            redef DCE_RPC::max_cmd_reassembly = 24;
+            redef DCE_RPC::max_frag_data = 100;
+            "#,
+        )
+        .unwrap();
+        let mut config = AnalyzerConfig::default();
+        apply_redefs(&script, &mut config, &mut String::new());
+        let smb = &config.smb;
+        assert_eq!(
+            (smb.max_pending_messages, smb.max_dce_rpc_analyzers),
+            (20, 5)
+        );
+        assert!(!smb.enable_clear_script_state);
+        assert!(smb.pipe_filenames.iter().any(|p| p == "mypipe"));
+        assert!(smb.pipe_filenames.iter().any(|p| p == "srvsvc"));
+        let dce_rpc = &config.dce_rpc;
+        assert_eq!(
+            (dce_rpc.max_cmd_reassembly, dce_rpc.max_frag_data),
+            (24, 100)
+        );
     }
 
     #[test]

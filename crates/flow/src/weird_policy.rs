@@ -30,6 +30,10 @@ const PER_CONN: &[&str] = &[
     "smtp_mail_transaction_invalid",
     "smtp_excessive_invalid_mail_transactions",
     "smb_tree_connect_andx_response_without_tree",
+    // Raised each time a limit is hit again; Zeek's weird framework logs
+    // a name once per connection (`Weird::weird_ignore`).
+    "SMB_discarded_messages_state",
+    "SMB_discarded_dce_rpc_analyzers",
 ];
 
 const PER_ORIG: &[&str] = &[

@@ -7,6 +7,7 @@ use analyzers::dns::DnsRecord;
 use analyzers::files::FilesRecord;
 use analyzers::ftp::FtpRecord;
 use analyzers::http::HttpRecord;
+use analyzers::smb::SmbMappingRecord;
 use analyzers::smtp::SmtpRecord;
 use analyzers::software::{SoftwareRecord, Tracker};
 use analyzers::ssh::SshRecord;
@@ -41,9 +42,10 @@ pub enum LogId {
     Software = 13,
     Notice = 14,
     Intel = 15,
+    SmbMapping = 16,
 }
 
-pub(crate) const LOGS: usize = 16;
+pub(crate) const LOGS: usize = 17;
 const ALL_LOGS: [LogId; LOGS] = [
     LogId::Conn,
     LogId::Weird,
@@ -61,6 +63,7 @@ const ALL_LOGS: [LogId; LOGS] = [
     LogId::Software,
     LogId::Notice,
     LogId::Intel,
+    LogId::SmbMapping,
 ];
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -98,6 +101,7 @@ impl Formats {
             Arc::new(Schema::new::<SoftwareRecord>(options)),
             Arc::new(Schema::new::<NoticeRecord>(options)),
             Arc::new(Schema::new::<IntelRecord>(options)),
+            Arc::new(Schema::new::<SmbMappingRecord>(options)),
         ];
         let formats = schemas
             .clone()
@@ -314,6 +318,7 @@ impl<F: FnMut(LogId, &mut Vec<u8>, u64)> FlowSink for RowSink<F> {
             AppRecord::Ftp(r) => self.push(LogId::Ftp, &**r),
             AppRecord::Websocket(r) => self.push(LogId::Websocket, &**r),
             AppRecord::X509(r) => self.push(LogId::X509, &**r),
+            AppRecord::SmbMapping(r) => self.push(LogId::SmbMapping, &**r),
             // The flows stage turns analyzer weirds and tunnels into
             // weird.log and tunnel.log rows.
             AppRecord::Weird(_)

@@ -2,10 +2,16 @@
 //! `dce_rpc` service, as Zeek's analyzer does: each complete PDU whose
 //! header and (for bind, bind-ack, request and response) body parse
 //! confirms; a PDU that does not is a violation. After a content gap Zeek
-//! stops looking.
+//! stops looking. The same PDU streams run over SMB named pipes
+//! ([`PduStreams`]).
+
+mod fragments;
+
+pub use fragments::DceRpcConfig;
 
 use crate::framing::{Fed, Framing, MessageStream};
 use crate::{Analyzer, Context};
+use fragments::Fragments;
 
 const HEADER: usize = 16;
 /// PDU types whose bodies Zeek parses.
@@ -14,45 +20,91 @@ const RESPONSE: u8 = 2;
 const BIND: u8 = 11;
 const BIND_ACK: u8 = 12;
 
-pub struct DceRpcAnalyzer {
+/// Connection-oriented PDUs in both directions of one transport (a TCP
+/// connection, an SMB named pipe): framing, and the reassembly of
+/// fragmented calls whose limits stop the analysis, as Zeek's `SetSkip`.
+pub(crate) struct PduStreams {
     streams: [MessageStream; 2],
+    fragments: [Fragments; 2],
     stopped: bool,
 }
 
-impl Default for DceRpcAnalyzer {
+/// What one delivery showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Delivered {
+    /// A PDU parsed: the protocol is confirmed.
+    pub confirmed: bool,
+    /// The bytes are not DCE/RPC: the streams stop.
+    pub broken: bool,
+}
+
+impl Default for PduStreams {
     fn default() -> Self {
-        DceRpcAnalyzer {
+        PduStreams {
             // A PDU's length is a 16-bit field.
             streams: [MessageStream::new(0xffff), MessageStream::new(0xffff)],
+            fragments: Default::default(),
             stopped: false,
         }
     }
 }
 
-impl Analyzer for DceRpcAnalyzer {
-    fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, data: &[u8]) {
+impl PduStreams {
+    pub fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, data: &[u8]) -> Delivered {
+        let mut out = Delivered::default();
         if self.stopped {
-            return;
+            return out;
         }
-        let mut verdicts = Vec::new();
-        let fed = self.streams[usize::from(!is_orig)].feed(data, pdu_length, |pdu| {
+        let config = &cx.config.dce_rpc;
+        let dir = usize::from(!is_orig);
+        let fragments = &mut self.fragments[dir];
+        let mut weirds = Vec::new();
+        let mut stop = false;
+        let fed = self.streams[dir].feed(data, pdu_length, |pdu| {
+            if stop {
+                return true;
+            }
             let ok = pdu_parses(pdu);
-            verdicts.push(ok);
+            out.confirmed |= ok;
+            if ok {
+                stop = fragments.add(config, pdu, &mut weirds);
+            }
             ok
         });
-        for ok in verdicts {
-            if ok {
-                cx.confirm();
-            }
+        for name in weirds {
+            cx.weird("DCE_RPC", name, None);
         }
         if fed == Fed::Broken {
-            self.stopped = true;
+            out.broken = true;
+        }
+        self.stopped = stop || out.broken;
+        out
+    }
+
+    /// Bytes went missing: Zeek stops looking.
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+}
+
+#[derive(Default)]
+pub struct DceRpcAnalyzer {
+    pdus: PduStreams,
+}
+
+impl Analyzer for DceRpcAnalyzer {
+    fn deliver(&mut self, cx: &mut Context<'_>, is_orig: bool, data: &[u8]) {
+        let d = self.pdus.deliver(cx, is_orig, data);
+        if d.confirmed {
+            cx.confirm();
+        }
+        if d.broken {
             cx.violation("Binpac exception: malformed DCE/RPC PDU", Some(data));
         }
     }
 
     fn gap(&mut self, _cx: &mut Context<'_>, _is_orig: bool, _len: u64) {
-        self.stopped = true;
+        self.pdus.stop();
     }
 
     fn finish(&mut self, _cx: &mut Context<'_>) {}

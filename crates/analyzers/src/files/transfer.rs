@@ -192,6 +192,12 @@ impl Transfer {
         self.touch(now);
     }
 
+    /// Whether all the announced bytes arrived (later data is not part of
+    /// the file).
+    pub fn complete(&self) -> bool {
+        self.complete
+    }
+
     /// Whether an announced size was not reached.
     pub fn incomplete(&self) -> bool {
         let reached = match self.placed {

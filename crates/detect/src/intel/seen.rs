@@ -305,10 +305,27 @@ fn files(f: &FilesRecord, parts: Parts, emit: &mut Emit) {
         }),
         awaits,
     };
-    // The name is seen as the file starts, before its type is known.
-    if parts.has(Parts::FILE_NAMES) && source != "SMB" {
-        if let Some(name) = &f.filename {
+    // The name is seen as the file starts, before its type is known. SMB
+    // names come later in Zeek than `Files::IN_NAME` looks; smb-filenames
+    // sees their last path element, the file described by its whole name.
+    if let Some(name) = &f.filename {
+        if source != "SMB" && parts.has(Parts::FILE_NAMES) {
             emit(&cx, What::Text(Kind::FileName, &name.0), Where::FILES_NAME);
+        } else if source == "SMB" && parts.has(Parts::SMB_FILE_NAMES) {
+            let base = name.0.rsplit(|&b| b == b'\\').next().unwrap_or(&name.0);
+            let described = Context {
+                file: Some(FileId {
+                    fuid: Some(&f.fuid),
+                    mime_type: None,
+                    desc: std::str::from_utf8(&name.0).ok(),
+                }),
+                ..cx
+            };
+            emit(
+                &described,
+                What::Text(Kind::FileName, base),
+                Where::SMB_FILE_NAME,
+            );
         }
     }
     cx.file = Some(FileId {

@@ -286,6 +286,25 @@ fn file(source: &str, name: Option<&str>) -> FilesRecord {
 }
 
 #[test]
+fn smb_file_names_are_seen_by_their_last_element() {
+    let out = run(
+        &["putty.exe Intel::FILE_NAME f"],
+        vec![app(AppRecord::Files(Box::new(file(
+            "SMB",
+            Some("tools\\putty.exe"),
+        ))))],
+    );
+    assert_eq!(
+        seen(&out.rows),
+        [("putty.exe".into(), "Intel::FILE_NAME", "SMB::IN_FILE_NAME")]
+    );
+    let row = &out.rows[0];
+    assert_eq!(row.file_desc.as_deref(), Some("tools\\putty.exe"));
+    assert_eq!(row.file_mime_type, None, "seen as the file starts");
+    assert_eq!(row.fuid.as_deref(), Some("Ffile"));
+}
+
+#[test]
 fn files_names_and_hashes_with_http_descriptions() {
     let mut h = http("dl.example", "/putty.exe", 80);
     h.resp_fuids = Some(vec!["Ffile".into()]);

@@ -70,6 +70,7 @@ impl Where {
     pub const SMTP_X_ORIGINATING_IP: Where = Where("SMTP::IN_X_ORIGINATING_IP_HEADER");
     pub const SMTP_HEADER: Where = Where("SMTP::IN_HEADER");
     pub const SSH_HOST_KEY: Where = Where("SSH::IN_SERVER_HOST_KEY");
+    pub const SMB_FILE_NAME: Where = Where("SMB::IN_FILE_NAME");
 
     /// Every location Zeek's where-locations script declares.
     const ALL: &'static [&'static str] = &[
@@ -122,7 +123,8 @@ impl Parts {
     pub const SMTP: Parts = Parts(1 << 7);
     pub const SSL: Parts = Parts(1 << 8);
     pub const X509: Parts = Parts(1 << 9);
-    pub const ALL: Parts = Parts((1 << 10) - 1);
+    pub const SMB_FILE_NAMES: Parts = Parts(1 << 10);
+    pub const ALL: Parts = Parts((1 << 11) - 1);
 
     /// The script `frameworks/intel/seen/<name>`.
     pub fn of_script(name: &str) -> Option<Parts> {
@@ -137,6 +139,7 @@ impl Parts {
             "smtp" => Parts::SMTP,
             "ssl" => Parts::SSL,
             "x509" => Parts::X509,
+            "smb-filenames" => Parts::SMB_FILE_NAMES,
             _ => return None,
         })
     }

@@ -104,6 +104,7 @@ fn visit(rec: &Observed, f: &mut dyn FnMut(usize, &dyn DynValue)) {
             AppRecord::Files(r) => r.visit(f),
             AppRecord::Websocket(r) => r.visit(f),
             AppRecord::Analyzer(r) => r.visit(f),
+            AppRecord::SmbMapping(r) => r.visit(f),
             AppRecord::Software(_)
             | AppRecord::Weird(_)
             | AppRecord::Tunnel(_)
