@@ -344,14 +344,14 @@ impl PacketSource {
     #[cold]
     fn release(&mut self) {
         if let Storage::Mapped(map) = &self.buf {
-            let upto = self.start & !(PAGE - 1);
-            // SAFETY: the range lies wholly behind every packet handed
-            // out (their borrows end before the next read), so nothing
-            // refers to it; and for a read-only file mapping
-            // MADV_DONTNEED only drops our page mappings: a later
-            // access would fault the file's bytes back in, not zeros.
-            // It keeps resident memory to a window instead of the
-            // file's size.
+            // `consume` calls this only once `start` is past the lag.
+            let upto = (self.start - self.release_lag) & !(PAGE - 1);
+            // SAFETY: for a read-only file mapping MADV_DONTNEED only
+            // drops our page mappings: any later access, by the reader or
+            // by a thread sharing the map (which lags by less than
+            // `release_lag`, but may not), faults the file's same bytes
+            // back in, never zeros. It keeps resident memory to a window
+            // instead of the file's size.
             let _ = unsafe {
                 map.unchecked_advise_range(
                     memmap2::UncheckedAdvice::DontNeed,
