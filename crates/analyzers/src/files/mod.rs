@@ -1,15 +1,18 @@
 //! The files framework: one files.log row per transferred file, MIME type
-//! sniffed from content, hashes, extraction. Protocol analyzers (HTTP now,
-//! SMTP and FTP later) feed transfers through [`Transfer`].
+//! sniffed from content, hashes, extraction. Protocol analyzers feed
+//! transfers through [`Transfer`], or [`OffsetTransfer`] when data comes at
+//! offsets in any order.
 
 mod extract;
 mod hash;
 mod mime;
+mod reassembly;
 mod record;
 mod transfer;
 mod zip;
 
 pub use extract::ExtractBudget;
+pub use reassembly::OffsetTransfer;
 pub use record::FilesRecord;
 pub use transfer::{Transfer, BOF_BUFFER_SIZE, FILE_TIMEOUT};
 
