@@ -180,6 +180,13 @@ fn read(
                     }
                 }
             }
+            // A message wholly in this delivery is handled in place.
+            Reading::Message(len) if dir.buf.is_empty() && len <= input.len().min(MAX_MESSAGE) => {
+                let (msg, rest) = input.split_at(len);
+                message(cx, session, smb2, is_orig, msg);
+                input = rest;
+                Reading::Header
+            }
             Reading::Message(len) => {
                 take(&mut dir.buf, &mut input, len.min(MAX_MESSAGE));
                 let msg = std::mem::take(&mut dir.buf);
