@@ -76,6 +76,17 @@ fn deliver_all(
     out
 }
 
+/// The files.log rows among `records`.
+pub fn files(records: &[AppRecord]) -> Vec<&crate::files::FilesRecord> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            AppRecord::Files(f) => Some(&**f),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The software reports among `records`.
 pub fn sightings(records: &[AppRecord]) -> Vec<&crate::software::Sighting> {
     records

@@ -580,13 +580,7 @@ fn host_finds_ftp_by_signature_and_attaches_data_connections() {
     assert_eq!(data_app.service().as_deref(), Some("ftp-data"));
     data_app.deliver(&mut set, &data, secs(6), false, b"file body", &mut sink);
     data_app.finish(&mut set, &data, secs(7), &mut sink);
-    let files: Vec<_> = sink
-        .iter()
-        .filter_map(|r| match r {
-            AppRecord::Files(f) => Some(f),
-            _ => None,
-        })
-        .collect();
+    let files = crate::test_support::files(&sink);
     assert_eq!(files.len(), 1);
     assert_eq!(
         (files[0].seen_bytes, files[0].source.as_deref()),

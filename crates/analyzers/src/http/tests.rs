@@ -151,10 +151,7 @@ impl Exchange {
     }
 
     fn files(&self) -> usize {
-        self.sink
-            .iter()
-            .filter(|r| matches!(r, AppRecord::Files(_)))
-            .count()
+        crate::test_support::files(&self.sink).len()
     }
 }
 
@@ -718,14 +715,7 @@ fn byte_range_part_data_is_delivered_as_it_arrives() {
         .resp(reply);
     let first_segment = x.now;
     x.resp(b"\nefghi\r\n--R--\r\n").eof(false).finish();
-    let files: Vec<_> = x
-        .sink
-        .iter()
-        .filter_map(|r| match r {
-            AppRecord::Files(f) => Some(f),
-            _ => None,
-        })
-        .collect();
+    let files = crate::test_support::files(&x.sink);
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].ts, Time(first_segment));
     assert_eq!(files[0].seen_bytes, 10);

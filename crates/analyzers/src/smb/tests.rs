@@ -2,8 +2,7 @@
 //! headers, and the commands that open, read, write and close files.
 
 use super::*;
-use crate::files::FilesRecord;
-use crate::test_support::{conn, drive, drive_with};
+use crate::test_support::{conn, drive, drive_with, files};
 use crate::{AnalyzerConfig, AppRecord, AppWeird};
 
 const TREE: u32 = 7;
@@ -104,16 +103,6 @@ fn first_fragment(call_id: u32) -> Vec<u8> {
     let mut p = vec![5, 0, 0, 0x01, 0x10, 0, 0, 0, 16, 0, 0, 0];
     p.extend_from_slice(&call_id.to_le_bytes());
     p
-}
-
-fn files(records: &[AppRecord]) -> Vec<&FilesRecord> {
-    records
-        .iter()
-        .filter_map(|r| match r {
-            AppRecord::Files(f) => Some(&**f),
-            _ => None,
-        })
-        .collect()
 }
 
 fn weirds(records: &[AppRecord]) -> Vec<&AppWeird> {

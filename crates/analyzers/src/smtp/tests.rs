@@ -87,13 +87,7 @@ impl Session {
     }
 
     fn files(&self) -> Vec<&FilesRecord> {
-        self.out
-            .iter()
-            .filter_map(|r| match r {
-                AppRecord::Files(f) => Some(&**f),
-                _ => None,
-            })
-            .collect()
+        crate::test_support::files(&self.out)
     }
 
     fn weirds(&self) -> Vec<&AppWeird> {
